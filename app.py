@@ -1,0 +1,60 @@
+"""Composition root: ``create_app(config)`` wires the database, the API and the clock.
+
+``python app.py`` serves on 127.0.0.1:5000 (``--host/--port`` or ``HOST/PORT``) using a
+SQLite file in ``instance/``, created and migrated on first start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from flask import Flask
+
+from diary.api import init_api
+from diary.api.context import close_db, request_id
+from diary.cli import register_cli
+from diary.config import build_config
+from diary.db.engine import make_engine, make_session_factory
+from diary.runtime import Runtime
+from diary.security import PhoneVault, hasher
+from diary.timezones import pin_tz_database
+
+
+def create_app(config: dict | None = None) -> Flask:
+    pin_tz_database()
+    app = Flask(__name__, instance_path=os.environ.get("PAINDIARY_INSTANCE")
+                or os.path.join(os.path.dirname(os.path.abspath(__file__)), "instance"))
+    app.config.update(build_config(app.instance_path, config))
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["paindiary"] = Runtime(
+        config=app.config, engine=engine, session_factory=make_session_factory(engine),
+        clock=app.config["CLOCK"], hasher=hasher(app.config["ARGON2_PROFILE"]),
+        vault=PhoneVault(app.config["SECRET_KEY"]),
+    )
+    init_api(app)
+    app.teardown_appcontext(close_db)
+
+    @app.after_request
+    def _tag(response):
+        response.headers["X-Request-Id"] = request_id()
+        return response
+
+    register_cli(app)
+    return app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Serve paindiary (development server).")
+    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "5000")))
+    args = parser.parse_args()
+    app = create_app()
+    from diary.db.migrate import upgrade
+
+    upgrade(app.extensions["paindiary"].engine)
+    app.run(host=args.host, port=args.port)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The clinical record: protocols, the schedule, participants, diary entries, audit trail."""

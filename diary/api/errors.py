@@ -1,0 +1,79 @@
+"""One error shape everywhere: ``{code, status, message, field, errors}``."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import Response, jsonify
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+from diary.errors import DomainError
+
+
+def error_body(status: int, code: str, message: str, field: str | None = None,
+               errors: dict | None = None) -> dict:
+    return {"code": code, "status": status, "message": message, "field": field,
+            "errors": errors or {}}
+
+
+def _first_field(messages: dict, prefix: str = "") -> tuple[str | None, str | None]:
+    """The first offending field of a marshmallow message tree, as a dotted path."""
+    for key, value in messages.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, dict):
+            return _first_field(value, path)
+        if isinstance(value, list) and value:
+            return path, str(value[0])
+    return None, None
+
+
+class ErrorSchema(ma.Schema):
+    code = ma.fields.String(metadata={"description": "Stable machine-readable error code"})
+    status = ma.fields.Integer(metadata={"description": "HTTP status"})
+    message = ma.fields.String(metadata={"description": "What went wrong, for people"})
+    field = ma.fields.String(allow_none=True,
+                             metadata={"description": "The offending input field, if any"})
+    errors = ma.fields.Dict(metadata={"description": "Messages per field"})
+
+
+class PaindiaryApi(Api):
+    """flask-smorest's Api with our error shape, and the ``Allow`` header kept on 405."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self) -> None:
+        super()._register_error_handlers()
+        self._app.register_error_handler(DomainError, self.handle_domain_error)
+
+    @staticmethod
+    def handle_domain_error(error: DomainError) -> tuple[Response, int]:
+        body = error_body(error.status, error.code, error.message, error.field)
+        if getattr(error, "issues", None):
+            body["errors"] = {path or "protocol": [rule] for path, rule in error.issues}
+            body["message"] += ": " + "; ".join(f"{p}: {r}" for p, r in error.issues[:5])
+        return jsonify(body), error.status
+
+    def handle_http_exception(self, error: HTTPException):
+        status = error.code or 500
+        data = getattr(error, "data", None) or {}
+        messages = data.get("messages") or {}
+        field, message = None, error.description
+        errors = {}
+        if messages:
+            # webargs nests messages under the location: {"json": {"score": [...]}}
+            for location, tree in messages.items():
+                errors.update(tree if isinstance(tree, dict) else {location: tree})
+            field, first = _first_field(errors)
+            message = f"{field}: {first}" if field else "invalid input"
+        code = "validation_error" if status == 422 else _slug(error.name)
+        response = jsonify(error_body(status, code, message, field, errors))
+        response.status_code = status
+        if status == 405 and getattr(error, "valid_methods", None):
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        for name, value in (data.get("headers") or {}).items():
+            response.headers[name] = value
+        return response
+
+
+def _slug(name: str) -> str:
+    return name.lower().replace(" ", "_").replace("'", "")

@@ -1,0 +1,78 @@
+"""The mobile app's API: a participant's own profile, tasks and diary entries."""
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from diary.api.context import BEARER, authenticated, db, now, principal
+from diary.api.schemas import EntryIn, EntryListArgs, EntryOut, EntryPage, MeOut, TasksOut
+from diary.db.models import Study
+from diary.services import entries
+from diary.services.overview import tasks_for
+from diary.services.principals import participant_of
+
+blp = Blueprint("me", __name__, description="The participant's own diary (mobile app)")
+
+
+@blp.route("/me")
+class Me(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(200, MeOut)
+    @authenticated
+    def get(self):
+        """Your profile in the study"""
+        session = db()
+        p = participant_of(session, principal())
+        study = session.get(Study, p.study_id)
+        return {"study": study.key, "study_title": study.title, "subject_id": p.subject_id,
+                "timezone": p.timezone, "language": p.language,
+                "reminder_time": p.reminder_time, "enrolled_at": p.enrolled_at,
+                "withdrawn_at": p.withdrawn_at}
+
+
+@blp.route("/me/tasks")
+class Tasks(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(200, TasksOut)
+    @authenticated
+    def get(self):
+        """Today's tasks: is today's diary due and done, which questionnaires are open"""
+        session = db()
+        p = participant_of(session, principal())
+        return tasks_for(session, entries.protocol_for(session, p), p, now())
+
+
+@blp.route("/me/diary-entries")
+class DiaryEntries(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.arguments(EntryListArgs, location="query")
+    @blp.response(200, EntryPage)
+    @authenticated
+    def get(self, args):
+        """Your diary entries, newest first, including corrected versions"""
+        session = db()
+        p = participant_of(session, principal())
+        rows, total = entries.list_entries(session, p.id, page=args["page"],
+                                           page_size=args["page_size"],
+                                           include_superseded=not args["current_only"])
+        return {"items": rows, "page": args["page"], "page_size": args["page_size"],
+                "total": total}
+
+    @blp.doc(security=BEARER)
+    @blp.arguments(EntryIn)
+    @blp.response(201, EntryOut)
+    @blp.alt_response(200, schema=EntryOut, description="A retry: the original entry")
+    @blp.alt_response(409, description="The day has an entry and no reason was given, "
+                                        "or the client_id was used for other content")
+    @blp.alt_response(422, description="Future, before enrolment, after withdrawal, too late")
+    @authenticated
+    def post(self, body):
+        """Record today's (or a recent day's) pain score; a retry returns the original"""
+        session = db()
+        p = participant_of(session, principal())
+        e = entries.NewEntry(diary_date=body["diary_date"], score=body["score"],
+                             client_id=str(body["client_id"]), device_time=body["device_time"],
+                             reason=body["reason"])
+        result = entries.record_diary_entry(session, p, entries.protocol_for(session, p), e,
+                                            actor=principal().actor, now=now())
+        # A retry gets the original with 200 rather than 201: nothing new was created.
+        return result.entry, 201 if result.created else 200

@@ -1,0 +1,175 @@
+"""Coordinators' view of participants: enrol, anchor events, withdrawal, entries, schedule."""
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import func, select
+
+from diary.api.context import BEARER, authenticated, db, now, principal
+from diary.api.schemas import (
+    CodeOut,
+    EnrolIn,
+    EnrolledOut,
+    EntryListArgs,
+    EntryPage,
+    EventIn,
+    EventOut,
+    ParticipantListArgs,
+    ParticipantOut,
+    ParticipantPage,
+    ScheduleOut,
+    WithdrawIn,
+)
+from diary.db.models import AnchorEvent, Participant
+from diary.security import mask_phone
+from diary.services import enrolment, entries, events
+from diary.services.overview import completion_for
+from diary.services.studies import get_study
+
+blp = Blueprint("participants", __name__, description="Enrolment and follow-up (coordinators)")
+BASE = "/studies/<key>/participants"
+
+
+def participant_view(p: Participant, completion=None) -> dict:
+    vault = current_app.extensions["paindiary"].vault
+    return {
+        "subject_id": p.subject_id, "site": p.site, "arm": p.arm, "sequence": p.sequence,
+        "timezone": p.timezone, "language": p.language, "reminder_time": p.reminder_time,
+        "phone": mask_phone(vault.decrypt(p.phone_encrypted)) if p.phone_encrypted else None,
+        "status": "withdrawn" if p.withdrawn_at else "active", "enrolled_at": p.enrolled_at,
+        "withdrawn_at": p.withdrawn_at, "withdrawal_reason": p.withdrawal_reason,
+        "completion": completion,
+    }
+
+
+@blp.route(BASE)
+class Participants(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.arguments(ParticipantListArgs, location="query")
+    @blp.response(200, ParticipantPage)
+    @authenticated
+    def get(self, args, key):
+        """Participants (of your sites) with their diary completion up to yesterday"""
+        session, who = db(), principal()
+        study, protocol = get_study(session, who, key)
+        stmt = select(Participant).where(Participant.study_id == study.id)
+        sites = who.sites(study.id)
+        if sites is not None:
+            stmt = stmt.where(Participant.site.in_(sites))
+        if args["site"]:
+            stmt = stmt.where(Participant.site == args["site"])
+        total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+        page, size = args["page"], args["page_size"]
+        rows = session.scalars(stmt.order_by(Participant.subject_id)
+                               .limit(size).offset((page - 1) * size)).all()
+        done = completion_for(session, protocol, list(rows), now())
+        items = [participant_view(p, {"expected_days": c.expected_days,
+                                      "completed_days": c.completed_days, "rate": c.rate,
+                                      "today_done": c.today_done})
+                 for p in rows for c in [done[p.id]]]
+        return {"items": items, "page": page, "page_size": size, "total": total}
+
+    @blp.doc(security=BEARER)
+    @blp.arguments(EnrolIn)
+    @blp.response(201, EnrolledOut)
+    @blp.alt_response(409, description="Subject id already enrolled")
+    @blp.alt_response(422, description="Site, arm, sequence, time zone, phone... refused")
+    @authenticated
+    def post(self, body, key):
+        """Enrol a participant; the response holds a single-use activation code"""
+        rt = current_app.extensions["paindiary"]
+        p, code = enrolment.enrol(db(), principal(), key, enrolment.Enrolment(**body),
+                                  now=now(), ph=rt.hasher, vault=rt.vault,
+                                  code_ttl=rt.config["ACTIVATION_CODE_TTL"])
+        return {**participant_view(p), "activation_code": code.code,
+                "activation_expires_at": code.expires_at}
+
+
+@blp.route(BASE + "/<subject_id>")
+class ParticipantItem(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(200, ParticipantOut)
+    @authenticated
+    def get(self, key, subject_id):
+        """One participant"""
+        _, _, p = enrolment.get_participant(db(), principal(), key, subject_id)
+        return participant_view(p)
+
+
+@blp.route(BASE + "/<subject_id>/activation-code")
+class ActivationCode(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(201, CodeOut)
+    @authenticated
+    def post(self, key, subject_id):
+        """Issue a new activation code (the previous unused one stops working)"""
+        rt = current_app.extensions["paindiary"]
+        code = enrolment.reissue_code(db(), principal(), key, subject_id, now=now(),
+                                      ph=rt.hasher, code_ttl=rt.config["ACTIVATION_CODE_TTL"])
+        return {"activation_code": code.code, "activation_expires_at": code.expires_at}
+
+
+@blp.route(BASE + "/<subject_id>/events")
+class Events(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(200, EventOut(many=True))
+    @authenticated
+    def get(self, key, subject_id):
+        """The participant's anchor events"""
+        session = db()
+        _, _, p = enrolment.get_participant(session, principal(), key, subject_id)
+        return session.scalars(select(AnchorEvent).where(AnchorEvent.participant_id == p.id)
+                               .order_by(AnchorEvent.occurred_at)).all()
+
+    @blp.doc(security=BEARER)
+    @blp.arguments(EventIn)
+    @blp.response(201, EventOut)
+    @blp.alt_response(409, description="Period already recorded, or too many events")
+    @blp.alt_response(422, description="Unknown type, bad period, future instant")
+    @authenticated
+    def post(self, body, key, subject_id):
+        """Record an anchor event (surgery, infusion, dose) that starts follow-up clocks"""
+        return events.record_event(db(), principal(), key, subject_id, now=now(), **body)
+
+
+@blp.route(BASE + "/<subject_id>/schedule")
+class ScheduleView(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(200, ScheduleOut)
+    @authenticated
+    def get(self, key, subject_id):
+        """Every assessment window and diary span, in the participant's time zone"""
+        session = db()
+        _, protocol, p = enrolment.get_participant(session, principal(), key, subject_id)
+        return events.schedule_of(session, protocol, p)
+
+
+@blp.route(BASE + "/<subject_id>/withdrawal")
+class Withdrawal(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.arguments(WithdrawIn)
+    @blp.response(200, ParticipantOut)
+    @blp.alt_response(409, description="Already withdrawn")
+    @authenticated
+    def post(self, body, key, subject_id):
+        """Withdraw a participant; data given so far is kept"""
+        p = enrolment.withdraw(db(), principal(), key, subject_id, reason=body["reason"],
+                               now=now())
+        return participant_view(p)
+
+
+@blp.route(BASE + "/<subject_id>/entries")
+class ParticipantEntries(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.arguments(EntryListArgs, location="query")
+    @blp.response(200, EntryPage)
+    @authenticated
+    def get(self, args, key, subject_id):
+        """The participant's diary entries, newest first, with every correction"""
+        session = db()
+        _, _, p = enrolment.get_participant(session, principal(), key, subject_id)
+        rows, total = entries.list_entries(session, p.id, page=args["page"],
+                                           page_size=args["page_size"],
+                                           include_superseded=not args["current_only"])
+        return {"items": rows, "page": args["page"], "page_size": args["page_size"],
+                "total": total}

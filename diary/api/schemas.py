@@ -1,0 +1,283 @@
+"""marshmallow schemas: the only way data enters (``arguments``) and leaves (``response``)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask_smorest.fields import Upload
+from marshmallow import fields, validate
+
+Strict = ma.RAISE
+
+
+class In(ma.Schema):
+    class Meta:
+        unknown = Strict
+
+
+# --- common ---------------------------------------------------------------------------
+
+class PageArgs(In):
+    page = fields.Integer(strict=False, load_default=1, validate=validate.Range(min=1))
+    page_size = fields.Integer(strict=False, load_default=50, validate=validate.Range(1, 500))
+
+
+class PageMeta(ma.Schema):
+    page = fields.Integer()
+    page_size = fields.Integer()
+    total = fields.Integer()
+
+
+class Health(ma.Schema):
+    status = fields.String()
+
+
+# --- auth -----------------------------------------------------------------------------
+
+class LoginIn(In):
+    email = fields.Email(required=True)
+    password = fields.String(required=True, validate=validate.Length(1, 200))
+
+
+class TokenOut(ma.Schema):
+    token = fields.String()
+    expires_at = fields.AwareDateTime(allow_none=True)
+
+
+class ActivateIn(In):
+    code = fields.String(required=True, validate=validate.Length(1, 40),
+                         metadata={"example": "ABCD-EFGH-JKLM"})
+
+
+class ActivatedOut(ma.Schema):
+    token = fields.String()
+    study = fields.String()
+    subject_id = fields.String()
+
+
+class AccountIn(In):
+    email = fields.Email(required=True)
+    password = fields.String(required=True, validate=validate.Length(10, 200))
+    is_superuser = fields.Boolean(load_default=False)
+
+
+class AccountOut(ma.Schema):
+    id = fields.Integer()
+    email = fields.String()
+    is_superuser = fields.Boolean()
+
+
+# --- studies --------------------------------------------------------------------------
+
+class ProtocolUpload(ma.Schema):
+    protocol = Upload(required=True, metadata={"description": "The protocol YAML file"})
+
+
+class VersionOut(ma.Schema):
+    version = fields.Integer()
+    label = fields.String()
+    sha256 = fields.String()
+    loaded_at = fields.AwareDateTime()
+
+
+class VersionSourceOut(VersionOut):
+    source = fields.String()
+
+
+class StudyOut(ma.Schema):
+    key = fields.String()
+    title = fields.String()
+    current_version = fields.Integer()
+    created_at = fields.AwareDateTime()
+
+
+class StudyDetailOut(StudyOut):
+    design = fields.String()
+    timezone = fields.String()
+    sites = fields.List(fields.String())
+    arms = fields.List(fields.String())
+    sequences = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    anchors = fields.List(fields.String())
+    versions = fields.List(fields.Nested(VersionOut))
+
+
+class RoleIn(In):
+    email = fields.Email(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(["admin", "coordinator",
+                                                                 "viewer"]))
+    sites = fields.List(fields.String(), allow_none=True, load_default=None)
+
+
+class RoleOut(ma.Schema):
+    email = fields.String()
+    role = fields.String()
+    sites = fields.List(fields.String(), allow_none=True)
+
+
+# --- participants ---------------------------------------------------------------------
+
+class EnrolIn(In):
+    subject_id = fields.String(required=True, validate=validate.Length(1, 64))
+    site = fields.String(required=True, validate=validate.Length(1, 32))
+    arm = fields.String(load_default=None, allow_none=True)
+    sequence = fields.String(load_default=None, allow_none=True)
+    timezone = fields.String(load_default=None, allow_none=True,
+                             metadata={"description": "IANA zone; default: the study's"})
+    phone = fields.String(load_default=None, allow_none=True,
+                          metadata={"description": "E.164, e.g. +14155550100"})
+    reminder_time = fields.String(load_default=None, allow_none=True,
+                                  metadata={"description": 'Local "HH:MM" evening reminder'})
+    language = fields.String(load_default=None, allow_none=True)
+
+
+class CompletionOut(ma.Schema):
+    expected_days = fields.Integer()
+    completed_days = fields.Integer()
+    rate = fields.Float(allow_none=True)
+    today_done = fields.Boolean()
+
+
+class ParticipantOut(ma.Schema):
+    subject_id = fields.String()
+    site = fields.String()
+    arm = fields.String(allow_none=True)
+    sequence = fields.String(allow_none=True)
+    timezone = fields.String()
+    language = fields.String()
+    reminder_time = fields.String()
+    phone = fields.String(allow_none=True, metadata={"description": "Masked"})
+    status = fields.String()
+    enrolled_at = fields.AwareDateTime()
+    withdrawn_at = fields.AwareDateTime(allow_none=True)
+    withdrawal_reason = fields.String(allow_none=True)
+    completion = fields.Nested(CompletionOut, allow_none=True)
+
+
+class ParticipantPage(PageMeta):
+    items = fields.List(fields.Nested(ParticipantOut))
+
+
+class ParticipantListArgs(PageArgs):
+    site = fields.String(load_default=None)
+
+
+class EnrolledOut(ParticipantOut):
+    activation_code = fields.String()
+    activation_expires_at = fields.AwareDateTime()
+
+
+class CodeOut(ma.Schema):
+    activation_code = fields.String()
+    activation_expires_at = fields.AwareDateTime()
+
+
+class EventIn(In):
+    type = fields.String(required=True)
+    occurred_at = fields.AwareDateTime(required=True)
+    period = fields.Integer(strict=True, load_default=None, allow_none=True)
+
+
+class EventOut(ma.Schema):
+    id = fields.String()
+    type = fields.String()
+    period = fields.Integer(allow_none=True)
+    occurred_at = fields.AwareDateTime()
+    recorded_at = fields.AwareDateTime()
+
+
+class WithdrawIn(In):
+    reason = fields.String(required=True, validate=validate.Length(1, 1000))
+
+
+class WindowOut(ma.Schema):
+    id = fields.String()
+    assessment = fields.String()
+    instrument = fields.String()
+    event_id = fields.String()
+    anchor = fields.String()
+    occurrence = fields.Integer()
+    period = fields.Integer(allow_none=True)
+    treatment = fields.String(allow_none=True)
+    target_day = fields.Integer(allow_none=True)
+    opens_at = fields.AwareDateTime()
+    closes_at = fields.AwareDateTime()
+    opens_local = fields.String()
+    closes_local = fields.String()
+
+
+class DiarySpanOut(ma.Schema):
+    event_id = fields.String()
+    anchor = fields.String()
+    period = fields.Integer(allow_none=True)
+    treatment = fields.String(allow_none=True)
+    anchor_date = fields.Date()
+    first = fields.Date()
+    last = fields.Date()
+
+
+class ScheduleOut(ma.Schema):
+    windows = fields.List(fields.Nested(WindowOut))
+    diary_spans = fields.List(fields.Nested(DiarySpanOut))
+
+
+# --- diary entries --------------------------------------------------------------------
+
+class EntryIn(In):
+    diary_date = fields.Date(required=True, metadata={"description": "Local diary date"})
+    score = fields.Integer(required=True, strict=True, validate=validate.Range(0, 10),
+                           metadata={"description": "NRS 0-10, an integer"})
+    client_id = fields.UUID(required=True,
+                            metadata={"description": "Client-generated; retries reuse it"})
+    device_time = fields.AwareDateTime(required=True,
+                                       metadata={"description": "With a UTC offset"})
+    reason = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Length(1, 1000),
+                           metadata={"description": "Required to correct an existing day"})
+
+
+class EntryOut(ma.Schema):
+    id = fields.String()
+    diary_date = fields.Date()
+    score = fields.Integer()
+    client_id = fields.String()
+    device_time = fields.AwareDateTime(allow_none=True)
+    received_at = fields.AwareDateTime()
+    version = fields.Integer()
+    is_current = fields.Boolean()
+    supersedes_id = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    channel = fields.String()
+
+
+class EntryPage(PageMeta):
+    items = fields.List(fields.Nested(EntryOut))
+
+
+class EntryListArgs(PageArgs):
+    current_only = fields.Boolean(load_default=False)
+
+
+class DiaryTaskOut(ma.Schema):
+    diary_date = fields.Date()
+    due = fields.Boolean()
+    done = fields.Boolean()
+    entry_id = fields.String(allow_none=True)
+    accept_until = fields.AwareDateTime(allow_none=True)
+
+
+class TasksOut(ma.Schema):
+    today = fields.Date()
+    timezone = fields.String()
+    withdrawn = fields.Boolean()
+    diary = fields.Nested(DiaryTaskOut, allow_none=True)
+    open_windows = fields.List(fields.Nested(WindowOut))
+
+
+class MeOut(ma.Schema):
+    study = fields.String()
+    study_title = fields.String()
+    subject_id = fields.String()
+    timezone = fields.String()
+    language = fields.String()
+    reminder_time = fields.String()
+    enrolled_at = fields.AwareDateTime()
+    withdrawn_at = fields.AwareDateTime(allow_none=True)

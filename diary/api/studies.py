@@ -1,0 +1,121 @@
+"""Studies: create from a protocol file, upgrade to a new version, roles."""
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from diary.api.context import BEARER, authenticated, db, now, principal
+from diary.api.schemas import (
+    ProtocolUpload,
+    RoleIn,
+    RoleOut,
+    StudyDetailOut,
+    StudyOut,
+    VersionSourceOut,
+)
+from diary.db.models import ProtocolVersion
+from diary.errors import NotFound, RuleViolation
+from diary.services import accounts, studies
+
+blp = Blueprint("studies", __name__, description="Studies and their protocol versions")
+
+
+def _source(upload) -> str:
+    raw = upload.read()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise RuleViolation("the protocol file must be UTF-8 text", field="protocol") from None
+
+
+def _detail(study, protocol=None):
+    session = db()
+    if protocol is None:
+        protocol = studies.protocol_of(studies.current_version(session, study))
+    versions = session.scalars(select(ProtocolVersion).where(
+        ProtocolVersion.study_id == study.id).order_by(ProtocolVersion.version)).all()
+    return {
+        "key": study.key, "title": study.title, "current_version": study.current_version,
+        "created_at": study.created_at, "design": protocol.design,
+        "timezone": protocol.timezone, "sites": list(protocol.sites),
+        "arms": [a.key for a in protocol.arms],
+        "sequences": {s.key: list(s.treatments) for s in protocol.sequences},
+        "anchors": [a.key for a in protocol.anchors], "versions": versions,
+    }
+
+
+@blp.route("/studies")
+class Studies(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(200, StudyOut(many=True))
+    @authenticated
+    def get(self):
+        """The studies you have a role in"""
+        return studies.list_studies(db(), principal())
+
+    @blp.doc(security=BEARER)
+    @blp.arguments(ProtocolUpload, location="files")
+    @blp.response(201, StudyDetailOut)
+    @blp.alt_response(409, description="The study exists")
+    @blp.alt_response(422, description="The protocol is invalid; errors lists each problem")
+    @authenticated
+    def post(self, files):
+        """Create a study from a protocol file (multipart field ``protocol``)"""
+        study, _ = studies.create_study(db(), principal(), source=_source(files["protocol"]),
+                                        now=now())
+        return _detail(study)
+
+
+@blp.route("/studies/<key>")
+class StudyItem(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(200, StudyDetailOut)
+    @authenticated
+    def get(self, key):
+        """A study, its design and every protocol version it had"""
+        study, protocol = studies.get_study(db(), principal(), key)
+        return _detail(study, protocol)
+
+
+@blp.route("/studies/<key>/versions")
+class Versions(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.arguments(ProtocolUpload, location="files")
+    @blp.response(201, StudyDetailOut)
+    @blp.alt_response(409, description="Identical to an earlier version")
+    @blp.alt_response(422, description="Invalid, or incompatible with enrolled participants")
+    @authenticated
+    def post(self, files, key):
+        """Upgrade a study to a new protocol version (study admins)"""
+        study, _ = studies.upgrade_protocol(db(), principal(), key=key,
+                                            source=_source(files["protocol"]), now=now())
+        return _detail(study)
+
+
+@blp.route("/studies/<key>/versions/<int:version>")
+class VersionItem(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(200, VersionSourceOut)
+    @authenticated
+    def get(self, key, version):
+        """One protocol version, byte for byte, with its SHA-256"""
+        session = db()
+        study, _ = studies.get_study(session, principal(), key)
+        row = session.scalar(select(ProtocolVersion).where(
+            ProtocolVersion.study_id == study.id, ProtocolVersion.version == version))
+        if row is None:
+            raise NotFound(f"study {key!r} has no version {version}")
+        return row
+
+
+@blp.route("/studies/<key>/roles")
+class Roles(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.arguments(RoleIn)
+    @blp.response(200, RoleOut)
+    @authenticated
+    def put(self, body, key):
+        """Give a staff account a role in this study, optionally limited to sites"""
+        accounts.grant_role(db(), principal(), study_key=key, email=body["email"],
+                            role=body["role"], sites=body["sites"], now=now())
+        return body

@@ -1,0 +1,145 @@
+"""The audit trail: append-only records, hash-chained per study or per participant.
+
+Each record stores SHA-256 over its canonical content and the previous record's hash
+in the same chain. One chain per participant (and one per study for study-level
+changes) keeps appends from queuing behind each other: only writes to the same chain
+are ordered, by locking that chain's head row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from diary.db.models import AuditChainHead, AuditRecord
+
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: ``label`` goes into the trail (``account:3``, ``participant:<id>``)."""
+
+    label: str
+    account_id: int | None = None
+    request_id: str | None = None
+
+
+def study_chain(study_id: int) -> str:
+    return f"study:{study_id}"
+
+
+def participant_chain(participant_id: str) -> str:
+    return f"participant:{participant_id}"
+
+
+ACCOUNTS_CHAIN = "accounts"
+
+
+def plain(value: Any) -> Any:
+    """JSON-safe copy of ``value`` (dates and other objects become strings)."""
+    return json.loads(json.dumps(value, default=str, sort_keys=True))
+
+
+def record_hash(fields: dict[str, Any]) -> str:
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _content(r: AuditRecord) -> dict[str, Any]:
+    return {
+        "chain": r.chain, "seq": r.seq, "at": r.at.isoformat(), "actor": r.actor,
+        "action": r.action, "entity": r.entity, "entity_id": r.entity_id,
+        "before": r.before, "after": r.after, "reason": r.reason,
+        "request_id": r.request_id, "prev_hash": r.prev_hash,
+    }
+
+
+def append(session: Session, *, chain: str, actor: Actor, action: str, entity: str,
+           entity_id: str | int, at: datetime, before: Any = None, after: Any = None,
+           reason: str | None = None) -> AuditRecord:
+    """Add a record to ``chain`` inside the caller's transaction."""
+    head = _locked_head(session, chain)
+    record = AuditRecord(
+        chain=chain, seq=head.seq + 1, at=at, actor=actor.label, action=action,
+        entity=entity, entity_id=str(entity_id), before=plain(before), after=plain(after),
+        reason=reason, request_id=actor.request_id, prev_hash=head.hash,
+    )
+    record.hash = record_hash(_content(record))
+    head.seq, head.hash = record.seq, record.hash
+    session.add(record)
+    return record
+
+
+def _locked_head(session: Session, chain: str) -> AuditChainHead:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    session.execute(
+        insert(AuditChainHead).values(chain=chain, seq=0, hash=GENESIS).on_conflict_do_nothing()
+    )
+    return session.execute(
+        select(AuditChainHead).where(AuditChainHead.chain == chain).with_for_update()
+    ).scalar_one()
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    checked: int
+    broken_id: int | None = None
+    problem: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_id is None and self.problem is None
+
+
+def verify(session: Session) -> VerifyResult:
+    """Walk every chain in order; report the first record whose hash or link is wrong."""
+    heads = {h.chain: h for h in session.scalars(select(AuditChainHead))}
+    stmt = select(AuditRecord).order_by(AuditRecord.chain, AuditRecord.seq)
+    checked, chain, prev, seq = 0, None, GENESIS, 0
+    for r in session.scalars(stmt.execution_options(yield_per=2000)):
+        if r.chain != chain:
+            problem = _check_tail(heads, chain, seq, prev)
+            if problem:
+                return VerifyResult(checked, None, problem)
+            chain, prev, seq = r.chain, GENESIS, 0
+        checked += 1
+        if r.seq != seq + 1:
+            return VerifyResult(checked, r.id, f"record {r.id}: chain {r.chain} skips from "
+                                               f"seq {seq} to {r.seq} (a record was removed)")
+        if r.prev_hash != prev:
+            return VerifyResult(checked, r.id, f"record {r.id}: does not link to the "
+                                               f"previous record of chain {r.chain}")
+        if record_hash(_content(r)) != r.hash:
+            return VerifyResult(checked, r.id, f"record {r.id}: content does not match its "
+                                               "hash (the row was edited)")
+        prev, seq = r.hash, r.seq
+    problem = _check_tail(heads, chain, seq, prev)
+    missing = set(heads) - _seen_chains(session)
+    if not problem and missing:
+        problem = f"chain {sorted(missing)[0]} has a head but no records (records were removed)"
+    return VerifyResult(checked, None, problem)
+
+
+def _check_tail(heads: dict, chain: str | None, seq: int, last_hash: str) -> str | None:
+    if chain is None:
+        return None
+    head = heads.get(chain)
+    if head is None or head.seq != seq or head.hash != last_hash:
+        return f"chain {chain} ends at seq {seq} but its head says {head and head.seq} " \
+               "(records were removed from its end)"
+    return None
+
+
+def _seen_chains(session: Session) -> set[str]:
+    return set(session.scalars(select(AuditRecord.chain).distinct()))

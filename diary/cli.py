@@ -1,0 +1,126 @@
+"""Admin tasks as Flask CLI commands: ``flask --app app <group> <command>``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from diary import audit
+from diary.errors import DomainError
+from diary.services import accounts, studies
+from diary.services.principals import cli_principal
+
+db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
+admin_cli = AppGroup("admin", help="Staff accounts.")
+audit_cli = AppGroup("audit", help="The audit trail.")
+studies_cli = AppGroup("studies", help="Studies and protocol files.")
+
+
+def _rt():
+    return current_app.extensions["paindiary"]
+
+
+def _fail(error: DomainError):
+    raise click.ClickException(error.message + "".join(
+        f"\n  {path}: {rule}" for path, rule in getattr(error, "issues", [])))
+
+
+@db_cli.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Create or migrate the schema of DATABASE_URL."""
+    from diary.db.migrate import upgrade
+
+    upgrade(_rt().engine, revision)
+    click.echo(f"database at {revision}")
+
+
+@db_cli.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Migrate the schema down to REVISION (e.g. base)."""
+    from diary.db.migrate import downgrade
+
+    downgrade(_rt().engine, revision)
+    click.echo(f"database at {revision}")
+
+
+@admin_cli.command("create")
+@click.option("--email", required=True)
+@click.password_option(help="At least 10 characters; prompted for when omitted.")
+def admin_create(email: str, password: str) -> None:
+    """Create an administrator account (the first one, or another)."""
+    rt = _rt()
+    with rt.session_factory() as session:
+        try:
+            account = accounts.create_account(session, cli_principal(), email=email,
+                                              password=password, is_superuser=True,
+                                              now=rt.clock.now(), ph=rt.hasher)
+        except DomainError as exc:
+            _fail(exc)
+    click.echo(f"administrator {account.email} created (id {account.id})")
+
+
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Walk every audit chain; name the first broken record and exit 1 if any."""
+    with _rt().session_factory() as session:
+        result = audit.verify(session)
+    if result.ok:
+        click.echo(f"audit trail intact: {result.checked} records verified")
+        return
+    click.echo(f"audit trail BROKEN after {result.checked} records: {result.problem}", err=True)
+    raise SystemExit(1)
+
+
+@studies_cli.command("create")
+@click.argument("protocol_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def studies_create(protocol_file: Path) -> None:
+    """Create a study from a protocol YAML file."""
+    rt = _rt()
+    with rt.session_factory() as session:
+        try:
+            study, version = studies.create_study(session, cli_principal(),
+                                                  source=protocol_file.read_text("utf-8"),
+                                                  now=rt.clock.now())
+        except DomainError as exc:
+            _fail(exc)
+    click.echo(f"study {study.key} created, protocol version 1 (sha256 {version.sha256})")
+
+
+@studies_cli.command("upgrade")
+@click.argument("key")
+@click.argument("protocol_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def studies_upgrade(key: str, protocol_file: Path) -> None:
+    """Make PROTOCOL_FILE the current protocol of study KEY."""
+    rt = _rt()
+    with rt.session_factory() as session:
+        try:
+            study, version = studies.upgrade_protocol(session, cli_principal(), key=key,
+                                                      source=protocol_file.read_text("utf-8"),
+                                                      now=rt.clock.now())
+        except DomainError as exc:
+            _fail(exc)
+    click.echo(f"study {study.key} now at protocol version {version.version}")
+
+
+@studies_cli.command("check")
+@click.argument("protocol_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def studies_check(protocol_file: Path) -> None:
+    """Validate a protocol file without loading it."""
+    from diary.protocol.checks import ProtocolError
+    from diary.protocol.loader import parse_protocol
+
+    try:
+        protocol = parse_protocol(protocol_file.read_text("utf-8"))
+    except ProtocolError as exc:
+        raise click.ClickException(f"{protocol_file}:\n{exc}") from None
+    click.echo(f"{protocol_file}: study {protocol.key} ({protocol.design}) is valid")
+
+
+def register_cli(app: Flask) -> None:
+    for group in (db_cli, admin_cli, audit_cli, studies_cli):
+        app.cli.add_command(group)

@@ -1,0 +1,50 @@
+"""Settings: defaults, then environment variables, then the caller's overrides."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from diary.clock import SystemClock
+
+DEFAULT_DB_FILE = "paindiary.sqlite3"
+
+
+def _secret_key(instance: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in the instance
+    folder: phone numbers are encrypted with it, so it must survive restarts."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def build_config(instance_path: str, overrides: dict | None = None) -> dict:
+    overrides = dict(overrides or {})
+    instance = Path(instance_path)
+    env = os.environ
+    config = {
+        "DATABASE_URL": env.get("DATABASE_URL")
+        or f"sqlite:///{instance / DEFAULT_DB_FILE}",
+        "ARGON2_PROFILE": env.get("ARGON2_PROFILE", "default"),
+        "TOKEN_TTL": timedelta(hours=int(env.get("TOKEN_TTL_HOURS", "12"))),
+        "ACTIVATION_CODE_TTL": timedelta(days=int(env.get("ACTIVATION_CODE_TTL_DAYS", "7"))),
+        "CLOCK": SystemClock(),
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # flask-smorest / OpenAPI
+        "API_TITLE": "paindiary",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api",
+        "OPENAPI_JSON_PATH": "openapi.json",
+    }
+    config.update(overrides)
+    if "SECRET_KEY" not in config:
+        config["SECRET_KEY"] = _secret_key(instance)
+    return config

@@ -1,0 +1,251 @@
+"""The tables of the clinical record. Every change here ships an Alembic migration."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from diary.db.types import UTCDateTime
+
+# Named constraints from the first migration on, or SQLite batch migrations cannot drop them.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Account(Base):
+    """A staff member (coordinator, viewer, admin). Superusers manage studies and accounts."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    is_superuser: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Study(Base):
+    __tablename__ = "studies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    current_version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ProtocolVersion(Base):
+    """Every protocol a study ever had, byte for byte, with its SHA-256."""
+
+    __tablename__ = "protocol_versions"
+    __table_args__ = (
+        UniqueConstraint("study_id", "version"),
+        UniqueConstraint("study_id", "sha256"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("studies.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(64), default="")
+    sha256: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(Text)
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    loaded_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+
+
+class StudyRole(Base):
+    """An account's role in one study, optionally limited to some sites."""
+
+    __tablename__ = "study_roles"
+    __table_args__ = (
+        UniqueConstraint("account_id", "study_id"),
+        CheckConstraint("role IN ('admin', 'coordinator', 'viewer')", name="role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    study_id: Mapped[int] = mapped_column(ForeignKey("studies.id"))
+    role: Mapped[str] = mapped_column(String(16))
+    sites: Mapped[list[str] | None] = mapped_column(JSON)
+
+
+class Participant(Base):
+    __tablename__ = "participants"
+    __table_args__ = (UniqueConstraint("study_id", "subject_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    study_id: Mapped[int] = mapped_column(ForeignKey("studies.id"))
+    subject_id: Mapped[str] = mapped_column(String(64))
+    site: Mapped[str] = mapped_column(String(32))
+    arm: Mapped[str | None] = mapped_column(String(32))
+    sequence: Mapped[str | None] = mapped_column(String(32))
+    timezone: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8))
+    reminder_time: Mapped[str] = mapped_column(String(5))  # local wall time "HH:MM"
+    phone_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    phone_index: Mapped[str | None] = mapped_column(String(64), index=True)  # HMAC blind index
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    enrolled_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawal_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ActivationCode(Base):
+    """A single-use code a participant exchanges for a device token.
+
+    The code's first group (``lookup``) finds the row; the rest is checked against an
+    argon2id hash, with attempts counted here so throttling holds across workers.
+    """
+
+    __tablename__ = "activation_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[str] = mapped_column(ForeignKey("participants.id"), index=True)
+    lookup: Mapped[str] = mapped_column(String(16), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ApiToken(Base):
+    """A bearer token, stored only as its SHA-256; belongs to an account or a participant."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (
+        CheckConstraint(
+            "(account_id IS NULL) <> (participant_id IS NULL)", name="one_subject"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    participant_id: Mapped[str | None] = mapped_column(
+        ForeignKey("participants.id"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AnchorEvent(Base):
+    """An event that starts follow-up clocks: a surgery, an infusion, a dose."""
+
+    __tablename__ = "anchor_events"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    participant_id: Mapped[str] = mapped_column(ForeignKey("participants.id"), index=True)
+    type: Mapped[str] = mapped_column(String(64))
+    period: Mapped[int | None] = mapped_column(Integer)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+
+
+class DiaryEntry(Base):
+    """One version of a day's pain score. Corrections add versions; none is overwritten.
+
+    Only ``is_current`` ever changes on an existing row (to false, once, when a newer
+    version supersedes it); the partial unique index allows one current entry per day.
+    """
+
+    __tablename__ = "diary_entries"
+    __table_args__ = (
+        UniqueConstraint("participant_id", "client_id"),
+        UniqueConstraint("participant_id", "diary_date", "version"),
+        CheckConstraint("score BETWEEN 0 AND 10", name="score_range"),
+        CheckConstraint("version >= 1", name="version_positive"),
+        Index(
+            "uq_diary_entries_current_day",
+            "participant_id",
+            "diary_date",
+            unique=True,
+            sqlite_where=text("is_current"),
+            postgresql_where=text("is_current"),
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    participant_id: Mapped[str] = mapped_column(ForeignKey("participants.id"))
+    diary_date: Mapped[date] = mapped_column(Date)
+    score: Mapped[int] = mapped_column(Integer)
+    client_id: Mapped[str] = mapped_column(String(64))
+    device_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True)
+    supersedes_id: Mapped[str | None] = mapped_column(ForeignKey("diary_entries.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(16))
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+
+
+class AuditRecord(Base):
+    """Append-only, hash-chained audit trail; one chain per study or per participant.
+
+    On PostgreSQL a trigger refuses UPDATE and DELETE (see the first migration).
+    """
+
+    __tablename__ = "audit_records"
+    __table_args__ = (UniqueConstraint("chain", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chain: Mapped[str] = mapped_column(String(80))
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(64))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    before: Mapped[Any] = mapped_column(JSON, nullable=True)
+    after: Mapped[Any] = mapped_column(JSON, nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditChainHead(Base):
+    """The last record of each chain: locking this row orders appends to one chain."""
+
+    __tablename__ = "audit_chain_heads"
+
+    chain: Mapped[str] = mapped_column(String(80), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,54 @@
+"""Load a YAML protocol file into a validated ``Protocol``.
+
+Every mistake is collected and reported with its path and the rule it breaks
+(``assessments[2].window: closes before it opens``), so an author fixes a file in one go.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from diary.protocol.checks import Checker, ProtocolError
+from diary.protocol.model import Protocol
+from diary.protocol.sections import read_protocol
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe loader that refuses duplicate mapping keys instead of keeping the last."""
+
+
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict:
+    seen: set = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node)
+
+
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping
+)
+
+
+def parse_protocol(text: str) -> Protocol:
+    """Parse and validate protocol YAML; raises ``ProtocolError`` listing every mistake."""
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise ProtocolError([("", f"not valid YAML: {exc}")]) from None
+    return build_protocol(data)
+
+
+def build_protocol(data: Any) -> Protocol:
+    """Validate already-parsed protocol data (see ``parse_protocol``)."""
+    check = Checker()
+    protocol = read_protocol(check, data)
+    if check.issues or protocol is None:
+        raise ProtocolError(check.issues or [("", "empty protocol")])
+    return protocol

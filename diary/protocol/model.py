@@ -1,0 +1,140 @@
+"""The protocol as plain, immutable data: what a study file declares after validation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import time
+from typing import Any
+
+from diary.protocol.durations import Duration
+
+ENROLMENT = "enrolment"
+"""The built-in event every participant has: its instant is the enrolment time."""
+
+
+@dataclass(frozen=True)
+class Arm:
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Sequence:
+    """A crossover sequence: the treatment given in each period, in order."""
+
+    key: str
+    treatments: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AnchorType:
+    """An event type that starts clocks (surgery, infusion, dose).
+
+    ``per_period`` anchors occur once in each crossover period; ``max_count`` bounds how
+    many a participant may have (None: any number, e.g. repeated infusion courses).
+    """
+
+    key: str
+    label: str
+    per_period: bool = False
+    max_count: int | None = 1
+
+
+@dataclass(frozen=True)
+class LateEntry:
+    """Entries for diary date D are accepted until wall time ``until`` on D + ``days_after``."""
+
+    days_after: int
+    until: time
+
+
+@dataclass(frozen=True)
+class DailyDiary:
+    """The daily diary span: days ``from_day``..``to_day`` relative to each ``anchor``."""
+
+    measure: str
+    anchor: str
+    from_day: int
+    to_day: int
+    late_entry: LateEntry
+
+
+@dataclass(frozen=True)
+class Repeat:
+    every: Duration
+    count: int
+
+
+@dataclass(frozen=True)
+class Window:
+    """Tolerance around an assessment's target, as signed offsets from it."""
+
+    open: Duration
+    close: Duration
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """An instrument due at ``anchor`` + ``offset`` (+ k * ``repeat.every``), within ``window``.
+
+    ``key`` identifies the assessment across protocol versions: instance ids hash it.
+    """
+
+    key: str
+    instrument: str
+    anchor: str
+    offset: Duration
+    window: Window
+    repeat: Repeat | None = None
+    label: str = ""
+
+    @property
+    def occurrences(self) -> int:
+        return self.repeat.count if self.repeat else 1
+
+
+@dataclass(frozen=True)
+class Reminders:
+    daily_time: time = time(20, 0)
+    nudge_after: Duration | None = None
+    window_open: bool = True
+    window_closing_before: Duration | None = None
+    missed_days_alert: int | None = None
+    quiet_start: time | None = None
+    quiet_end: time | None = None
+
+
+@dataclass(frozen=True)
+class Protocol:
+    key: str
+    title: str
+    timezone: str
+    design: str  # "parallel" | "crossover" | "single_group"
+    version_label: str = ""
+    sites: tuple[str, ...] = ()
+    arms: tuple[Arm, ...] = ()
+    treatments: tuple[Arm, ...] = ()
+    sequences: tuple[Sequence, ...] = ()
+    anchors: tuple[AnchorType, ...] = ()
+    daily_diary: DailyDiary | None = None
+    assessments: tuple[Assessment, ...] = ()
+    reminders: Reminders = field(default_factory=Reminders)
+    endpoints: tuple[dict[str, Any], ...] = ()
+    languages: tuple[str, ...] = ("en",)
+
+    @property
+    def periods(self) -> int:
+        """Number of crossover periods (1 for other designs)."""
+        return len(self.sequences[0].treatments) if self.sequences else 1
+
+    def anchor(self, key: str) -> AnchorType | None:
+        return next((a for a in self.anchors if a.key == key), None)
+
+    def sequence(self, key: str) -> Sequence | None:
+        return next((s for s in self.sequences if s.key == key), None)
+
+    def arm(self, key: str) -> Arm | None:
+        return next((a for a in self.arms if a.key == key), None)
+
+    def assessment(self, key: str) -> Assessment | None:
+        return next((a for a in self.assessments if a.key == key), None)

@@ -1,0 +1,189 @@
+"""The one schedule function: a protocol plus a participant's events -> concrete windows.
+
+Pure (plain data in, plain data out). The tasks API, the reminder planner and the
+scoring windows all call ``schedule``; none of them re-derives dates.
+
+Conventions
+-----------
+* Day 0 is the anchor's local date in the participant's zone; day 1 the day after.
+* Offsets in days/weeks/months are calendar arithmetic on local dates and give
+  whole-day windows, from local midnight of the first day to local midnight after the
+  last (a 23- or 25-hour day stays one day across daylight-saving changes).
+* Offsets in hours/minutes are elapsed time from the anchor's UTC instant.
+* Repeats are counted from the anchor (``offset + k * every``), so months never chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from diary.protocol.durations import Duration
+from diary.protocol.model import ENROLMENT, Assessment, Protocol
+from diary.timezones import local_date, start_of_day, zone
+
+
+@dataclass(frozen=True)
+class ParticipantRef:
+    id: str
+    timezone: str
+    enrolled_at: datetime
+    sequence: str | None = None
+    withdrawn_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class AnchorEvent:
+    id: str
+    type: str
+    occurred_at: datetime
+    period: int | None = None
+
+
+@dataclass(frozen=True)
+class ScheduledWindow:
+    """One concrete instance of an assessment; ``closes_at`` is exclusive."""
+
+    id: str
+    assessment: str
+    instrument: str
+    event_id: str
+    anchor: str
+    occurrence: int
+    period: int | None
+    treatment: str | None
+    target_day: int | None  # day number for calendar offsets, None for elapsed ones
+    opens_at: datetime
+    closes_at: datetime
+    opens_local: datetime
+    closes_local: datetime
+
+    def is_open(self, at: datetime) -> bool:
+        return self.opens_at <= at < self.closes_at
+
+
+@dataclass(frozen=True)
+class DiarySpan:
+    """The daily diary days owed for one anchor: ``first``..``last`` inclusive."""
+
+    event_id: str
+    anchor: str
+    period: int | None
+    treatment: str | None
+    anchor_date: date
+    first: date
+    last: date
+
+    def day_number(self, day: date) -> int:
+        return (day - self.anchor_date).days
+
+    def __contains__(self, day: date) -> bool:
+        return self.first <= day <= self.last
+
+
+@dataclass(frozen=True)
+class Schedule:
+    windows: tuple[ScheduledWindow, ...]
+    diary_spans: tuple[DiarySpan, ...]
+
+    def diary_dates(self, until: date | None = None) -> list[date]:
+        """Every distinct diary date owed (up to ``until``), in order."""
+        days: set[date] = set()
+        for span in self.diary_spans:
+            last = span.last if until is None else min(span.last, until)
+            days.update(span.first + timedelta(n) for n in range((last - span.first).days + 1))
+        return sorted(days)
+
+    def diary_due(self, day: date) -> bool:
+        return any(day in span for span in self.diary_spans)
+
+    def open_windows(self, at: datetime) -> list[ScheduledWindow]:
+        return [w for w in self.windows if w.is_open(at)]
+
+
+def instance_id(*parts: object) -> str:
+    """A deterministic id; JSON encoding keeps field boundaries unambiguous."""
+    encoded = json.dumps([str(p) for p in parts], separators=(",", ":")).encode()
+    return hashlib.sha256(encoded).hexdigest()[:32]
+
+
+def schedule(protocol: Protocol, participant: ParticipantRef,
+             events: list[AnchorEvent]) -> Schedule:
+    """Turn ``protocol`` into concrete windows for ``participant`` given its anchor events.
+
+    Events of types the protocol does not declare are ignored. Windows that open after a
+    withdrawal and diary days after it (or before enrolment) are dropped.
+    """
+    tz = zone(participant.timezone)
+    enrolment = AnchorEvent(ENROLMENT, ENROLMENT, participant.enrolled_at)
+    all_events = [enrolment, *sorted(events, key=lambda e: (e.occurred_at, e.id))]
+    sequence = protocol.sequence(participant.sequence) if participant.sequence else None
+
+    def treatment(period: int | None) -> str | None:
+        if sequence is None or period is None or not 1 <= period <= len(sequence.treatments):
+            return None
+        return sequence.treatments[period - 1]
+
+    windows: list[ScheduledWindow] = []
+    for assessment in protocol.assessments:
+        for event in all_events:
+            if event.type != assessment.anchor:
+                continue
+            for k in range(assessment.occurrences):
+                w = _window(assessment, event, k, participant, tz, treatment(event.period))
+                if participant.withdrawn_at is None or w.opens_at < participant.withdrawn_at:
+                    windows.append(w)
+    windows.sort(key=lambda w: (w.opens_at, w.assessment, w.id))
+
+    spans: list[DiarySpan] = []
+    diary = protocol.daily_diary
+    if diary is not None:
+        floor = local_date(participant.enrolled_at, tz)
+        ceiling = local_date(participant.withdrawn_at, tz) if participant.withdrawn_at else None
+        for event in all_events:
+            if event.type != diary.anchor:
+                continue
+            day0 = local_date(event.occurred_at, tz)
+            first = max(day0 + timedelta(diary.from_day), floor)
+            last = day0 + timedelta(diary.to_day)
+            if ceiling is not None:
+                last = min(last, ceiling)
+            if first <= last:
+                spans.append(DiarySpan(event.id, event.type, event.period,
+                                       treatment(event.period), day0, first, last))
+    return Schedule(tuple(windows), tuple(spans))
+
+
+def _window(assessment: Assessment, event: AnchorEvent, k: int, participant: ParticipantRef,
+            tz, treatment: str | None) -> ScheduledWindow:
+    due: Duration = assessment.offset
+    if assessment.repeat is not None and k:
+        due = due.plus(assessment.repeat.every.times(k))
+    win = assessment.window
+    if due.is_elapsed:
+        target = due.add_elapsed(event.occurred_at)
+        opens, closes = win.open.add_elapsed(target), win.close.add_elapsed(target)
+        target_day = None
+    else:
+        day0 = local_date(event.occurred_at, tz)
+        target = due.add_to_date(day0)
+        opens = start_of_day(win.open.add_to_date(target), tz)
+        closes = start_of_day(win.close.add_to_date(target) + timedelta(1), tz)
+        target_day = (target - day0).days
+    return ScheduledWindow(
+        id=instance_id(participant.id, assessment.key, event.id, k),
+        assessment=assessment.key,
+        instrument=assessment.instrument,
+        event_id=event.id,
+        anchor=event.type,
+        occurrence=k,
+        period=event.period,
+        treatment=treatment,
+        target_day=target_day,
+        opens_at=opens,
+        closes_at=closes,
+        opens_local=opens.astimezone(tz),
+        closes_local=closes.astimezone(tz),
+    )

@@ -1,0 +1,104 @@
+"""Secrets at rest: password and code hashing, bearer tokens, encrypted phone numbers.
+
+Bearer tokens are long random strings, so SHA-256 suffices and costs microseconds per
+request; passwords and short activation codes need argon2id (PITFALLS: never per request).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+import phonenumbers
+from argon2 import PasswordHasher, profiles
+from argon2.exceptions import InvalidHashError, VerificationError
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+# No 0/O, 1/I/L: codes are read aloud and typed on phones.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_activation_code() -> tuple[str, str, str]:
+    """Return (code shown to the participant, lookup part, secret part).
+
+    ``XXXX-XXXX-XXXX``: the first group finds the row, the last two (about 40 bits) are
+    the secret, checked with argon2id and throttled per code.
+    """
+    groups = ["".join(secrets.choice(CODE_ALPHABET) for _ in range(4)) for _ in range(3)]
+    return "-".join(groups), groups[0], groups[1] + groups[2]
+
+
+def split_activation_code(code: str) -> tuple[str, str] | None:
+    cleaned = "".join(ch for ch in code.upper() if ch.isalnum())
+    if len(cleaned) != 12:
+        return None
+    return cleaned[:4], cleaned[4:]
+
+
+def hasher(profile: str = "default") -> PasswordHasher:
+    """argon2id; ``profile="cheap"`` only for tests, where 190 ms per hash adds up."""
+    if profile == "cheap":
+        return PasswordHasher.from_parameters(profiles.CHEAPEST)
+    return PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY)
+
+
+def verify_secret(ph: PasswordHasher, stored: str, given: str) -> bool:
+    try:
+        return ph.verify(stored, given)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def normalise_phone(raw: str, region: str | None = None) -> str:
+    """E.164 form of a phone number; raises ``ValueError`` when it is not a valid number."""
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(f"not a phone number: {exc}") from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError("not a valid phone number; use E.164 such as +14155550100")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def mask_phone(e164: str) -> str:
+    """For logs: keep the country code and the last two digits."""
+    return e164[:3] + "*" * max(len(e164) - 5, 0) + e164[-2:]
+
+
+@dataclass(frozen=True)
+class PhoneVault:
+    """Encrypts phone numbers at rest and derives a blind index to match inbound ``From``."""
+
+    secret_key: str
+
+    def _derive(self, purpose: bytes) -> bytes:
+        kdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose)
+        return kdf.derive(self.secret_key.encode())
+
+    def encrypt(self, e164: str) -> bytes:
+        key = base64.urlsafe_b64encode(self._derive(b"paindiary phone encryption"))
+        return Fernet(key).encrypt(e164.encode())
+
+    def decrypt(self, blob: bytes) -> str:
+        key = base64.urlsafe_b64encode(self._derive(b"paindiary phone encryption"))
+        try:
+            return Fernet(key).decrypt(blob).decode()
+        except InvalidToken as exc:
+            raise ValueError("phone number cannot be decrypted with this SECRET_KEY") from exc
+
+    def index(self, e164: str) -> str:
+        return hmac.new(self._derive(b"paindiary phone index"), e164.encode(),
+                        hashlib.sha256).hexdigest()

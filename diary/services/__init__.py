@@ -1,0 +1,1 @@
+"""Use cases: one function each, taking a session (the unit of work) and plain values."""

@@ -1,0 +1,151 @@
+"""Daily pain entries: idempotent submission, corrections as new versions, listing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from diary import audit
+from diary.db.models import DiaryEntry, Participant, ProtocolVersion, Study
+from diary.errors import Conflict, RuleViolation
+from diary.protocol.model import Protocol
+from diary.services.studies import protocol_of
+from diary.timezones import local_date, local_wall_time, zone
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    diary_date: date
+    score: int
+    client_id: str
+    device_time: datetime | None
+    reason: str | None = None
+    channel: str = "app"
+
+
+@dataclass(frozen=True)
+class Recorded:
+    entry: DiaryEntry
+    created: bool  # False when a retry returned the original
+
+
+def protocol_for(session: Session, p: Participant) -> Protocol:
+    version = session.execute(
+        select(ProtocolVersion).join(Study, Study.id == ProtocolVersion.study_id)
+        .where(Study.id == p.study_id, ProtocolVersion.version == Study.current_version)
+    ).scalar_one()
+    return protocol_of(version)
+
+
+def late_entry_deadline(protocol: Protocol, day: date, tz_name: str) -> datetime:
+    """The UTC instant after which an entry for local date ``day`` is refused."""
+    late = protocol.daily_diary.late_entry
+    return local_wall_time(day + timedelta(late.days_after), late.until, zone(tz_name))
+
+
+def check_entry_rules(protocol: Protocol, p: Participant, e: NewEntry, now: datetime) -> None:
+    """The diary's rules for a participant's entry, each failing with the field it concerns."""
+    if protocol.daily_diary is None:
+        raise RuleViolation("this study has no daily diary", field="diary_date")
+    tz = zone(p.timezone)
+    today = local_date(now, tz)
+    if e.diary_date > today:
+        raise RuleViolation(f"is in the future (today is {today} in {p.timezone})",
+                            field="diary_date")
+    if e.diary_date < local_date(p.enrolled_at, tz):
+        raise RuleViolation("is before enrolment", field="diary_date")
+    if p.withdrawn_at is not None and e.diary_date > local_date(p.withdrawn_at, tz):
+        raise RuleViolation("is after the participant's withdrawal", field="diary_date")
+    deadline = late_entry_deadline(protocol, e.diary_date, p.timezone)
+    if now >= deadline:
+        local = deadline.astimezone(tz)
+        raise RuleViolation(f"is too late: entries for {e.diary_date} closed at "
+                            f"{local:%Y-%m-%d %H:%M} {p.timezone}", field="diary_date",
+                            code="late_entry")
+
+
+def _same_payload(entry: DiaryEntry, e: NewEntry) -> bool:
+    return entry.diary_date == e.diary_date and entry.score == e.score
+
+
+def _replay(session: Session, p: Participant, e: NewEntry) -> Recorded | None:
+    entry = session.scalar(select(DiaryEntry).where(DiaryEntry.participant_id == p.id,
+                                                    DiaryEntry.client_id == e.client_id))
+    if entry is None:
+        return None
+    if not _same_payload(entry, e):
+        raise Conflict("this client_id was already used for a different entry",
+                       field="client_id", code="client_id_reused")
+    return Recorded(entry, created=False)
+
+
+def record_diary_entry(session: Session, p: Participant, protocol: Protocol, e: NewEntry, *,
+                       actor: audit.Actor, now: datetime,
+                       recorded_by: int | None = None) -> Recorded:
+    """Store a day's score, or return the original when ``client_id`` was seen before.
+
+    A second entry for a day that already has one is a correction: it needs a reason,
+    becomes version n+1, and the earlier version stays, marked superseded.
+    """
+    replay = _replay(session, p, e)
+    if replay is not None:
+        return replay
+    check_entry_rules(protocol, p, e, now)
+    current = session.scalar(
+        select(DiaryEntry).where(DiaryEntry.participant_id == p.id,
+                                 DiaryEntry.diary_date == e.diary_date,
+                                 DiaryEntry.is_current.is_(True)).with_for_update())
+    if current is not None and not (e.reason and e.reason.strip()):
+        raise Conflict(f"{e.diary_date} already has an entry (score {current.score}); "
+                       "to correct it, send the new score with a reason",
+                       field="reason", code="correction_needs_reason")
+    entry = DiaryEntry(
+        participant_id=p.id, diary_date=e.diary_date, score=e.score, client_id=e.client_id,
+        device_time=e.device_time, received_at=now, channel=e.channel,
+        version=current.version + 1 if current else 1, is_current=True,
+        supersedes_id=current.id if current else None,
+        reason=e.reason.strip() if e.reason else None, recorded_by=recorded_by,
+    )
+    action = "diary_entry.correct" if current else "diary_entry.create"
+    try:
+        if current is not None:
+            current.is_current = False
+            session.flush()
+        session.add(entry)
+        session.flush()
+        audit.append(session, chain=audit.participant_chain(p.id), actor=actor, action=action,
+                     entity="diary_entry", entity_id=entry.id, at=now,
+                     before=_audit_view(current) if current else None,
+                     after=_audit_view(entry), reason=entry.reason)
+        session.commit()
+    except IntegrityError:
+        # A concurrent request won: either a retry of this very submission, or another
+        # entry for the same day. Return the first; the second needs a fresh decision.
+        session.rollback()
+        replay = _replay(session, p, e)
+        if replay is not None:
+            return replay
+        raise Conflict(f"{e.diary_date} was changed by another request; reload and retry",
+                       field="diary_date", code="concurrent_change") from None
+    return Recorded(entry, created=True)
+
+
+def _audit_view(entry: DiaryEntry) -> dict:
+    return {"id": entry.id, "diary_date": entry.diary_date, "score": entry.score,
+            "version": entry.version, "client_id": entry.client_id, "channel": entry.channel,
+            "device_time": entry.device_time}
+
+
+def list_entries(session: Session, participant_id: str, *, page: int, page_size: int,
+                 include_superseded: bool = True) -> tuple[list[DiaryEntry], int]:
+    stmt = select(DiaryEntry).where(DiaryEntry.participant_id == participant_id)
+    if not include_superseded:
+        stmt = stmt.where(DiaryEntry.is_current.is_(True))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = session.scalars(stmt.order_by(DiaryEntry.diary_date.desc(), DiaryEntry.version.desc())
+                           .limit(page_size).offset((page - 1) * page_size)).all()
+    return list(rows), total

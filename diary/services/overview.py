@@ -1,0 +1,106 @@
+"""Read models: a participant's tasks for today, and diary completion for coordinators."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from diary.db.models import AnchorEvent, DiaryEntry, Participant
+from diary.protocol.model import ENROLMENT, Protocol
+from diary.schedule import AnchorEvent as EventRef
+from diary.schedule import Schedule, ScheduledWindow, schedule
+from diary.services.entries import late_entry_deadline
+from diary.services.events import event_refs, participant_ref
+from diary.timezones import local_date, zone
+
+
+@dataclass(frozen=True)
+class DiaryTask:
+    diary_date: date
+    due: bool
+    done: bool
+    entry_id: str | None
+    accept_until: datetime | None
+
+
+@dataclass(frozen=True)
+class Tasks:
+    today: date
+    timezone: str
+    diary: DiaryTask | None
+    open_windows: list[ScheduledWindow]
+    withdrawn: bool
+
+
+def diary_due(protocol: Protocol, sched: Schedule, day: date, has_diary_anchor: bool) -> bool:
+    """A diary day is due inside a span, or before the first anchor while a baseline is owed.
+
+    Baseline days (negative ``from_day``) come before an anchor that may not be recorded
+    yet (the surgery next week): until it is, every day since enrolment is owed.
+    """
+    diary = protocol.daily_diary
+    if diary is None:
+        return False
+    if sched.diary_due(day):
+        return True
+    return not has_diary_anchor and diary.from_day < 0
+
+
+def tasks_for(session: Session, protocol: Protocol, p: Participant, now: datetime) -> Tasks:
+    tz = zone(p.timezone)
+    today = local_date(now, tz)
+    events = event_refs(session, p.id)
+    sched = schedule(protocol, participant_ref(p), events)
+    withdrawn = p.withdrawn_at is not None
+    diary = None
+    if protocol.daily_diary is not None and not withdrawn:
+        entry = session.scalar(select(DiaryEntry).where(
+            DiaryEntry.participant_id == p.id, DiaryEntry.diary_date == today,
+            DiaryEntry.is_current.is_(True)))
+        anchor = protocol.daily_diary.anchor
+        has_anchor = anchor == ENROLMENT or any(e.type == anchor for e in events)
+        diary = DiaryTask(today, diary_due(protocol, sched, today, has_anchor),
+                          entry is not None, entry.id if entry else None,
+                          late_entry_deadline(protocol, today, p.timezone))
+    windows = [] if withdrawn else sched.open_windows(now)
+    return Tasks(today, p.timezone, diary, windows, withdrawn)
+
+
+@dataclass(frozen=True)
+class Completion:
+    expected_days: int
+    completed_days: int
+    today_done: bool
+
+    @property
+    def rate(self) -> float | None:
+        return round(self.completed_days / self.expected_days, 4) if self.expected_days else None
+
+
+def completion_for(session: Session, protocol: Protocol, participants: list[Participant],
+                   now: datetime) -> dict[str, Completion]:
+    """Diary days owed before today and how many have a current entry, per participant.
+
+    Two queries for the whole page (events, entry dates), then the schedule per participant.
+    """
+    ids = [p.id for p in participants]
+    events: dict[str, list[EventRef]] = defaultdict(list)
+    for e in session.scalars(select(AnchorEvent).where(AnchorEvent.participant_id.in_(ids))):
+        events[e.participant_id].append(EventRef(e.id, e.type, e.occurred_at, e.period))
+    dates: dict[str, set[date]] = defaultdict(set)
+    for pid, day in session.execute(select(DiaryEntry.participant_id, DiaryEntry.diary_date)
+                                    .where(DiaryEntry.participant_id.in_(ids),
+                                           DiaryEntry.is_current.is_(True))):
+        dates[pid].add(day)
+    out = {}
+    for p in participants:
+        today = local_date(now, zone(p.timezone))
+        owed = schedule(protocol, participant_ref(p), events[p.id]).diary_dates()
+        before_today = [d for d in owed if d < today]
+        out[p.id] = Completion(len(before_today), sum(d in dates[p.id] for d in before_today),
+                               today in dates[p.id])
+    return out

@@ -1,0 +1,103 @@
+"""Who is calling, and what they may do in which study (and at which sites)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from diary.audit import Actor
+from diary.db.models import Account, ApiToken, Participant, StudyRole
+from diary.errors import Forbidden, NotFound, Unauthorized
+from diary.security import token_hash
+
+LEVELS = {"viewer": 1, "coordinator": 2, "admin": 3}
+NEEDS = {"read": 1, "write": 2, "admin": 3}
+
+
+@dataclass(frozen=True)
+class StaffRole:
+    role: str
+    sites: tuple[str, ...] | None  # None: every site
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated caller: a staff account or a participant's device."""
+
+    actor: Actor
+    account_id: int | None = None
+    is_superuser: bool = False
+    participant_id: str | None = None
+    roles: dict[int, StaffRole] = field(default_factory=dict)
+
+    @property
+    def is_participant(self) -> bool:
+        return self.participant_id is not None
+
+    def can(self, study_id: int, need: str, site: str | None = None) -> bool:
+        if self.is_superuser:
+            return True
+        role = self.roles.get(study_id)
+        if role is None or LEVELS[role.role] < NEEDS[need]:
+            return False
+        return site is None or role.sites is None or site in role.sites
+
+    def sites(self, study_id: int) -> tuple[str, ...] | None:
+        """The sites this caller may see in a study; None means all of them."""
+        if self.is_superuser:
+            return None
+        role = self.roles.get(study_id)
+        return role.sites if role else ()
+
+    def require(self, study_id: int, need: str, site: str | None = None) -> None:
+        if self.is_participant:
+            raise Forbidden("participant tokens cannot use the coordinator API")
+        if not self.can(study_id, need, site):
+            if not self.can(study_id, "read"):
+                # Do not reveal that a study exists to someone without a role in it.
+                raise NotFound("no such study")
+            where = f" at site {site}" if site else ""
+            raise Forbidden(f"your role in this study does not allow {need} access{where}")
+
+    def require_superuser(self) -> None:
+        if not self.is_superuser:
+            raise Forbidden("only an administrator account may do this")
+
+
+def authenticate(session: Session, token: str, now: datetime,
+                 request_id: str | None = None) -> Principal:
+    """Resolve a bearer token; raises ``Unauthorized`` when unknown, expired or revoked."""
+    row = session.execute(
+        select(ApiToken).where(ApiToken.token_hash == token_hash(token))
+    ).scalar_one_or_none()
+    if row is None or row.revoked_at is not None or (row.expires_at and row.expires_at <= now):
+        raise Unauthorized("invalid or expired token")
+    if row.participant_id is not None:
+        p = session.get(Participant, row.participant_id)
+        if p is None:
+            raise Unauthorized("invalid or expired token")
+        return Principal(Actor(f"participant:{p.id}", None, request_id), participant_id=p.id)
+    account = session.get(Account, row.account_id)
+    roles = {
+        r.study_id: StaffRole(r.role, tuple(r.sites) if r.sites is not None else None)
+        for r in session.scalars(select(StudyRole).where(StudyRole.account_id == account.id))
+    }
+    return Principal(Actor(f"account:{account.id}", account.id, request_id),
+                     account_id=account.id, is_superuser=account.is_superuser, roles=roles)
+
+
+def cli_principal() -> Principal:
+    """The operator at the server's command line acts with full rights."""
+    return Principal(Actor("cli"), is_superuser=True)
+
+
+def participant_of(session: Session, principal: Principal) -> Participant:
+    if principal.participant_id is None:
+        raise Forbidden("this endpoint is for participants' devices")
+    p = session.get(Participant, principal.participant_id)
+    if p is None:
+        raise NotFound("participant not found")
+    return p
