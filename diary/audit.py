@@ -107,28 +107,35 @@ def verify(session: Session) -> VerifyResult:
     heads = {h.chain: h for h in session.scalars(select(AuditChainHead))}
     stmt = select(AuditRecord).order_by(AuditRecord.chain, AuditRecord.seq)
     checked, chain, prev, seq = 0, None, GENESIS, 0
-    for r in session.scalars(stmt.execution_options(yield_per=2000)):
-        if r.chain != chain:
-            problem = _check_tail(heads, chain, seq, prev)
+    # yield_per streams with a server-side cursor on PostgreSQL; close it on early return.
+    with session.execute(stmt.execution_options(yield_per=2000)).scalars() as records:
+        for r in records:
+            if r.chain != chain:
+                problem = _check_tail(heads, chain, seq, prev)
+                if problem:
+                    return VerifyResult(checked, None, problem)
+                chain, prev, seq = r.chain, GENESIS, 0
+            checked += 1
+            problem = _check_record(r, seq, prev)
             if problem:
-                return VerifyResult(checked, None, problem)
-            chain, prev, seq = r.chain, GENESIS, 0
-        checked += 1
-        if r.seq != seq + 1:
-            return VerifyResult(checked, r.id, f"record {r.id}: chain {r.chain} skips from "
-                                               f"seq {seq} to {r.seq} (a record was removed)")
-        if r.prev_hash != prev:
-            return VerifyResult(checked, r.id, f"record {r.id}: does not link to the "
-                                               f"previous record of chain {r.chain}")
-        if record_hash(_content(r)) != r.hash:
-            return VerifyResult(checked, r.id, f"record {r.id}: content does not match its "
-                                               "hash (the row was edited)")
-        prev, seq = r.hash, r.seq
+                return VerifyResult(checked, r.id, problem)
+            prev, seq = r.hash, r.seq
     problem = _check_tail(heads, chain, seq, prev)
     missing = set(heads) - _seen_chains(session)
     if not problem and missing:
         problem = f"chain {sorted(missing)[0]} has a head but no records (records were removed)"
     return VerifyResult(checked, None, problem)
+
+
+def _check_record(r: AuditRecord, seq: int, prev: str) -> str | None:
+    if r.seq != seq + 1:
+        return f"record {r.id}: chain {r.chain} skips from seq {seq} to {r.seq} " \
+               "(a record was removed)"
+    if r.prev_hash != prev:
+        return f"record {r.id}: does not link to the previous record of chain {r.chain}"
+    if record_hash(_content(r)) != r.hash:
+        return f"record {r.id}: content does not match its hash (the row was edited)"
+    return None
 
 
 def _check_tail(heads: dict, chain: str | None, seq: int, last_hash: str) -> str | None:

@@ -1,5 +1,7 @@
 """The mobile app's API: a participant's own profile, tasks and diary entries."""
 
+from datetime import UTC
+
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -70,7 +72,7 @@ class DiaryEntries(MethodView):
         session = db()
         p = participant_of(session, principal())
         e = entries.NewEntry(diary_date=body["diary_date"], score=body["score"],
-                             client_id=str(body["client_id"]), device_time=body["device_time"],
+                             client_id=str(body["client_id"]), device_time=body["device_time"].astimezone(UTC),
                              reason=body["reason"])
         result = entries.record_diary_entry(session, p, entries.protocol_for(session, p), e,
                                             actor=principal().actor, now=now())

@@ -25,7 +25,9 @@ class Checker:
         self.issues: list[tuple[str, str]] = []
 
     def fail(self, path: str, rule: str) -> None:
-        self.issues.append((path, rule))
+        # One issue per path: a missing field is "required", not also "not a string".
+        if all(p != path for p, _ in self.issues):
+            self.issues.append((path, rule))
 
     def mapping(self, value: Any, path: str, allowed: set[str], required: set[str] = frozenset()):
         if not isinstance(value, dict):

@@ -100,6 +100,11 @@ def record_diary_entry(session: Session, p: Participant, protocol: Protocol, e: 
                                  DiaryEntry.diary_date == e.diary_date,
                                  DiaryEntry.is_current.is_(True)).with_for_update())
     if current is not None and not (e.reason and e.reason.strip()):
+        # The "current" entry may be this very submission, committed by a concurrent retry
+        # since the check above.
+        replay = _replay(session, p, e)
+        if replay is not None:
+            return replay
         raise Conflict(f"{e.diary_date} already has an entry (score {current.score}); "
                        "to correct it, send the new score with a reason",
                        field="reason", code="correction_needs_reason")

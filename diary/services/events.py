@@ -61,7 +61,9 @@ def record_event(session: Session, principal: Principal, study_key: str, subject
                                     field="occurred_at")
     elif period is not None:
         raise RuleViolation(f"{type} events have no period", field="period")
-    if anchor.max_count is not None and len(existing) >= anchor.max_count:
+    # A per-period anchor is bounded by the periods; max_count bounds the others.
+    if not anchor.per_period and anchor.max_count is not None \
+            and len(existing) >= anchor.max_count:
         raise Conflict(f"the protocol allows {anchor.max_count} {type} event(s) and "
                        f"{len(existing)} are recorded", field="type")
     event = AnchorEvent(participant_id=p.id, type=type, period=period, occurred_at=occurred_at,
