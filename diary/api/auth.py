@@ -43,12 +43,12 @@ class Activate(MethodView):
 
 @blp.route("/accounts")
 class Accounts(MethodView):
+    @authenticated
     @blp.doc(security=BEARER)
     @blp.arguments(AccountIn)
     @blp.response(201, AccountOut)
     @blp.alt_response(403, description="Only administrators create accounts")
     @blp.alt_response(409, description="The email has an account")
-    @authenticated
     def post(self, body):
         """Create a staff account (administrators only)"""
         return accounts.create_account(db(), principal(), email=body["email"],

@@ -46,12 +46,16 @@ class PaindiaryApi(Api):
         self._app.register_error_handler(DomainError, self.handle_domain_error)
 
     @staticmethod
-    def handle_domain_error(error: DomainError) -> tuple[Response, int]:
+    def handle_domain_error(error: DomainError) -> Response:
         body = error_body(error.status, error.code, error.message, error.field)
         if getattr(error, "issues", None):
             body["errors"] = {path or "protocol": [rule] for path, rule in error.issues}
             body["message"] += ": " + "; ".join(f"{p}: {r}" for p, r in error.issues[:5])
-        return jsonify(body), error.status
+        response = jsonify(body)
+        response.status_code = error.status
+        if error.status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="paindiary"'
+        return response
 
     def handle_http_exception(self, error: HTTPException):
         status = error.code or 500

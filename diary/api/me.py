@@ -17,9 +17,9 @@ blp = Blueprint("me", __name__, description="The participant's own diary (mobile
 
 @blp.route("/me")
 class Me(MethodView):
+    @authenticated
     @blp.doc(security=BEARER)
     @blp.response(200, MeOut)
-    @authenticated
     def get(self):
         """Your profile in the study"""
         session = db()
@@ -33,9 +33,9 @@ class Me(MethodView):
 
 @blp.route("/me/tasks")
 class Tasks(MethodView):
+    @authenticated
     @blp.doc(security=BEARER)
     @blp.response(200, TasksOut)
-    @authenticated
     def get(self):
         """Today's tasks: is today's diary due and done, which questionnaires are open"""
         session = db()
@@ -45,10 +45,10 @@ class Tasks(MethodView):
 
 @blp.route("/me/diary-entries")
 class DiaryEntries(MethodView):
+    @authenticated
     @blp.doc(security=BEARER)
     @blp.arguments(EntryListArgs, location="query")
     @blp.response(200, EntryPage)
-    @authenticated
     def get(self, args):
         """Your diary entries, newest first, including corrected versions"""
         session = db()
@@ -59,6 +59,7 @@ class DiaryEntries(MethodView):
         return {"items": rows, "page": args["page"], "page_size": args["page_size"],
                 "total": total}
 
+    @authenticated
     @blp.doc(security=BEARER)
     @blp.arguments(EntryIn)
     @blp.response(201, EntryOut)
@@ -66,13 +67,13 @@ class DiaryEntries(MethodView):
     @blp.alt_response(409, description="The day has an entry and no reason was given, "
                                         "or the client_id was used for other content")
     @blp.alt_response(422, description="Future, before enrolment, after withdrawal, too late")
-    @authenticated
     def post(self, body):
         """Record today's (or a recent day's) pain score; a retry returns the original"""
         session = db()
         p = participant_of(session, principal())
         e = entries.NewEntry(diary_date=body["diary_date"], score=body["score"],
-                             client_id=str(body["client_id"]), device_time=body["device_time"].astimezone(UTC),
+                             client_id=str(body["client_id"]),
+                             device_time=body["device_time"].astimezone(UTC),
                              reason=body["reason"])
         result = entries.record_diary_entry(session, p, entries.protocol_for(session, p), e,
                                             actor=principal().actor, now=now())

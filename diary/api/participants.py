@@ -44,10 +44,10 @@ def participant_view(p: Participant, completion=None) -> dict:
 
 @blp.route(BASE)
 class Participants(MethodView):
+    @authenticated
     @blp.doc(security=BEARER)
     @blp.arguments(ParticipantListArgs, location="query")
     @blp.response(200, ParticipantPage)
-    @authenticated
     def get(self, args, key):
         """Participants (of your sites) with their diary completion up to yesterday"""
         session, who = db(), principal()
@@ -69,12 +69,12 @@ class Participants(MethodView):
                  for p in rows for c in [done[p.id]]]
         return {"items": items, "page": page, "page_size": size, "total": total}
 
+    @authenticated
     @blp.doc(security=BEARER)
     @blp.arguments(EnrolIn)
     @blp.response(201, EnrolledOut)
     @blp.alt_response(409, description="Subject id already enrolled")
     @blp.alt_response(422, description="Site, arm, sequence, time zone, phone... refused")
-    @authenticated
     def post(self, body, key):
         """Enrol a participant; the response holds a single-use activation code"""
         rt = current_app.extensions["paindiary"]
@@ -87,9 +87,9 @@ class Participants(MethodView):
 
 @blp.route(BASE + "/<subject_id>")
 class ParticipantItem(MethodView):
+    @authenticated
     @blp.doc(security=BEARER)
     @blp.response(200, ParticipantOut)
-    @authenticated
     def get(self, key, subject_id):
         """One participant"""
         _, _, p = enrolment.get_participant(db(), principal(), key, subject_id)
@@ -98,9 +98,9 @@ class ParticipantItem(MethodView):
 
 @blp.route(BASE + "/<subject_id>/activation-code")
 class ActivationCode(MethodView):
+    @authenticated
     @blp.doc(security=BEARER)
     @blp.response(201, CodeOut)
-    @authenticated
     def post(self, key, subject_id):
         """Issue a new activation code (the previous unused one stops working)"""
         rt = current_app.extensions["paindiary"]
@@ -111,9 +111,9 @@ class ActivationCode(MethodView):
 
 @blp.route(BASE + "/<subject_id>/events")
 class Events(MethodView):
+    @authenticated
     @blp.doc(security=BEARER)
     @blp.response(200, EventOut(many=True))
-    @authenticated
     def get(self, key, subject_id):
         """The participant's anchor events"""
         session = db()
@@ -121,12 +121,12 @@ class Events(MethodView):
         return session.scalars(select(AnchorEvent).where(AnchorEvent.participant_id == p.id)
                                .order_by(AnchorEvent.occurred_at)).all()
 
+    @authenticated
     @blp.doc(security=BEARER)
     @blp.arguments(EventIn)
     @blp.response(201, EventOut)
     @blp.alt_response(409, description="Period already recorded, or too many events")
     @blp.alt_response(422, description="Unknown type, bad period, future instant")
-    @authenticated
     def post(self, body, key, subject_id):
         """Record an anchor event (surgery, infusion, dose) that starts follow-up clocks"""
         return events.record_event(db(), principal(), key, subject_id, now=now(), **body)
@@ -134,9 +134,9 @@ class Events(MethodView):
 
 @blp.route(BASE + "/<subject_id>/schedule")
 class ScheduleView(MethodView):
+    @authenticated
     @blp.doc(security=BEARER)
     @blp.response(200, ScheduleOut)
-    @authenticated
     def get(self, key, subject_id):
         """Every assessment window and diary span, in the participant's time zone"""
         session = db()
@@ -146,11 +146,11 @@ class ScheduleView(MethodView):
 
 @blp.route(BASE + "/<subject_id>/withdrawal")
 class Withdrawal(MethodView):
+    @authenticated
     @blp.doc(security=BEARER)
     @blp.arguments(WithdrawIn)
     @blp.response(200, ParticipantOut)
     @blp.alt_response(409, description="Already withdrawn")
-    @authenticated
     def post(self, body, key, subject_id):
         """Withdraw a participant; data given so far is kept"""
         p = enrolment.withdraw(db(), principal(), key, subject_id, reason=body["reason"],
@@ -160,10 +160,10 @@ class Withdrawal(MethodView):
 
 @blp.route(BASE + "/<subject_id>/entries")
 class ParticipantEntries(MethodView):
+    @authenticated
     @blp.doc(security=BEARER)
     @blp.arguments(EntryListArgs, location="query")
     @blp.response(200, EntryPage)
-    @authenticated
     def get(self, args, key, subject_id):
         """The participant's diary entries, newest first, with every correction"""
         session = db()

@@ -46,19 +46,19 @@ def _detail(study, protocol=None):
 
 @blp.route("/studies")
 class Studies(MethodView):
+    @authenticated
     @blp.doc(security=BEARER)
     @blp.response(200, StudyOut(many=True))
-    @authenticated
     def get(self):
         """The studies you have a role in"""
         return studies.list_studies(db(), principal())
 
+    @authenticated
     @blp.doc(security=BEARER)
     @blp.arguments(ProtocolUpload, location="files")
     @blp.response(201, StudyDetailOut)
     @blp.alt_response(409, description="The study exists")
     @blp.alt_response(422, description="The protocol is invalid; errors lists each problem")
-    @authenticated
     def post(self, files):
         """Create a study from a protocol file (multipart field ``protocol``)"""
         study, _ = studies.create_study(db(), principal(), source=_source(files["protocol"]),
@@ -68,9 +68,9 @@ class Studies(MethodView):
 
 @blp.route("/studies/<key>")
 class StudyItem(MethodView):
+    @authenticated
     @blp.doc(security=BEARER)
     @blp.response(200, StudyDetailOut)
-    @authenticated
     def get(self, key):
         """A study, its design and every protocol version it had"""
         study, protocol = studies.get_study(db(), principal(), key)
@@ -79,12 +79,12 @@ class StudyItem(MethodView):
 
 @blp.route("/studies/<key>/versions")
 class Versions(MethodView):
+    @authenticated
     @blp.doc(security=BEARER)
     @blp.arguments(ProtocolUpload, location="files")
     @blp.response(201, StudyDetailOut)
     @blp.alt_response(409, description="Identical to an earlier version")
     @blp.alt_response(422, description="Invalid, or incompatible with enrolled participants")
-    @authenticated
     def post(self, files, key):
         """Upgrade a study to a new protocol version (study admins)"""
         study, _ = studies.upgrade_protocol(db(), principal(), key=key,
@@ -94,9 +94,9 @@ class Versions(MethodView):
 
 @blp.route("/studies/<key>/versions/<int:version>")
 class VersionItem(MethodView):
+    @authenticated
     @blp.doc(security=BEARER)
     @blp.response(200, VersionSourceOut)
-    @authenticated
     def get(self, key, version):
         """One protocol version, byte for byte, with its SHA-256"""
         session = db()
@@ -110,10 +110,10 @@ class VersionItem(MethodView):
 
 @blp.route("/studies/<key>/roles")
 class Roles(MethodView):
+    @authenticated
     @blp.doc(security=BEARER)
     @blp.arguments(RoleIn)
     @blp.response(200, RoleOut)
-    @authenticated
     def put(self, body, key):
         """Give a staff account a role in this study, optionally limited to sites"""
         accounts.grant_role(db(), principal(), study_key=key, email=body["email"],
