@@ -119,7 +119,7 @@ class Protocol:
     daily_diary: DailyDiary | None = None
     assessments: tuple[Assessment, ...] = ()
     reminders: Reminders = field(default_factory=Reminders)
-    endpoints: tuple[dict[str, Any], ...] = ()
+    endpoints: tuple[Any, ...] = ()  # scoring.spec.EndpointSpec, validated
     languages: tuple[str, ...] = ("en",)
 
     @property

@@ -21,6 +21,7 @@ from diary.protocol.model import (
     Window,
 )
 from diary.timezones import zone
+from scoring.endpoints import EndpointError, validate_endpoints
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
@@ -294,20 +295,16 @@ def _reminders(check: Checker, value: Any) -> Reminders:
     return Reminders(**{k: v for k, v in out.items() if v is not None})
 
 
-def _endpoints(check: Checker, value: Any) -> list[dict]:
+def _endpoints(check: Checker, value: Any) -> list:
+    """Endpoint declarations are checked by scoring's open registry of kinds."""
     if value is None:
         return []
     if not isinstance(value, list):
         check.fail("endpoints", "must be a list")
         return []
-    keys: set[str] = set()
-    for i, item in enumerate(value):
-        m = check.mapping(item, f"endpoints[{i}]", set(item) if isinstance(item, dict) else set(),
-                          {"key", "kind"})
-        if m is None:
-            continue
-        key = check.text(m.get("key"), f"endpoints[{i}].key", KEY_RE)
-        if key in keys:
-            check.fail(f"endpoints[{i}].key", f"duplicate key {key!r}")
-        keys.add(key)
-    return list(value)
+    try:
+        return validate_endpoints(value)
+    except EndpointError as exc:
+        for path, rule in exc.issues:
+            check.fail(path, rule)
+        return []

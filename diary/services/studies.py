@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from diary import audit
 from diary.db.models import AnchorEvent, Participant, ProtocolVersion, Study
-from diary.errors import Conflict, NotFound, RuleViolation
+from diary.errors import Conflict, Forbidden, NotFound, RuleViolation
 from diary.protocol.checks import ProtocolError
 from diary.protocol.loader import parse_protocol
 from diary.protocol.model import Protocol
@@ -46,13 +46,16 @@ def current_version(session: Session, study: Study) -> ProtocolVersion:
 def get_study(session: Session, principal: Principal, key: str,
               need: str = "read") -> tuple[Study, Protocol]:
     study = session.scalar(select(Study).where(Study.key == key))
-    if study is None:
+    if study is None or not (principal.is_participant or principal.can(study.id, "read")):
+        # Word for word as a missing study: a different message would reveal that it exists.
         raise NotFound(f"no study {key!r}")
     principal.require(study.id, need)
     return study, protocol_of(current_version(session, study))
 
 
 def list_studies(session: Session, principal: Principal) -> list[Study]:
+    if principal.is_participant:  # as Principal.require: not an empty list, a refusal
+        raise Forbidden("participant tokens cannot use the coordinator API")
     studies = session.scalars(select(Study).order_by(Study.key)).all()
     return [s for s in studies if principal.can(s.id, "read")]
 

@@ -1,0 +1,181 @@
+"""The long table in the CDISC ADaM BDS style, and its traceability companion.
+
+One row per participant-period, parameter and visit.  Parameters are the
+endpoints that read the diary (auc, timepoint, weekly, baseline, compliance,
+and later kinds); ``change``, ``percent_change`` and ``responder`` endpoints
+do not get rows of their own: they fill CHG, PCHG and CRITy/CRITyFL of the row
+of the value they derive from, whose BASE is their baseline (ADaM IG, Basic
+Data Structure).  ADY is the study day with the anchor date as day 0, unlike
+SDTM's ``--DY``, which has no day 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from scoring.naming import xport_name
+from scoring.results import dtype_label
+from scoring.spec import EndpointSpec
+from scoring.tables import Column, ScoredRecords, Table, nan_to_none, record_columns
+from scoring.tables import record_values as _record_values
+
+__all__ = ["long_table", "paramcds", "trace_table"]
+
+
+def paramcds(specs: Sequence[EndpointSpec]) -> dict[str, str]:
+    """PARAMCD (<= 8 chars) per endpoint key: declared ``paramcd`` or derived.
+
+    Declared codes are kept; the others follow :func:`scoring.naming.xport_name`
+    in declaration order.
+
+    Examples
+    --------
+    >>> from scoring.endpoints import validate_endpoints
+    >>> paramcds(validate_endpoints([
+    ...     {"key": "auc_d1_35", "kind": "auc", "from_day": 1, "to_day": 35},
+    ...     {"key": "pain", "kind": "timepoint", "day": 7, "paramcd": "PAIND7"}]))
+    {'auc_d1_35': 'AUCD135', 'pain': 'PAIND7'}
+    """
+    taken = {s.paramcd for s in specs if s.paramcd}
+    out = {}
+    for s in specs:
+        if s.paramcd:
+            out[s.key] = s.paramcd
+        else:
+            out[s.key] = xport_name(s.key, taken)
+            taken.add(out[s.key])
+    return out
+
+
+def _annotations(specs: Sequence[EndpointSpec]):
+    """Row output key -> {"CHG": key, "PCHG": key, "BASE": key, "CRIT": [spec, ...]}."""
+    notes: dict[str, dict] = {}
+    for s in specs:
+        ann = getattr(s, "adam_annotation", None)
+        if ann is None:
+            continue
+        row, column = ann()
+        note = notes.setdefault(row, {"CRIT": []})
+        if column == "CRIT":
+            note["CRIT"].append(s)
+        else:
+            note[column] = s.key
+        note.setdefault("BASE", s.key)
+    return notes
+
+
+_FIXED = [
+    ("PARAMCD", "Parameter code", "char", "endpoint key, shortened to <= 8 chars"),
+    ("PARAM", "Parameter", "char", "endpoint label"),
+    ("AVISIT", "Analysis visit", "char", "DAY d, WEEK n, DAYS a TO b or BASELINE"),
+    ("AVISITN", "Analysis visit (N)", "num", "day (timepoint), week (weekly), 0 (baseline), "
+                                             "last day (windows)"),
+    ("ADY", "Analysis day (anchor = day 0)", "num",
+     "last study day of the parameter's window; anchor date = day 0 (no SDTM day-1 shift)"),
+    ("AVAL", "Analysis value", "num", "see the endpoint's derivation in the protocol"),
+    ("BASE", "Baseline value", "num", "baseline endpoint used by CHG/PCHG/CRITy of the row"),
+    ("CHG", "Change from baseline", "num", "AVAL - BASE"),
+    ("PCHG", "Percent change from baseline", "num",
+     "100 * (AVAL - BASE) / BASE rounded to 6 decimals; empty if BASE = 0"),
+    ("ABLFL", "Baseline record flag", "char", "Y on baseline parameters"),
+]
+_TAIL = [
+    ("DTYPE", "Derivation type", "char",
+     "INTERP interpolated interior day; NOCB/LOCF carried first/last day; joined by +"),
+    ("ANL01FL", "Analysis flag 01", "char", "Y when AVAL is present"),
+    ("REASON", "Reason AVAL is missing", "char", "why no value could be derived"),
+    ("SRCIDS", "Source diary entry ids", "char",
+     "ids of the diary entries read for AVAL, ';'-separated; may exceed the 200 bytes "
+     "of XPORT v5 (use the trace table there)"),
+]
+
+
+def long_table(scored: ScoredRecords, *, source_ids: bool = True) -> Table:
+    """The BDS long table (dataset ``ADEP``); see the module notes.
+
+    ``source_ids=False`` leaves SRCIDS empty (faster for very large studies).
+
+    Examples
+    --------
+    >>> from scoring.days import DailySeries
+    >>> from scoring.endpoints import validate_endpoints
+    >>> from scoring.tables import PeriodRecord, score_records
+    >>> specs = validate_endpoints([
+    ...     {"key": "bl", "kind": "baseline"},
+    ...     {"key": "d7", "kind": "timepoint", "day": 7},
+    ...     {"key": "pchg_d7", "kind": "percent_change", "of": "d7"},
+    ...     {"key": "resp30", "kind": "responder", "of": "pchg_d7", "reduction_percent": 30}])
+    >>> s = DailySeries([-4, -3, -2, -1, 7], [6, 6, 6, 6, 4.2], entry_ids="abcde")
+    >>> t = long_table(score_records([PeriodRecord("S1", "01", "K", s)], specs))
+    >>> [(r["PARAMCD"], r["AVAL"], r["BASE"], r["PCHG"], r["CRIT1FL"], r["SRCIDS"])
+    ...  for r in t.dicts()]
+    [('BL', 6.0, 6.0, None, None, 'a;b;c;d'), ('D7', 4.2, 6.0, -30.0, 'Y', 'e')]
+    """
+    specs, res = scored.specs, scored.results
+    codes, notes = paramcds(specs), _annotations(specs)
+    n_crit = max((len(n["CRIT"]) for n in notes.values()), default=0)
+    ident_columns = [replace(c, name=c.xport_name) for c in record_columns()]  # ADaM names
+    columns = ident_columns + [Column(n, n, lab, t, d) for n, lab, t, d in _FIXED]
+    for y in range(1, n_crit + 1):
+        columns.append(Column(f"CRIT{y}", f"CRIT{y}", f"Analysis criterion {y}", "char",
+                              "responder rule of the row, e.g. PCHG <= -30"))
+        columns.append(Column(f"CRIT{y}FL", f"CRIT{y}FL", f"Criterion {y} evaluation result flag",
+                              "char", "Y if met, N if not, empty if undecidable"))
+    columns += [Column(n, n, lab, t, d) for n, lab, t, d in _TAIL]
+    ids, first = scored.matrix.entry_ids, scored.matrix.first_day
+    n = len(scored.records)
+    blocks = []
+    for spec in specs:
+        if getattr(spec, "adam_annotation", None) is not None:
+            continue
+        for o in spec.outputs():
+            note = notes.get(o.key, {"CRIT": []})
+            r = res[o.key]
+            aval = nan_to_none(r.values)
+            base = (aval if spec.kind == "baseline" else
+                    nan_to_none(res[note["BASE"]].base) if "BASE" in note else [None] * n)
+            chg = nan_to_none(res[note["CHG"]].values) if "CHG" in note else [None] * n
+            pchg = nan_to_none(res[note["PCHG"]].values) if "PCHG" in note else [None] * n
+            crits = []
+            for c in note["CRIT"]:
+                flags = [None if v is None else ("Y" if v == 1.0 else "N")
+                         for v in nan_to_none(res[c.key].values)]
+                crits.append((c.criterion(), flags))
+            crits += [(None, [None] * n)] * (n_crit - len(crits))
+            masks = [0] * n if r.dtype_mask is None else r.dtype_mask.tolist()
+            head = (codes[spec.key], o.label, o.visit, o.visitnum, o.day)
+            ablfl = "Y" if spec.kind == "baseline" else None
+            for i in range(n):
+                crit_cells = tuple(x for text, flags in crits
+                                   for x in ((text if flags[i] is not None else None), flags[i]))
+                src = ";".join(r.entry_ids(i, ids, first)) if source_ids else None
+                blocks.append((i, (*head, aval[i], base[i], chg[i], pchg[i], ablfl, *crit_cells,
+                                   dtype_label(masks[i]), "Y" if aval[i] is not None else None,
+                                   r.reason(i), src or None)))
+    ident = [_record_values(r) for r in scored.records]
+    blocks.sort(key=lambda b: b[0])             # stable: records, then declaration order
+    rows = [ident[i] + cells for i, cells in blocks]
+    return Table("ADEP", tuple(columns), rows)
+
+
+def trace_table(scored: ScoredRecords) -> Table:
+    """One row per derived value and diary entry read (dataset ``ADEPSRC``).
+
+    The XPORT-friendly form of SRCIDS, covering every output (wide columns
+    included), keyed by subject, period and output key.
+    """
+    columns = (
+        Column("subject", "USUBJID", "Unique subject identifier", "char", "participant id"),
+        Column("period", "APERIOD", "Period or anchor number", "num", "as in the wide table"),
+        Column("endpoint", "ENDPOINT", "Endpoint output key", "char", "wide column name"),
+        Column("entry_id", "SRCID", "Source diary entry id", "char",
+               "id of a diary entry (current version) read to derive the value"),
+    )
+    ids, first = scored.matrix.entry_ids, scored.matrix.first_day
+    rows = []
+    for i, rec in enumerate(scored.records):
+        for _, o in scored.outputs():
+            for e in scored.results[o.key].entry_ids(i, ids, first):
+                rows.append((rec.subject, rec.period, o.key, e))
+    return Table("ADEPSRC", columns, rows)

@@ -1,0 +1,188 @@
+"""The endpoint-kind interface and its open registry.
+
+An endpoint kind is a frozen dataclass subclassing :class:`EndpointSpec`,
+registered with :func:`register_kind`.  It reads its parameters from a plain
+dict (``from_dict``), names the values it produces (``outputs``) and computes
+them for one participant-period (``compute``) and, optionally, for many at
+once (``compute_batch``; the default loops over rows).  Later kinds
+(questionnaire scores, medication MME, adverse events) register the same way
+and read their own data from ``PeriodInputs.extra``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Self
+
+import numpy as np
+
+from scoring.days import DailySeries
+from scoring.matrix import DailyMatrix
+from scoring.params import FieldError, Params
+from scoring.results import DTYPE_INTERP, DTYPE_LOCF, DTYPE_NOCB, BatchResult, ScoreResult
+
+__all__ = [
+    "KINDS",
+    "BatchInputs",
+    "EndpointSpec",
+    "FieldError",
+    "Output",
+    "PeriodInputs",
+    "register_kind",
+]
+
+KINDS: dict[str, type[EndpointSpec]] = {}
+
+
+def register_kind(cls: type[EndpointSpec]) -> type[EndpointSpec]:
+    """Class decorator adding an endpoint kind to :data:`KINDS` under ``cls.kind``."""
+    kind = getattr(cls, "kind", None)
+    if not isinstance(kind, str) or not kind:
+        raise ValueError(f"{cls.__name__} needs a class attribute kind = '<name>'")
+    if KINDS.get(kind, cls) is not cls:
+        raise ValueError(f"endpoint kind {kind!r} is already registered by {KINDS[kind]}")
+    KINDS[kind] = cls
+    return cls
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """One value an endpoint produces per participant-period.
+
+    ``key`` is its wide column and reference name; ``param`` the endpoint key
+    (PARAMCD source); ``visit`` / ``visitnum`` / ``day`` fill AVISIT, AVISITN,
+    ADY (study day, anchor = day 0); ``last_day`` is the last diary day it
+    reads, so it is pending while ``today_day <= last_day`` (``None``: never).
+    """
+
+    key: str
+    param: str
+    label: str
+    visit: str
+    visitnum: float | None = None
+    day: int | None = None
+    last_day: int | None = None
+
+
+@dataclass(frozen=True)
+class PeriodInputs:
+    """What one participant-period's endpoints are computed from."""
+
+    daily: DailySeries
+    today_day: int | None = None
+    stop_day: int | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BatchInputs:
+    """The batch form of :class:`PeriodInputs`: one row per participant-period.
+
+    ``today_day`` / ``stop_day`` are per-row int64 arrays, ``NO_DAY`` for none.
+    """
+
+    daily: DailyMatrix
+    today_day: np.ndarray
+    stop_day: np.ndarray
+    extra: Sequence[Mapping[str, Any]] | None = None
+
+    def row(self, i: int) -> PeriodInputs:
+        from scoring.compliance import NO_DAY
+
+        t, s = int(self.today_day[i]), int(self.stop_day[i])
+        return PeriodInputs(
+            self.daily.series(i),
+            None if t == NO_DAY else t,
+            None if s == NO_DAY else s,
+            {} if self.extra is None else self.extra[i],
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class EndpointSpec:
+    """Base of endpoint kinds; subclasses add their parameters as fields."""
+
+    kind: ClassVar[str] = ""
+    #: May this kind's outputs be the ``of`` of change / percent_change / responder?
+    derivable: ClassVar[bool] = True
+
+    key: str
+    label: str | None = None
+    paramcd: str | None = None
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Self:
+        """Validate a declaration dict; raise :class:`FieldError` naming the field."""
+        p = Params(d)
+        common = {"key": p.key(), "label": p.label(), "paramcd": p.paramcd()}
+        spec = cls(**common, **cls.parse(p))
+        p.finish()
+        return spec
+
+    @classmethod
+    def parse(cls, p: Params) -> dict[str, Any]:
+        """Kind-specific fields read from *p* (override)."""
+        return {}
+
+    def references(self) -> dict[str, str]:
+        """Fields naming other endpoints' output keys: ``{field: key}``."""
+        return {}
+
+    def resolve(self, known: Mapping[str, EndpointSpec]) -> Self:
+        """Check references against earlier specs (by output key); fill defaults."""
+        return self
+
+    def outputs(self) -> tuple[Output, ...]:
+        raise NotImplementedError
+
+    def span(self) -> tuple[int, int] | None:
+        """First and last study day of the daily series this endpoint reads."""
+        return None
+
+    def derivation(self) -> str:
+        """Derivation rule text for the data dictionary."""
+        return f"{self.kind} endpoint"
+
+    def compute(
+        self, inputs: PeriodInputs, done: Mapping[str, ScoreResult]
+    ) -> dict[str, ScoreResult]:
+        """Values of :meth:`outputs` for one participant-period (override)."""
+        raise NotImplementedError
+
+    def compute_batch(
+        self, inputs: BatchInputs, done: Mapping[str, BatchResult]
+    ) -> dict[str, BatchResult]:
+        """Batch form of :meth:`compute`; this default loops over the rows."""
+        keys = [o.key for o in self.outputs()]
+        rows = []
+        for i in range(inputs.daily.n_rows):
+            row_done = {k: r.result(i) for k, r in done.items()}
+            rows.append(self.compute(inputs.row(i), row_done))
+        return {k: _stack([r[k] for r in rows]) for k in keys}
+
+
+_BITS = {"INTERP": DTYPE_INTERP, "NOCB": DTYPE_NOCB, "LOCF": DTYPE_LOCF}
+
+
+def _stack(results: list[ScoreResult]) -> BatchResult:
+    values = np.array([np.nan if r.value is None else r.value for r in results])
+    reasons = [r.reason for r in results]
+    mask = np.array(
+        [sum(_BITS.get(x, 0) for x in (r.dtype or "").split("+")) for r in results],
+        dtype=np.uint8,
+    )
+    base = np.array([np.nan if r.base is None else r.base for r in results])
+    return BatchResult(
+        values,
+        lambda i: reasons[i],
+        dtype_mask=mask,
+        base=base,
+        row_ids=[r.entry_ids for r in results],
+    )
+
+
+def check_day_range(lo: int, hi: int, lo_name: str, hi_name: str) -> None:
+    """Raise :class:`FieldError` on *lo_name* unless ``lo <= hi``."""
+    if lo > hi:
+        raise FieldError(lo_name, f"must be <= {hi_name} ({lo} > {hi})")

@@ -1,0 +1,233 @@
+"""Endpoint tables for the statistician: rows and column metadata, no files.
+
+Score once with :func:`score_records` (one vectorised pass over all
+participant-periods), then lay the result out as the *wide* table (one row
+per participant-period; here), the long ADaM BDS table
+(:func:`scoring.adam.long_table`) or the per-arm *summary*
+(:func:`scoring.report.summary_table`).  Each :class:`Table` carries its
+:class:`Column` metadata: CSV/XLSX name, XPORT name (<= 8 chars), label
+(<= 40 chars), type and derivation rule, i.e. its data dictionary.  Writing
+CSV, XLSX or XPORT is the exporter's job.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from scoring.days import DailySeries
+from scoring.endpoints import compute_endpoints_batch, per_row_days, specs_span
+from scoring.matrix import DailyMatrix
+from scoring.naming import fit_label, short_names, xport_name
+from scoring.results import BatchResult
+from scoring.spec import EndpointSpec, Output
+
+__all__ = [
+    "Column",
+    "PeriodRecord",
+    "ScoredRecords",
+    "Table",
+    "nan_to_none",
+    "record_columns",
+    "record_values",
+    "score_records",
+    "wide_table",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodRecord:
+    """One participant-period (or one anchor of a participant) to score.
+
+    ``treatment`` is the arm (parallel design) or the period's treatment
+    (crossover); ``period`` the crossover period or anchor number;
+    ``daily`` may be ``None`` when scores come as a prebuilt matrix.
+    ``today_day`` / ``stop_day``: see :func:`scoring.endpoints.compute_endpoints`.
+    """
+
+    subject: str
+    site: str
+    treatment: str
+    daily: DailySeries | None
+    period: int | None = None
+    sequence: str | None = None
+    anchor_date: dt.date | None = None
+    today_day: int | None = None
+    stop_day: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A column and its data-dictionary entry.
+
+    ``type`` is ``"num"``, ``"char"`` or ``"date"`` (a local date; a numeric
+    SAS date in XPORT).
+    """
+
+    name: str
+    xport_name: str
+    label: str
+    type: str
+    derivation: str
+
+    def __post_init__(self) -> None:
+        if len(self.xport_name) > 8 or len(self.label) > 40:
+            raise ValueError(f"column {self.name!r} exceeds XPORT limits")
+        if self.type not in ("num", "char", "date"):
+            raise ValueError(f"column type must be num, char or date, got {self.type!r}")
+
+
+@dataclass(frozen=True)
+class Table:
+    """Rows (tuples aligned with ``columns``) plus column metadata.
+
+    ``name`` is the dataset name (<= 8 characters for XPORT).
+    """
+
+    name: str
+    columns: tuple[Column, ...]
+    rows: list[tuple]
+
+    def header(self, *, xport: bool = False) -> list[str]:
+        """Column names for CSV/XLSX, or XPORT names with ``xport=True``."""
+        return [c.xport_name if xport else c.name for c in self.columns]
+
+    def dicts(self) -> list[dict]:
+        """Rows as dicts keyed by column name."""
+        names = self.header()
+        return [dict(zip(names, row, strict=True)) for row in self.rows]
+
+    def dictionary(self) -> list[dict[str, str]]:
+        """The data dictionary: variable, name, label, type, derivation."""
+        return [
+            {"variable": c.xport_name, "name": c.name, "label": c.label, "type": c.type,
+             "derivation": c.derivation}
+            for c in self.columns
+        ]
+
+
+@dataclass(frozen=True, eq=False)
+class ScoredRecords:
+    """Records with every endpoint computed (row ``i`` belongs to ``records[i]``)."""
+
+    records: Sequence[PeriodRecord]
+    specs: Sequence[EndpointSpec]
+    matrix: DailyMatrix
+    results: dict[str, BatchResult]
+
+    def outputs(self) -> list[tuple[EndpointSpec, Output]]:
+        return [(s, o) for s in self.specs for o in s.outputs()]
+
+
+def score_records(
+    records: Sequence[PeriodRecord],
+    specs: Sequence[EndpointSpec],
+    *,
+    matrix: DailyMatrix | None = None,
+) -> ScoredRecords:
+    """Compute all endpoints of all records in one batch pass.
+
+    Parameters
+    ----------
+    records : sequence of PeriodRecord
+    specs : sequence of EndpointSpec
+        From :func:`scoring.endpoints.validate_endpoints`.
+    matrix : DailyMatrix, optional
+        Daily scores with row ``i`` for ``records[i]``, covering every day the
+        specs read; built from ``records[i].daily`` when omitted.  Pass it when
+        the scores already are arrays (the export reads them column-wise).
+    """
+    span = specs_span(specs) or (0, 0)
+    if matrix is None:
+        missing = [i for i, r in enumerate(records) if r.daily is None]
+        if missing:
+            raise ValueError(f"records[{missing[0]}].daily is None and no matrix was given")
+        matrix = DailyMatrix.from_series([r.daily for r in records],
+                                         first_day=span[0], last_day=span[1])
+    elif matrix.n_rows != len(records):
+        raise ValueError(f"matrix has {matrix.n_rows} rows for {len(records)} records")
+    elif matrix.first_day > span[0] or matrix.last_day < span[1]:
+        raise ValueError(f"matrix covers days {matrix.first_day} to {matrix.last_day}; "
+                         f"the endpoints read days {span[0]} to {span[1]}")
+    n = len(records)
+    today = per_row_days([r.today_day for r in records], n)
+    stop = per_row_days([r.stop_day for r in records], n)
+    results = compute_endpoints_batch(specs, matrix, today_day=today, stop_day=stop)
+    return ScoredRecords(records, specs, matrix, results)
+
+
+_ANCHOR_NOTE = "study day, anchor date = day 0"
+
+
+def record_columns() -> list[Column]:
+    """Identifying columns shared by the wide and long layouts."""
+    return [
+        Column("subject", "USUBJID", "Unique subject identifier", "char", "participant id"),
+        Column("site", "SITEID", "Study site identifier", "char", "site of enrolment"),
+        Column("treatment", "TRTA", "Actual treatment (arm) in period", "char",
+               "arm (parallel) or the period's treatment (crossover)"),
+        Column("sequence", "TRTSEQP", "Planned treatment sequence", "char",
+               "crossover sequence; empty for parallel designs"),
+        Column("period", "APERIOD", "Period or anchor number", "num",
+               "crossover period, or ordinal of the anchor event"),
+        Column("anchor_date", "ANCHDT", "Anchor event local date (day 0)", "date",
+               "local date of the anchor event; day 0 of the study-day clock"),
+    ]
+
+
+def record_values(r: PeriodRecord) -> tuple:
+    """Values of :func:`record_columns` for one record."""
+    return (r.subject, r.site, r.treatment, r.sequence, r.period, r.anchor_date)
+
+
+def nan_to_none(a: np.ndarray) -> list[float | None]:
+    """Array to a list with ``None`` for NaN (tables never hold NaN)."""
+    return [None if v != v else v for v in a.tolist()]
+
+
+def wide_table(scored: ScoredRecords) -> Table:
+    """One row per participant-period, one column per endpoint output plus reasons.
+
+    Columns: the record columns, then ``<key>`` (value) and ``<key>_reason``
+    (why it is empty) for every output in declaration order.  XPORT names
+    are derived by :func:`scoring.naming.short_names`.
+
+    Examples
+    --------
+    >>> from scoring.endpoints import validate_endpoints
+    >>> specs = validate_endpoints([{"key": "auc_d1_3", "kind": "auc", "from_day": 1,
+    ...                              "to_day": 3, "ends": "none"}])
+    >>> recs = [PeriodRecord("S1", "01", "A", DailySeries([1, 2, 3], [2, 4, 6])),
+    ...         PeriodRecord("S2", "01", "B", DailySeries([1, 2], [2, 4]))]
+    >>> t = wide_table(score_records(recs, specs))
+    >>> t.header()[-2:], t.header(xport=True)[-2:]
+    (['auc_d1_3', 'auc_d1_3_reason'], ['AUCD13', 'RAUCD13'])
+    >>> [row[-2:] for row in t.rows]                     # (2+4)/2 + (4+6)/2
+    [(8.0, None), (None, "day 3 not observed (ends='none')")]
+    """
+    fixed = record_columns()
+    outputs = scored.outputs()
+    keys = [o.key for _, o in outputs]
+    short = short_names(keys, reserved=[c.xport_name for c in fixed])
+    taken = {c.xport_name for c in fixed} | set(short.values())
+    columns = list(fixed)
+    cells: list[list] = [list(c) for c in zip(*map(record_values, scored.records), strict=True)]
+    if not cells:
+        cells = [[] for _ in fixed]
+    for spec, o in outputs:
+        multi = len(spec.outputs()) > 1
+        label = f"{o.label}, {o.visit.lower()}" if multi else o.label
+        columns.append(Column(o.key, short[o.key], fit_label(label), "num",
+                              f"{spec.derivation()} [{o.visit}]"))
+        rname = xport_name("R" + short[o.key], taken)
+        taken.add(rname)
+        columns.append(Column(f"{o.key}_reason", rname, fit_label(f"Why {o.key} is empty"),
+                              "char", "reason the value is missing; empty when present"))
+        res = scored.results[o.key]
+        cells.append(nan_to_none(res.values))
+        cells.append(res.reasons())
+    rows = list(zip(*cells, strict=True))
+    return Table("EPWIDE", tuple(columns), rows)
