@@ -63,7 +63,7 @@ AUC = {"key": "a", "kind": "auc", "from_day": 1, "to_day": 35}
         ([{**AUC, "min_covrage": 0.8}],
          "endpoints[0].min_covrage: unknown field (allowed: ends, from_day, key, kind, label, "
          "min_coverage, min_days, paramcd, to_day)"),
-        ([AUC, {**AUC}], "endpoints[1].key: output 'a' is also declared by endpoints[0]"),
+        ([AUC, {**AUC}], "endpoints[1].key: duplicate key 'a'"),
         ([{"key": "w", "kind": "weekly", "weeks": 2}, {"key": "w_w1", "kind": "timepoint",
                                                         "day": 3}],
          "endpoints[1].key: output 'w_w1' is also declared by endpoints[0]"),
