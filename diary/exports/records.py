@@ -1,0 +1,143 @@
+"""A study's diary as scoring input: one record per participant and anchor (period).
+
+Reads plain columns with Core selects (no ORM objects: a large study has millions of
+entries), places every current entry on the study-day axis of each anchor whose
+endpoint span holds it, and hands scoring one matrix. Only current versions count:
+a correction replaces what it corrects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from diary.db.models import AnchorEvent, DiaryEntry, Participant
+from diary.protocol.model import Protocol
+from diary.schedule import AnchorEvent as EventRef
+from diary.schedule import ParticipantRef, schedule
+from diary.timezones import local_date, zone
+from scoring.endpoints import specs_span
+from scoring.matrix import DailyMatrix
+from scoring.tables import PeriodRecord
+
+EPOCH = np.datetime64("1970-01-01", "D")
+CHUNK = 100_000
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class StudyRecords:
+    records: list[PeriodRecord]
+    matrix: DailyMatrix
+    entries: int  # current diary entries placed on at least one record
+
+
+def _ordinal(d: date) -> int:
+    return (d - date(1970, 1, 1)).days
+
+
+def load_study_records(session: Session, study_id: int, protocol: Protocol, *, now,
+                       sites: tuple[str, ...] | None = None, with_entry_ids: bool = False,
+                       progress: Progress | None = None) -> StudyRecords:
+    """Records (participant x anchor of the daily diary) and their daily-score matrix.
+
+    ``sites`` limits the records to those sites (a site-scoped role); None means all.
+    """
+    span = specs_span(protocol.endpoints) or (0, 0)
+    stmt = select(Participant.id, Participant.subject_id, Participant.site, Participant.arm,
+                  Participant.sequence, Participant.timezone, Participant.enrolled_at,
+                  Participant.withdrawn_at).where(Participant.study_id == study_id)
+    if sites is not None:
+        stmt = stmt.where(Participant.site.in_(sites))
+    participants = session.execute(stmt.order_by(Participant.subject_id)).all()
+    events: dict[str, list[EventRef]] = {}
+    for e in session.execute(
+            select(AnchorEvent.id, AnchorEvent.participant_id, AnchorEvent.type,
+                   AnchorEvent.period, AnchorEvent.occurred_at)
+            .join(Participant).where(Participant.study_id == study_id)):
+        events.setdefault(e.participant_id, []).append(EventRef(e.id, e.type, e.occurred_at,
+                                                                e.period))
+    records, slots = _records(protocol, participants, events, now)
+    rows, days, values, ids = _place_entries(session, study_id, slots, span, with_entry_ids,
+                                             progress)
+    matrix = DailyMatrix.from_long(rows, days, values, n_rows=len(records),
+                                   first_day=span[0], last_day=span[1], entry_ids=ids)
+    return StudyRecords(records, matrix, int(np.unique(rows).size if rows.size else 0))
+
+
+def _records(protocol, participants, events, now):
+    """One record per diary span; ``slots[k][pid]`` = (record index, anchor ordinal)."""
+    records: list[PeriodRecord] = []
+    slots: list[dict[str, tuple[int, int]]] = []
+    for p in participants:
+        ref = ParticipantRef(p.id, p.timezone, p.enrolled_at, p.sequence, p.withdrawn_at)
+        spans = schedule(protocol, ref, events.get(p.id, [])).diary_spans
+        tz = zone(p.timezone)
+        today = local_date(now, tz)
+        stop = local_date(p.withdrawn_at, tz) if p.withdrawn_at else None
+        for k, s in enumerate(spans):
+            records.append(PeriodRecord(
+                subject=p.subject_id, site=p.site,
+                treatment=s.treatment or p.arm or "ALL", daily=None,
+                period=s.period if s.period is not None else k + 1, sequence=p.sequence,
+                anchor_date=s.anchor_date, today_day=(today - s.anchor_date).days,
+                stop_day=(stop - s.anchor_date).days if stop else None))
+            if len(slots) <= k:
+                slots.append({})
+            slots[k][p.id] = (len(records) - 1, _ordinal(s.anchor_date))
+    return records, slots
+
+
+def _place_entries(session, study_id, slots, span, with_ids, progress):
+    """Current entries as (record row, study day, score[, id]) arrays, chunk by chunk."""
+    cols = [DiaryEntry.participant_id, DiaryEntry.diary_date, DiaryEntry.score]
+    if with_ids:
+        cols.append(DiaryEntry.id)
+    where = (DiaryEntry.is_current.is_(True),
+             DiaryEntry.participant_id.in_(select(Participant.id)
+                                           .where(Participant.study_id == study_id)))
+    total = session.scalar(select(func.count()).select_from(DiaryEntry).where(*where))
+    # The participant -> slot lookups, as dense arrays indexed by a participant number.
+    number: dict[str, int] = {}
+    for slot in slots:
+        for pid in slot:
+            number.setdefault(pid, len(number))
+    rec = np.full((max(len(slots), 1), len(number) + 1), -1, dtype=np.int64)
+    anchor = np.zeros_like(rec)
+    for k, slot in enumerate(slots):
+        for pid, (r, a) in slot.items():
+            rec[k, number[pid]], anchor[k, number[pid]] = r, a
+    parts: list[tuple] = []
+    done = 0
+    result = session.execute(select(*cols).where(*where).execution_options(yield_per=CHUNK))
+    with result:
+        for chunk in result.partitions():
+            pid_col, date_col, score_col, *id_col = zip(*chunk, strict=True)
+            n = np.fromiter((number.get(pid, len(number)) for pid in pid_col), np.int64,
+                            len(chunk))
+            day_ord = np.array(date_col, dtype="datetime64[D]").astype(np.int64)
+            scores = np.array(score_col, dtype=np.float64)
+            entry_ids = np.array(id_col[0], dtype=object) if with_ids else None
+            for k in range(rec.shape[0]):
+                row = rec[k, n]
+                day = day_ord - anchor[k, n]
+                keep = (row >= 0) & (day >= span[0]) & (day <= span[1])
+                parts.append((row[keep], day[keep], scores[keep],
+                              entry_ids[keep] if with_ids else None))
+            done += len(chunk)
+            if progress:
+                progress(done, total)
+    if not parts:
+        empty = np.zeros(0, np.int64)
+        return empty, empty, np.zeros(0), (np.zeros(0, object) if with_ids else None)
+    rows = np.concatenate([p[0] for p in parts])
+    days = np.concatenate([p[1] for p in parts])
+    values = np.concatenate([p[2] for p in parts])
+    ids = np.concatenate([p[3] for p in parts]) if with_ids else None
+    return rows, days, values, ids
