@@ -1,0 +1,511 @@
+"""The authorization matrix: who may read and change what, and how tokens and codes fail.
+
+Roles (diary/services/principals.py): superusers (created by the CLI) create studies and
+accounts; per study, ``admin`` > ``coordinator`` (enrols, records events) > ``viewer``
+(read-only), each optionally limited to sites. A study one has no role in answers 404,
+exactly as a study that does not exist; a participant's token only opens ``/me``.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+
+STUDY, OTHER = "mini-crossover", "other-crossover"
+P = "/api/v1/studies/{study}/participants/{subject}"
+UPLOAD = object()  # body marker: a multipart protocol upload
+
+# Every endpoint behind a bearer token, with a body the endpoint would accept.
+STAFF_ENDPOINTS = [
+    ("GET", "/api/v1/studies", None),
+    ("POST", "/api/v1/studies", UPLOAD),
+    ("GET", "/api/v1/studies/{study}", None),
+    ("POST", "/api/v1/studies/{study}/versions", UPLOAD),
+    ("GET", "/api/v1/studies/{study}/versions/1", None),
+    ("PUT", "/api/v1/studies/{study}/roles", {"email": "someone@site.org", "role": "viewer"}),
+    ("POST", "/api/v1/accounts", {"email": "new@site.org", "password": "long enough pass"}),
+    ("GET", "/api/v1/studies/{study}/participants", None),
+    ("POST", "/api/v1/studies/{study}/participants",
+     {"subject_id": "S900", "site": "PAR", "sequence": "KP"}),
+    ("GET", P, None),
+    ("POST", P + "/activation-code", None),
+    ("GET", P + "/events", None),
+    ("POST", P + "/events",
+     {"type": "infusion", "period": 1, "occurred_at": "2027-03-01T08:00:00+00:00"}),
+    ("GET", P + "/schedule", None),
+    ("POST", P + "/withdrawal", {"reason": "moved away"}),
+    ("GET", P + "/entries", None),
+]
+ME_ENDPOINTS = [
+    ("GET", "/api/v1/me", None),
+    ("GET", "/api/v1/me/tasks", None),
+    ("GET", "/api/v1/me/diary-entries", None),
+    ("POST", "/api/v1/me/diary-entries",
+     {"diary_date": "2027-03-01", "score": 5, "client_id": "9b1f2a4e-0000-4000-8000-000000000001",
+      "device_time": "2027-03-01T18:00:00+01:00"}),
+]
+PUBLIC = {("GET", "/api/v1/health"), ("POST", "/api/v1/auth/login"),
+          ("POST", "/api/v1/participant/activate")}
+
+
+def _call(method: str, path: str) -> tuple:
+    """The row of STAFF_ENDPOINTS for this method and path (with its body)."""
+    return next(row for row in STAFF_ENDPOINTS if row[:2] == (method, path))
+
+
+def _ids(table):
+    return [f"{method} {path.replace(P, '.../participants/<subject>')}"
+            for method, path, *_ in table]
+
+
+def _send(api, method, path, body, headers, *, study=STUDY, subject="S002", source=""):
+    url = path.format(study=study, subject=subject)
+    if body is UPLOAD:
+        return api.c.open(url, method=method, headers=headers,
+                          content_type="multipart/form-data",
+                          data={"protocol": (io.BytesIO(source.encode()), "protocol.yaml")})
+    return api.c.open(url, method=method, headers=headers, json=body)
+
+
+def _other_study(source: str) -> str:
+    return source.replace(f"key: {STUDY}", f"key: {OTHER}")
+
+
+def _upgraded(source: str) -> str:
+    return source.replace("title: Minimal crossover", "title: Minimal crossover, amended")
+
+
+def test_the_tables_below_cover_every_route_behind_a_token(app):
+    routes = {(method, rule.rule.replace("<int:version>", "1").replace("<key>", "{study}")
+               .replace("<subject_id>", "{subject}"))
+              for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1/")
+              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    covered = {(method, path) for method, path, _ in STAFF_ENDPOINTS + ME_ENDPOINTS}
+    assert routes - PUBLIC == covered
+
+
+# --- authentication -------------------------------------------------------------------
+
+BAD_HEADERS = [
+    pytest.param({}, id="no Authorization header"),
+    pytest.param({"Authorization": "Basic YWRtaW46cGFzcw=="}, id="another scheme"),
+    pytest.param({"Authorization": "Bearer"}, id="Bearer without a token"),
+    pytest.param({"Authorization": "Bearer    "}, id="Bearer and blanks"),
+    pytest.param({"Authorization": "bearer not-a-token-we-issued"}, id="unknown token"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), STAFF_ENDPOINTS + ME_ENDPOINTS,
+                         ids=_ids(STAFF_ENDPOINTS + ME_ENDPOINTS))
+def test_a_request_without_a_valid_bearer_token_is_401(api, crossover_source, method, path,
+                                                       body):
+    observed, expected = {}, {}
+    for case in BAD_HEADERS:
+        # The token is checked before the input: an invalid body is still a 401, not a 422.
+        for given, payload in (("valid body", body), ("empty body", None if body is None
+                                                      else {})):
+            r = _send(api, method, path, payload, case.values[0], source=crossover_source)
+            observed[case.id, given] = (r.status_code, r.json["code"],
+                                        r.headers.get("WWW-Authenticate"))
+            expected[case.id, given] = (401, "unauthorized", 'Bearer realm="paindiary"')
+    assert observed == expected
+
+
+@pytest.mark.parametrize(("elapsed", "status"), [
+    (timedelta(hours=12) - timedelta(seconds=1), 200),  # TOKEN_TTL is 12 h
+    (timedelta(hours=12), 401),                          # expires_at is exclusive
+    (timedelta(hours=12, minutes=1), 401),
+])
+def test_a_staff_token_expires_after_the_token_ttl(api, clock, elapsed, status):
+    admin = api.create_admin()
+    clock.advance(elapsed)
+    assert api.c.get("/api/v1/studies", headers=api.bearer(admin)).status_code == status
+
+
+def test_login_returns_when_the_token_expires(api, clock):
+    api.create_admin()
+    r = api.c.post("/api/v1/auth/login",
+                   json={"email": "admin@site.org", "password": "correct horse battery"})
+    assert r.json["expires_at"] == (clock.now() + timedelta(hours=12)).isoformat()
+
+
+# --- participants' devices ----------------------------------------------------------------
+
+@pytest.fixture
+def two_participants(api, crossover_source):
+    """S001 and S002 in one study, each with its device token and one entry of its own."""
+    admin = api.create_admin()
+    api.create_study(admin, crossover_source)
+    tokens = {}
+    for subject, score in (("S001", 3), ("S002", 8)):
+        code = api.enrol(admin, STUDY, subject_id=subject, site="PAR",
+                         sequence="KP")["activation_code"]
+        tokens[subject] = api.activate(code)
+        assert api.entry(tokens[subject], "2027-03-01", score).status_code == 201
+    return {"admin": admin, **tokens}
+
+
+@pytest.mark.parametrize(("subject", "score"), [("S001", 3), ("S002", 8)])
+def test_a_participant_sees_only_its_own_profile_and_entries(api, two_participants, subject,
+                                                             score):
+    h = api.bearer(two_participants[subject])
+    assert api.c.get("/api/v1/me", headers=h).json["subject_id"] == subject
+    entries = api.c.get("/api/v1/me/diary-entries", headers=h).json
+    assert (entries["total"], [e["score"] for e in entries["items"]]) == (1, [score])
+    assert api.c.get("/api/v1/me/tasks", headers=h).json["diary"]["done"] is True
+
+
+@pytest.mark.parametrize(("method", "path", "body"), STAFF_ENDPOINTS, ids=_ids(STAFF_ENDPOINTS))
+def test_a_participant_token_is_refused_on_every_coordinator_endpoint(
+        api, two_participants, crossover_source, method, path, body):
+    observed = {}
+    for subject in ("S001", "S002"):  # its own record, and another participant's
+        r = _send(api, method, path, body, api.bearer(two_participants["S001"]),
+                  subject=subject, source=_upgraded(crossover_source))
+        observed[subject] = (r.status_code, r.json["code"])
+    assert observed == {"S001": (403, "forbidden"), "S002": (403, "forbidden")}
+
+
+@pytest.mark.parametrize(("method", "path", "body"), ME_ENDPOINTS, ids=_ids(ME_ENDPOINTS))
+def test_a_staff_token_is_refused_on_the_participants_endpoints(api, two_participants, method,
+                                                                path, body):
+    r = _send(api, method, path, body, api.bearer(two_participants["admin"]))
+    assert (r.status_code, r.json["code"]) == (403, "forbidden")
+
+
+# --- studies one has no role in -----------------------------------------------------------
+
+STUDY_SCOPED = [row for row in STAFF_ENDPOINTS if "{study}" in row[1]]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), STUDY_SCOPED, ids=_ids(STUDY_SCOPED))
+def test_a_study_without_a_role_in_it_answers_exactly_as_one_that_does_not_exist(
+        api, crossover_source, method, path, body):
+    admin = api.create_admin()
+    api.create_study(admin, crossover_source)
+    coordinator = api.staff(admin, "coord@a.org", "coordinator", STUDY)
+    other = _other_study(crossover_source)
+    h = api.bearer(coordinator)
+
+    before = _send(api, method, path, body, h, study=OTHER, subject="S001",
+                   source=_upgraded(other))
+    api.create_study(admin, other)
+    api.enrol(admin, OTHER, subject_id="S001", site="PAR", sequence="KP")
+    after = _send(api, method, path, body, h, study=OTHER, subject="S001",
+                  source=_upgraded(other))
+
+    assert (before.status_code, after.status_code) == (404, 404)
+    assert after.json == before.json
+    # ... and nothing changed in the other study.
+    ah = api.bearer(admin)
+    detail = api.c.get(f"/api/v1/studies/{OTHER}", headers=ah).json
+    assert [v["version"] for v in detail["versions"]] == [1]
+    listing = api.c.get(f"/api/v1/studies/{OTHER}/participants", headers=ah).json
+    assert [(p["subject_id"], p["status"]) for p in listing["items"]] == [("S001", "active")]
+    assert api.c.get(f"/api/v1/studies/{OTHER}/participants/S001/events",
+                     headers=ah).json == []
+
+
+def test_the_study_list_shows_only_studies_with_a_role(api, crossover_source):
+    admin = api.create_admin()
+    api.create_study(admin, crossover_source)
+    api.create_study(admin, _other_study(crossover_source))
+    coordinator = api.staff(admin, "coord@a.org", "coordinator", STUDY)
+    mine = api.c.get("/api/v1/studies", headers=api.bearer(coordinator)).json
+    everything = api.c.get("/api/v1/studies", headers=api.bearer(admin)).json
+    assert [s["key"] for s in mine] == [STUDY]
+    assert [s["key"] for s in everything] == [STUDY, OTHER]  # a superuser sees all
+
+
+# --- site-scoped coordinators -------------------------------------------------------------
+
+@pytest.fixture
+def sites(api, crossover_source):
+    """P-PAR at PAR and P-LYO at LYO; a coordinator limited to PAR."""
+    admin = api.create_admin()
+    api.create_study(admin, crossover_source)
+    for subject, site in (("P-PAR", "PAR"), ("P-LYO", "LYO")):
+        api.enrol(admin, STUDY, subject_id=subject, site=site, sequence="KP")
+    paris = api.staff(admin, "paris@site.org", "coordinator", STUDY, sites=["PAR"])
+    return {"admin": admin, "paris": paris}
+
+
+@pytest.mark.parametrize(("site", "status"), [("PAR", 201), ("LYO", 403)])
+def test_a_site_scoped_coordinator_enrols_only_at_its_sites(api, sites, site, status):
+    r = api.c.post(f"/api/v1/studies/{STUDY}/participants", headers=api.bearer(sites["paris"]),
+                   json={"subject_id": "P-NEW", "site": site, "sequence": "PK"})
+    assert r.status_code == status, r.json
+    if status == 403:
+        assert r.json["code"] == "forbidden" and "site LYO" in r.json["message"]
+
+
+@pytest.mark.parametrize(("query", "subjects"), [
+    ("", ["P-PAR"]),
+    ("?site=PAR", ["P-PAR"]),
+    ("?site=LYO", []),
+])
+def test_a_site_scoped_coordinator_lists_only_its_sites_participants(api, sites, query,
+                                                                     subjects):
+    r = api.c.get(f"/api/v1/studies/{STUDY}/participants{query}",
+                  headers=api.bearer(sites["paris"]))
+    assert [p["subject_id"] for p in r.json["items"]] == subjects
+    assert r.json["total"] == len(subjects)
+
+
+PARTICIPANT_SCOPED = [row for row in STAFF_ENDPOINTS if row[1].startswith(P)]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), PARTICIPANT_SCOPED,
+                         ids=_ids(PARTICIPANT_SCOPED))
+def test_a_participant_at_another_site_answers_as_an_unknown_subject(api, sites, method, path,
+                                                                     body):
+    h = api.bearer(sites["paris"])
+    hidden = _send(api, method, path, body, h, subject="P-LYO")
+    unknown = _send(api, method, path, body, h, subject="P-NONE")
+    assert (hidden.status_code, unknown.status_code) == (404, 404)
+    assert hidden.json == {**unknown.json,
+                           "message": unknown.json["message"].replace("P-NONE", "P-LYO")}
+    ah = api.bearer(sites["admin"])
+    lyon = api.c.get(f"/api/v1/studies/{STUDY}/participants/P-LYO", headers=ah).json
+    assert lyon["status"] == "active"
+    assert api.c.get(f"/api/v1/studies/{STUDY}/participants/P-LYO/events", headers=ah).json == []
+
+
+# --- viewers, coordinators, study admins, superusers -----------------------------------
+
+@pytest.fixture
+def staffed(api, crossover_source):
+    """A study with S002 enrolled (activated, one entry) and one account per study role."""
+    admin = api.create_admin()
+    api.create_study(admin, crossover_source)
+    code = api.enrol(admin, STUDY, subject_id="S002", site="PAR", sequence="KP")
+    api.entry(api.activate(code["activation_code"]), "2027-03-01", 4)
+    roles = {role: api.staff(admin, f"study-{role}@site.org", role, STUDY)
+             for role in ("viewer", "coordinator", "admin")}
+    api.c.post("/api/v1/accounts", headers=api.bearer(admin),
+               json={"email": "someone@site.org", "password": "long enough pass"})
+    return {"superuser": admin, **roles}
+
+
+ROLES = ("viewer", "coordinator", "admin", "superuser")
+MATRIX = [
+    # what, the call, and the status for a viewer, a coordinator, a study admin, a superuser
+    # (in this order: the writes on S002 come before its withdrawal)
+    ("read the study", ("GET", "/api/v1/studies/{study}", None), (200, 200, 200, 200)),
+    ("read version 1", ("GET", "/api/v1/studies/{study}/versions/1", None),
+     (200, 200, 200, 200)),
+    ("list participants", ("GET", "/api/v1/studies/{study}/participants", None),
+     (200, 200, 200, 200)),
+    ("read a participant", ("GET", P, None), (200, 200, 200, 200)),
+    ("list events", ("GET", P + "/events", None), (200, 200, 200, 200)),
+    ("list entries", ("GET", P + "/entries", None), (200, 200, 200, 200)),
+    ("read the schedule", ("GET", P + "/schedule", None), (200, 200, 200, 200)),
+    ("enrol", _call("POST", "/api/v1/studies/{study}/participants"), (403, 201, 201, 201)),
+    ("record an event", _call("POST", P + "/events"), (403, 201, 201, 201)),
+    ("reissue the activation code", _call("POST", P + "/activation-code"), (403, 201, 201, 201)),
+    ("withdraw", _call("POST", P + "/withdrawal"), (403, 200, 200, 200)),
+    ("upgrade the protocol", _call("POST", "/api/v1/studies/{study}/versions"),
+     (403, 403, 201, 201)),
+    ("grant a role", _call("PUT", "/api/v1/studies/{study}/roles"), (403, 403, 200, 200)),
+    ("create a study", _call("POST", "/api/v1/studies"), (403, 403, 403, 201)),
+    ("create an account", _call("POST", "/api/v1/accounts"), (403, 403, 403, 201)),
+]
+
+
+@pytest.mark.parametrize("who", ROLES)
+def test_each_role_may_do_exactly_what_its_level_allows(api, staffed, crossover_source, who):
+    observed = {}
+    for what, (method, path, body), _ in MATRIX:
+        source = (_other_study(crossover_source) if path == "/api/v1/studies"
+                  else _upgraded(crossover_source))
+        r = _send(api, method, path, body, api.bearer(staffed[who]), source=source)
+        observed[what] = r.status_code if r.status_code != 403 else (403, r.json["code"])
+    column = ROLES.index(who)
+    assert observed == {what: statuses[column] if statuses[column] != 403
+                        else (403, "forbidden") for what, _, statuses in MATRIX}
+
+
+def test_a_refused_write_changes_nothing(api, staffed, crossover_source):
+    h = api.bearer(staffed["viewer"])
+    for method, path, body in STAFF_ENDPOINTS:
+        if method != "GET":
+            assert _send(api, method, path, body, h,
+                         source=_upgraded(crossover_source)).status_code == 403
+    sh = api.bearer(staffed["superuser"])
+    s002 = api.c.get(f"/api/v1/studies/{STUDY}/participants/S002", headers=sh).json
+    assert s002["status"] == "active"
+    assert api.c.get(f"/api/v1/studies/{STUDY}/participants", headers=sh).json["total"] == 1
+    assert api.c.get(f"/api/v1/studies/{STUDY}", headers=sh).json["current_version"] == 1
+    assert api.c.get(f"/api/v1/studies/{STUDY}/participants/S002/events",
+                     headers=sh).json == []
+
+
+# --- activation codes --------------------------------------------------------------------
+
+@pytest.fixture
+def enrolled(api, crossover_source):
+    admin = api.create_admin()
+    api.create_study(admin, crossover_source)
+    code = api.enrol(admin, STUDY, subject_id="S001", site="PAR",
+                     sequence="KP")["activation_code"]
+    return {"admin": admin, "code": code}
+
+
+def _activate(api, code):
+    return api.c.post("/api/v1/participant/activate", json={"code": code})
+
+
+def _wrong_secret(code: str) -> str:
+    """The same lookup group (the code's row is found) with another secret."""
+    secret = "2222-2222" if code[5:] != "2222-2222" else "3333-3333"
+    return code[:5] + secret
+
+
+def _reissue(api, admin) -> str:
+    r = api.c.post(f"/api/v1/studies/{STUDY}/participants/S001/activation-code",
+                   headers=api.bearer(admin))
+    assert r.status_code == 201, r.json
+    return r.json["activation_code"]
+
+
+@pytest.mark.parametrize("spelling", [
+    pytest.param(lambda c: c, id="as issued"),
+    pytest.param(str.lower, id="lower case"),
+    pytest.param(lambda c: c.replace("-", ""), id="without dashes"),
+    pytest.param(lambda c: c.lower().replace("-", " "), id="lower case with spaces"),
+])
+def test_an_activation_code_works_however_it_is_typed(api, enrolled, spelling):
+    r = _activate(api, spelling(enrolled["code"]))
+    assert r.status_code == 200, r.json
+    assert (r.json["study"], r.json["subject_id"]) == (STUDY, "S001")
+    assert api.c.get("/api/v1/me", headers=api.bearer(r.json["token"])).status_code == 200
+
+
+@pytest.mark.parametrize(("elapsed", "status", "code"), [
+    (timedelta(days=7) - timedelta(seconds=1), 200, None),  # ACTIVATION_CODE_TTL is 7 days
+    (timedelta(days=7), 403, "code_expired"),
+    (timedelta(days=8), 403, "code_expired"),
+])
+def test_an_activation_code_expires_after_seven_days(api, enrolled, clock, elapsed, status,
+                                                     code):
+    clock.advance(elapsed)
+    r = _activate(api, enrolled["code"])
+    assert r.status_code == status, r.json
+    if code:
+        assert (r.json["code"], r.json["field"]) == (code, "code")
+
+
+def test_an_activation_code_works_once(api, enrolled):
+    assert _activate(api, enrolled["code"]).status_code == 200
+    r = _activate(api, enrolled["code"])
+    assert (r.status_code, r.json["code"]) == (403, "code_used")
+
+
+@pytest.mark.parametrize(("code", "status"), [
+    pytest.param("", 422, id="empty"),
+    pytest.param("ABCD", 401, id="too short"),
+    pytest.param("ABCD-EFGH-JKLM-NPQR", 401, id="too long"),
+    pytest.param("!!!!-????-....", 401, id="no letters"),
+])
+def test_a_malformed_activation_code_is_refused(api, enrolled, code, status):
+    r = _activate(api, code)
+    assert (r.status_code, r.json["field"]) == (status, "code")
+
+
+@pytest.mark.parametrize(("wrong_attempts", "then_right_code"), [
+    (1, 200),
+    (4, 200),
+    (5, 429),  # MAX_CODE_ATTEMPTS: the code is dead, ask the site for a new one
+    (6, 429),
+])
+def test_wrong_secrets_are_401_and_the_fifth_locks_the_code(api, enrolled, wrong_attempts,
+                                                           then_right_code):
+    statuses = [_activate(api, _wrong_secret(enrolled["code"])).status_code
+                for _ in range(wrong_attempts)]
+    assert statuses == [401] * min(wrong_attempts, 5) + [429] * max(wrong_attempts - 5, 0)
+    r = _activate(api, enrolled["code"])
+    assert r.status_code == then_right_code, r.json
+    if then_right_code == 429:
+        assert (r.json["code"], r.json["field"]) == ("too_many_attempts", "code")
+
+
+def test_a_reissued_code_revokes_the_previous_unused_one(api, enrolled):
+    new = _reissue(api, enrolled["admin"])
+    old = _activate(api, enrolled["code"])
+    assert (old.status_code, old.json["code"]) == (401, "unauthorized")
+    assert _activate(api, new).status_code == 200
+
+
+def test_a_reissued_code_also_frees_a_participant_locked_out_by_wrong_secrets(api, enrolled):
+    for _ in range(5):
+        _activate(api, _wrong_secret(enrolled["code"]))
+    assert _activate(api, enrolled["code"]).status_code == 429
+    assert _activate(api, _reissue(api, enrolled["admin"])).status_code == 200
+
+
+def test_a_new_activation_logs_the_earlier_device_out(api, enrolled):
+    first = api.activate(enrolled["code"])
+    second = api.activate(_reissue(api, enrolled["admin"]))
+    old = api.c.get("/api/v1/me", headers=api.bearer(first))
+    assert (old.status_code, old.json["code"]) == (401, "unauthorized")
+    assert api.c.get("/api/v1/me", headers=api.bearer(second)).status_code == 200
+
+
+def test_a_withdrawn_participant_cannot_activate_a_device(api, enrolled):
+    r = api.c.post(f"/api/v1/studies/{STUDY}/participants/S001/withdrawal",
+                   headers=api.bearer(enrolled["admin"]), json={"reason": "declined"})
+    assert r.status_code == 200
+    r = _activate(api, enrolled["code"])
+    assert (r.status_code, r.json["code"]) == (403, "forbidden")
+
+
+# --- staff login lockout ----------------------------------------------------------------
+
+def _login(api, password):
+    return api.c.post("/api/v1/auth/login",
+                      json={"email": "admin@site.org", "password": password})
+
+
+def test_wrong_passwords_are_401_and_an_unknown_email_looks_the_same(api):
+    api.create_admin()
+    wrong = _login(api, "not the password")
+    unknown = api.c.post("/api/v1/auth/login",
+                         json={"email": "nobody@site.org", "password": "not the password"})
+    assert (wrong.status_code, unknown.status_code) == (401, 401)
+    assert wrong.json == unknown.json
+
+
+@pytest.mark.parametrize(("wrong_attempts", "then_right_password"), [(4, 200), (5, 429)])
+def test_five_wrong_passwords_lock_the_account(api, wrong_attempts, then_right_password):
+    api.create_admin()
+    statuses = [_login(api, "not the password").status_code for _ in range(wrong_attempts)]
+    assert statuses == [401] * wrong_attempts
+    r = _login(api, "correct horse battery")
+    assert r.status_code == then_right_password
+    if then_right_password == 429:
+        assert r.json["code"] == "too_many_attempts"
+
+
+@pytest.mark.parametrize(("wait", "status"), [
+    (timedelta(minutes=15) - timedelta(seconds=1), 429),  # LOCKOUT is 15 minutes
+    (timedelta(minutes=15), 200),
+])
+def test_the_login_lockout_ends_after_fifteen_minutes(api, clock, wait, status):
+    api.create_admin()
+    for _ in range(5):
+        _login(api, "not the password")
+    clock.advance(wait)
+    assert _login(api, "correct horse battery").status_code == status
+
+
+def test_after_a_lockout_the_count_of_wrong_passwords_starts_again(api, clock):
+    api.create_admin()
+    for _ in range(5):
+        _login(api, "not the password")
+    clock.advance(timedelta(minutes=15))
+    statuses = [_login(api, "not the password").status_code for _ in range(4)]
+    assert statuses == [401] * 4
+    assert _login(api, "correct horse battery").status_code == 200
+
