@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from diary.db.models import AuditChainHead, AuditRecord
@@ -65,30 +67,45 @@ def append(session: Session, *, chain: str, actor: Actor, action: str, entity: s
            entity_id: str | int, at: datetime, before: Any = None, after: Any = None,
            reason: str | None = None) -> AuditRecord:
     """Add a record to ``chain`` inside the caller's transaction."""
-    head = _locked_head(session, chain)
+    seq, prev = _lock_head(session, chain)
     record = AuditRecord(
-        chain=chain, seq=head.seq + 1, at=at, actor=actor.label, action=action,
+        chain=chain, seq=seq + 1, at=at, actor=actor.label, action=action,
         entity=entity, entity_id=str(entity_id), before=plain(before), after=plain(after),
-        reason=reason, request_id=actor.request_id, prev_hash=head.hash,
+        reason=reason, request_id=actor.request_id, prev_hash=prev,
     )
     record.hash = record_hash(_content(record))
-    head.seq, head.hash = record.seq, record.hash
-    session.add(record)
+    conn = session.connection()  # Core statements on the session's connection: no ORM work
+    conn.execute(_MOVE_HEAD, {"c": chain, "s": record.seq, "h": record.hash})
+    conn.execute(_INSERT_RECORD, {c: getattr(record, c) for c in _RECORD_COLUMNS})
     return record
 
 
-def _locked_head(session: Session, chain: str) -> AuditChainHead:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    session.execute(
-        insert(AuditChainHead).values(chain=chain, seq=0, hash=GENESIS).on_conflict_do_nothing()
-    )
-    return session.execute(
-        select(AuditChainHead).where(AuditChainHead.chain == chain).with_for_update()
-    ).scalar_one()
+# Statements built once, values bound per call: SQLAlchemy then reuses their compiled form.
+_RECORD_COLUMNS = [c.key for c in AuditRecord.__table__.columns if c.key != "id"]
+_HEADS = AuditChainHead.__table__
+_INSERT_RECORD = insert(AuditRecord.__table__)
+_MOVE_HEAD = (update(_HEADS).where(_HEADS.c.chain == bindparam("c"))
+              .values(seq=bindparam("s"), hash=bindparam("h")))
+
+
+def _lock_head_statement(dialect: str):
+    upsert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = upsert(_HEADS).values(chain=bindparam("c"), seq=0, hash=GENESIS)
+    # The no-op DO UPDATE takes the row lock on PostgreSQL, so appends to one chain queue
+    # here until the earlier transaction commits (SQLite has one writer anyway).
+    return stmt.on_conflict_do_update(index_elements=[_HEADS.c.chain],
+                                      set_={"seq": _HEADS.c.seq}
+                                      ).returning(_HEADS.c.seq, _HEADS.c.hash)
+
+
+_LOCK_HEAD = {name: _lock_head_statement(name) for name in ("postgresql", "sqlite")}
+
+
+def _lock_head(session: Session, chain: str) -> tuple[int, str]:
+    """Create the chain's head if new, lock it, and return its (seq, hash): one statement."""
+    conn = session.connection()
+    seq, last = conn.execute(_LOCK_HEAD[conn.dialect.name], {"c": chain}).one()
+    return seq, last
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -17,6 +18,7 @@ db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
 admin_cli = AppGroup("admin", help="Staff accounts.")
 audit_cli = AppGroup("audit", help="The audit trail.")
 studies_cli = AppGroup("studies", help="Studies and protocol files.")
+export_cli = AppGroup("export", help="Endpoint tables for the statistician.")
 
 
 def _rt():
@@ -121,6 +123,40 @@ def studies_check(protocol_file: Path) -> None:
     click.echo(f"{protocol_file}: study {protocol.key} ({protocol.design}) is valid")
 
 
+@export_cli.command("endpoints")
+@click.option("--study", "key", required=True, help="The study key.")
+@click.option("--layout", type=click.Choice(["wide", "long", "summary", "trace"]),
+              default="wide", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "xpt"]), default="csv",
+              show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The data file; CSV and XPT get their dictionary beside it.")
+def export_endpoints_command(key: str, layout: str, fmt: str, output: Path) -> None:
+    """Score a study and write its endpoint table (audited, like the API export)."""
+    from diary.exports.files import write_export
+    from diary.exports.service import export_endpoints
+
+    rt = _rt()
+    with rt.session_factory() as session, click.progressbar(
+            length=1, label="reading diary entries", file=sys.stderr,
+            show_pos=True) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+
+        try:
+            export = export_endpoints(session, cli_principal(), key, layout=layout, fmt=fmt,
+                                      now=rt.clock.now(), progress=progress)
+        except DomainError as exc:
+            _fail(exc)
+    for path in write_export(export, fmt, output):
+        click.echo(f"wrote {path}")
+    click.echo(f"{len(export.table.rows)} rows; protocol version "
+               f"{export.provenance['protocol_version']}; tzdata "
+               f"{export.provenance['tzdata_version']}")
+
+
 def register_cli(app: Flask) -> None:
-    for group in (db_cli, admin_cli, audit_cli, studies_cli):
+    for group in (db_cli, admin_cli, audit_cli, studies_cli, export_cli):
         app.cli.add_command(group)

@@ -15,6 +15,13 @@ from diary.services.principals import participant_of
 blp = Blueprint("me", __name__, description="The participant's own diary (mobile app)")
 
 
+def _mine():
+    """The caller's session, participant row and current protocol (loaded with the token)."""
+    session, who = db(), principal()
+    p = participant_of(session, who)
+    return session, p, entries.protocol_for(session, p, who.protocol_version)
+
+
 @blp.route("/me")
 class Me(MethodView):
     @authenticated
@@ -38,9 +45,8 @@ class Tasks(MethodView):
     @blp.response(200, TasksOut)
     def get(self):
         """Today's tasks: is today's diary due and done, which questionnaires are open"""
-        session = db()
-        p = participant_of(session, principal())
-        return tasks_for(session, entries.protocol_for(session, p), p, now())
+        session, p, protocol = _mine()
+        return tasks_for(session, protocol, p, now())
 
 
 @blp.route("/me/diary-entries")
@@ -69,13 +75,12 @@ class DiaryEntries(MethodView):
     @blp.alt_response(422, description="Future, before enrolment, after withdrawal, too late")
     def post(self, body):
         """Record today's (or a recent day's) pain score; a retry returns the original"""
-        session = db()
-        p = participant_of(session, principal())
+        session, p, protocol = _mine()
         e = entries.NewEntry(diary_date=body["diary_date"], score=body["score"],
                              client_id=str(body["client_id"]),
                              device_time=body["device_time"].astimezone(UTC),
                              reason=body["reason"])
-        result = entries.record_diary_entry(session, p, entries.protocol_for(session, p), e,
-                                            actor=principal().actor, now=now())
+        result = entries.record_diary_entry(session, p, protocol, e, actor=principal().actor,
+                                            now=now())
         # A retry gets the original with 200 rather than 201: nothing new was created.
         return result.entry, 201 if result.created else 200

@@ -281,3 +281,14 @@ class MeOut(ma.Schema):
     reminder_time = fields.String()
     enrolled_at = fields.AwareDateTime()
     withdrawn_at = fields.AwareDateTime(allow_none=True)
+
+
+# --- endpoint exports -----------------------------------------------------------------
+
+class ExportArgs(In):
+    layout = fields.String(load_default="wide",
+                           validate=validate.OneOf(["wide", "long", "summary", "trace"]))
+    format = fields.String(load_default="csv", validate=validate.OneOf(["csv", "xlsx", "xpt"]))
+    part = fields.String(load_default="data", validate=validate.OneOf(["data", "dictionary"]),
+                         metadata={"description": "CSV and XPT carry the data dictionary "
+                                                  "as a separate file; XLSX as a sheet"})

@@ -20,7 +20,10 @@ def make_engine(url: str, **kwargs) -> Engine:
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    # No pre-ping: it costs a round trip per request. A connection dropped by a server
+    # restart fails one request (clients retry with the same client_id, idempotently)
+    # and SQLAlchemy then invalidates the pool; recycling bounds connection age.
+    kwargs.setdefault("pool_recycle", 1800)
     return create_engine(url, **kwargs)
 
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from diary import audit
-from diary.db.models import DiaryEntry, Participant, ProtocolVersion, Study
+from diary.db.models import DiaryEntry, Participant, Study, new_id
 from diary.errors import Conflict, RuleViolation
 from diary.protocol.model import Protocol
-from diary.services.studies import protocol_of
+from diary.services.studies import protocol_at
 from diary.timezones import local_date, local_wall_time, zone
 
 
@@ -33,12 +33,12 @@ class Recorded:
     created: bool  # False when a retry returned the original
 
 
-def protocol_for(session: Session, p: Participant) -> Protocol:
-    version = session.execute(
-        select(ProtocolVersion).join(Study, Study.id == ProtocolVersion.study_id)
-        .where(Study.id == p.study_id, ProtocolVersion.version == Study.current_version)
-    ).scalar_one()
-    return protocol_of(version)
+def protocol_for(session: Session, p: Participant, version: int | None = None) -> Protocol:
+    """The study's current protocol (``version``, when the caller already knows it)."""
+    if version is None:
+        version = session.scalar(select(Study.current_version)
+                                 .where(Study.id == p.study_id))
+    return protocol_at(session, p.study_id, version)
 
 
 def late_entry_deadline(protocol: Protocol, day: date, tz_name: str) -> datetime:
@@ -90,11 +90,35 @@ def record_diary_entry(session: Session, p: Participant, protocol: Protocol, e: 
 
     A second entry for a day that already has one is a correction: it needs a reason,
     becomes version n+1, and the earlier version stays, marked superseded.
+
+    The common case, a day's first entry, is tried as a plain insert: the unique indexes
+    (client id; one current entry per day) turn a retry or a second entry into an
+    integrity error, and only then do we look at what is already stored.
     """
+    try:
+        check_entry_rules(protocol, p, e, now)
+    except RuleViolation:
+        # A retry of an accepted entry is answered even after the day has closed.
+        replay = _replay(session, p, e)
+        if replay is not None:
+            return replay
+        raise
+    if not (e.reason and e.reason.strip()):
+        entry = _new_version(p, e, now, recorded_by, None)
+        try:
+            _store(session, p, entry, None, actor, now)
+            return Recorded(entry, created=True)
+        except IntegrityError:
+            session.rollback()
+    return _record_against_stored(session, p, e, actor=actor, now=now, recorded_by=recorded_by)
+
+
+def _record_against_stored(session: Session, p: Participant, e: NewEntry, *,
+                           actor: audit.Actor, now: datetime,
+                           recorded_by: int | None) -> Recorded:
     replay = _replay(session, p, e)
     if replay is not None:
         return replay
-    check_entry_rules(protocol, p, e, now)
     current = session.scalar(
         select(DiaryEntry).where(DiaryEntry.participant_id == p.id,
                                  DiaryEntry.diary_date == e.diary_date,
@@ -108,25 +132,12 @@ def record_diary_entry(session: Session, p: Participant, protocol: Protocol, e: 
         raise Conflict(f"{e.diary_date} already has an entry (score {current.score}); "
                        "to correct it, send the new score with a reason",
                        field="reason", code="correction_needs_reason")
-    entry = DiaryEntry(
-        participant_id=p.id, diary_date=e.diary_date, score=e.score, client_id=e.client_id,
-        device_time=e.device_time, received_at=now, channel=e.channel,
-        version=current.version + 1 if current else 1, is_current=True,
-        supersedes_id=current.id if current else None,
-        reason=e.reason.strip() if e.reason else None, recorded_by=recorded_by,
-    )
-    action = "diary_entry.correct" if current else "diary_entry.create"
+    entry = _new_version(p, e, now, recorded_by, current)
     try:
         if current is not None:
             current.is_current = False
             session.flush()
-        session.add(entry)
-        session.flush()
-        audit.append(session, chain=audit.participant_chain(p.id), actor=actor, action=action,
-                     entity="diary_entry", entity_id=entry.id, at=now,
-                     before=_audit_view(current) if current else None,
-                     after=_audit_view(entry), reason=entry.reason)
-        session.commit()
+        _store(session, p, entry, current, actor, now)
     except IntegrityError:
         # A concurrent request won: either a retry of this very submission, or another
         # entry for the same day. Return the first; the second needs a fresh decision.
@@ -137,6 +148,33 @@ def record_diary_entry(session: Session, p: Participant, protocol: Protocol, e: 
         raise Conflict(f"{e.diary_date} was changed by another request; reload and retry",
                        field="diary_date", code="concurrent_change") from None
     return Recorded(entry, created=True)
+
+
+def _new_version(p: Participant, e: NewEntry, now: datetime, recorded_by: int | None,
+                 current: DiaryEntry | None) -> DiaryEntry:
+    return DiaryEntry(
+        id=new_id(), participant_id=p.id, diary_date=e.diary_date, score=e.score,
+        client_id=e.client_id, device_time=e.device_time, received_at=now,
+        channel=e.channel, version=current.version + 1 if current else 1, is_current=True,
+        supersedes_id=current.id if current else None,
+        reason=e.reason.strip() if e.reason else None, recorded_by=recorded_by,
+    )
+
+
+def _store(session: Session, p: Participant, entry: DiaryEntry, current: DiaryEntry | None,
+           actor: audit.Actor, now: datetime) -> None:
+    """Insert the entry and its audit record, and commit (a Core insert: no unit of work)."""
+    session.connection().execute(_INSERT_ENTRY, {c: getattr(entry, c) for c in _ENTRY_COLUMNS})
+    audit.append(session, chain=audit.participant_chain(p.id), actor=actor,
+                 action="diary_entry.correct" if current else "diary_entry.create",
+                 entity="diary_entry", entity_id=entry.id, at=now,
+                 before=_audit_view(current) if current else None,
+                 after=_audit_view(entry), reason=entry.reason)
+    session.commit()
+
+
+_ENTRY_COLUMNS = [c.key for c in DiaryEntry.__table__.columns]
+_INSERT_ENTRY = insert(DiaryEntry.__table__)
 
 
 def _audit_view(entry: DiaryEntry) -> dict:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from diary.audit import Actor
-from diary.db.models import Account, ApiToken, Participant, StudyRole
+from diary.db.models import Account, ApiToken, Participant, Study, StudyRole
 from diary.errors import Forbidden, NotFound, Unauthorized
 from diary.security import token_hash
 
@@ -31,6 +31,10 @@ class Principal:
     account_id: int | None = None
     is_superuser: bool = False
     participant_id: str | None = None
+    # For participant tokens: the row and the study's protocol version, loaded with the
+    # token (not part of the caller's identity, hence left out of comparisons).
+    participant: Participant | None = field(default=None, compare=False, repr=False)
+    protocol_version: int | None = field(default=None, compare=False)
     roles: dict[int, StaffRole] = field(default_factory=dict)
 
     @property
@@ -69,18 +73,26 @@ class Principal:
 
 def authenticate(session: Session, token: str, now: datetime,
                  request_id: str | None = None) -> Principal:
-    """Resolve a bearer token; raises ``Unauthorized`` when unknown, expired or revoked."""
+    """Resolve a bearer token; raises ``Unauthorized`` when unknown, expired or revoked.
+
+    A participant's token comes back with its participant row and the study's current
+    protocol version in the same query: the diary path needs all three on every request.
+    """
     row = session.execute(
-        select(ApiToken).where(ApiToken.token_hash == token_hash(token))
-    ).scalar_one_or_none()
-    if row is None or row.revoked_at is not None or (row.expires_at and row.expires_at <= now):
+        select(ApiToken, Participant, Study.current_version)
+        .outerjoin(Participant, Participant.id == ApiToken.participant_id)
+        .outerjoin(Study, Study.id == Participant.study_id)
+        .where(ApiToken.token_hash == token_hash(token))
+    ).one_or_none()
+    if row is None:
         raise Unauthorized("invalid or expired token")
-    if row.participant_id is not None:
-        p = session.get(Participant, row.participant_id)
-        if p is None:
-            raise Unauthorized("invalid or expired token")
-        return Principal(Actor(f"participant:{p.id}", None, request_id), participant_id=p.id)
-    account = session.get(Account, row.account_id)
+    t, p, version = row
+    if t.revoked_at is not None or (t.expires_at and t.expires_at <= now):
+        raise Unauthorized("invalid or expired token")
+    if t.participant_id is not None:
+        actor = Actor(f"participant:{p.id}", None, request_id)
+        return Principal(actor, participant_id=p.id, participant=p, protocol_version=version)
+    account = session.get(Account, t.account_id)
     roles = {
         r.study_id: StaffRole(r.role, tuple(r.sites) if r.sites is not None else None)
         for r in session.scalars(select(StudyRole).where(StudyRole.account_id == account.id))
@@ -97,7 +109,4 @@ def cli_principal() -> Principal:
 def participant_of(session: Session, principal: Principal) -> Participant:
     if principal.participant_id is None:
         raise Forbidden("this endpoint is for participants' devices")
-    p = session.get(Participant, principal.participant_id)
-    if p is None:
-        raise NotFound("participant not found")
-    return p
+    return principal.participant or session.get(Participant, principal.participant_id)

@@ -36,6 +36,21 @@ def protocol_of(version: ProtocolVersion) -> Protocol:
     return _parse_cached(version.sha256, version.source)
 
 
+_by_version: dict[tuple[int, int], Protocol] = {}
+
+
+def protocol_at(session: Session, study_id: int, version: int) -> Protocol:
+    """A study's protocol at a version number; versions never change once stored, so each
+    process reads and parses one only once."""
+    key = (study_id, version)
+    if key not in _by_version:
+        row = session.execute(select(ProtocolVersion).where(
+            ProtocolVersion.study_id == study_id, ProtocolVersion.version == version)
+        ).scalar_one()
+        _by_version[key] = protocol_of(row)
+    return _by_version[key]
+
+
 def current_version(session: Session, study: Study) -> ProtocolVersion:
     return session.execute(
         select(ProtocolVersion).where(ProtocolVersion.study_id == study.id,

@@ -37,6 +37,8 @@ STAFF_ENDPOINTS = [
     ("GET", P + "/schedule", None),
     ("POST", P + "/withdrawal", {"reason": "moved away"}),
     ("GET", P + "/entries", None),
+    # roles per layout and format: tests/e2e/test_endpoint_export.py
+    ("GET", "/api/v1/studies/{study}/endpoints", None),
 ]
 ME_ENDPOINTS = [
     ("GET", "/api/v1/me", None),

@@ -1,0 +1,1 @@
+"""Endpoint exports: scoring tables written as CSV, XLSX and SAS XPORT files."""

@@ -1,0 +1,240 @@
+"""CSV and XLSX writers for scoring tables, and the rules all file writers share.
+
+A :class:`scoring.tables.Table` in, bytes or a file out; no Flask, no
+SQLAlchemy (the SAS writer is :mod:`diary.exports.xport`).  Conventions:
+
+- *Missing values* (``None``) are empty cells.
+- *Dates* are ISO ``YYYY-MM-DD`` in CSV and real Excel dates (``yyyy-mm-dd``)
+  in XLSX.  Floats are written by ``repr`` (shortest exact form, not rounded).
+- *Formula injection* (OWASP, "CSV Injection"): a string cell of a ``char``
+  column starting with ``= + - @``, tab or carriage return gets a leading
+  ``'``; numbers are never altered.
+- *Text* is UTF-8 (no byte-order mark): "±" stays "±".
+- *Files* are written to a temporary file in the target's directory, fsynced,
+  then moved into place with :func:`os.replace`, so a failed write leaves no
+  partial file and an existing file untouched (PITFALLS, Exports).  A new
+  file comes from :func:`tempfile.mkstemp`: readable by its owner only.
+- *The data dictionary* is a table too (:func:`dictionary_table`): formats
+  holding one table per file (CSV, XPORT) write it with the same writers;
+  XLSX puts it on its own ``dictionary`` sheet.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from itertools import islice
+from pathlib import Path
+from typing import BinaryIO
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from diary.errors import RuleViolation
+from scoring.tables import Column, Table
+
+__all__ = [
+    "CSV_CHUNK_ROWS",
+    "MAX_XLSX_ROWS",
+    "ExportTooLarge",
+    "atomic_path",
+    "dictionary_table",
+    "iter_csv",
+    "neutralise",
+    "write_csv",
+    "write_dictionary_csv",
+    "write_xlsx",
+]
+
+CSV_CHUNK_ROWS = 1000
+# Excel's sheet limit, header row included; openpyxl's write-only mode writes past it.
+MAX_XLSX_ROWS = 1_048_576
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_SHEET_FORBIDDEN = set("[]:*?/\\")
+
+
+class ExportTooLarge(RuleViolation):
+    """The table does not fit the format (an Excel sheet holds 1,048,576 rows)."""
+
+    code = "export_too_large"
+
+
+def neutralise(value: str) -> str:
+    """Prefix ``'`` to a string a spreadsheet would read as a formula.
+
+    Examples
+    --------
+    >>> neutralise("=HYPERLINK(1)"), neutralise("-3"), neutralise("a-b")
+    ("'=HYPERLINK(1)", "'-3", 'a-b')
+    """
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
+def _safe_rows(table: Table) -> Iterator[tuple]:
+    """``table.rows`` with :func:`neutralise` applied to the strings of char columns."""
+    idx = [j for j, c in enumerate(table.columns) if c.type == "char"]
+    for row in table.rows:
+        for j in idx:
+            v = row[j]
+            if v.__class__ is str and v.startswith(FORMULA_START):
+                row = (*row[:j], "'" + v, *row[j + 1:])
+        yield row
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside *path*; on success fsync it and move it onto *path*.
+
+    On any exception the temporary file is removed and *path* is left as it was.
+    """
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def iter_csv(table: Table, *, chunk_rows: int = CSV_CHUNK_ROWS) -> Iterator[bytes]:
+    """The table as UTF-8 CSV, header (``Column.name``) first, one chunk per *chunk_rows* rows.
+
+    Meant for a streamed HTTP response (``Response(iter_csv(t), mimetype="text/csv")``).
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> cols = (Column("s", "S", "S", "char", ""), Column("d", "D", "D", "date", ""),
+    ...         Column("x", "X", "X", "num", ""))
+    >>> t = Table("T", cols, [("=1+1", dt.date(2024, 3, 1), -0.5), (None, None, None)])
+    >>> b"".join(iter_csv(t))
+    b"s,d,x\\r\\n'=1+1,2024-03-01,-0.5\\r\\n,,\\r\\n"
+    """
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(table.header())
+    rows = _safe_rows(table)
+    while chunk := list(islice(rows, chunk_rows)):
+        writer.writerows(chunk)
+        yield buf.getvalue().encode("utf-8")
+        buf.seek(0)
+        buf.truncate()
+    if buf.tell():                                  # header of a table without rows
+        yield buf.getvalue().encode("utf-8")
+
+
+def write_csv(table: Table, path: str | os.PathLike[str]) -> None:
+    """Write the table as a UTF-8 CSV file, atomically (see the module notes)."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        for chunk in iter_csv(table):
+            f.write(chunk)
+
+
+DICTIONARY_COLUMNS = (
+    Column("dataset", "DATASET", "Dataset (table) name", "char", "Table.name"),
+    Column("variable", "VARIABLE", "Variable name in XPORT", "char", "Column.xport_name"),
+    Column("name", "NAME", "Column name in CSV and XLSX", "char", "Column.name"),
+    Column("label", "LABEL", "Variable label", "char", "Column.label"),
+    Column("type", "TYPE", "Type: num, char or date", "char",
+           "date: a local date; a SAS date (DATE9.) in XPORT"),
+    Column("derivation", "DERIVATN", "Derivation rule", "char", "Column.derivation"),
+)
+
+
+def dictionary_table(tables: Table | Sequence[Table], *, name: str = "DICT") -> Table:
+    """The data dictionary of one or more tables, as a table with one row per column.
+
+    Examples
+    --------
+    >>> t = Table("EPWIDE", (Column("subject", "USUBJID", "Subject", "char", "id"),), [])
+    >>> d = dictionary_table(t)
+    >>> d.name, d.header()
+    ('DICT', ['dataset', 'variable', 'name', 'label', 'type', 'derivation'])
+    >>> d.rows
+    [('EPWIDE', 'USUBJID', 'subject', 'Subject', 'char', 'id')]
+    """
+    tables = [tables] if isinstance(tables, Table) else list(tables)
+    rows = [(t.name, d["variable"], d["name"], d["label"], d["type"], d["derivation"])
+            for t in tables for d in t.dictionary()]
+    return Table(name, DICTIONARY_COLUMNS, rows)
+
+
+def write_dictionary_csv(table: Table, path: str | os.PathLike[str]) -> None:
+    """Write the data dictionary of *table* as its own CSV file."""
+    write_csv(dictionary_table(table), path)
+
+
+def _xlsx_text(value: str) -> str:
+    # Control characters other than tab/newline are invalid in XLSX (openpyxl raises).
+    return neutralise(ILLEGAL_CHARACTERS_RE.sub("?", value))
+
+
+def _xlsx_rows(table: Table) -> Iterator[list]:
+    idx = [j for j, c in enumerate(table.columns) if c.type == "char"]
+    for row in table.rows:
+        row = list(row)
+        for j in idx:
+            if row[j].__class__ is str:
+                row[j] = _xlsx_text(row[j])
+        yield row
+
+
+def _check_sheets(tables: Sequence[Table]) -> None:
+    seen = {"dictionary", "about"}
+    for t in tables:
+        name = t.name
+        if not 0 < len(name) <= 31 or _SHEET_FORBIDDEN & set(name) or name.lower() in seen:
+            raise ValueError(f"table name {name!r} cannot name an Excel sheet "
+                             "(1-31 characters, none of []:*?/\\, unique, not dictionary/about)")
+        seen.add(name.lower())
+        if len(t.rows) + 1 > MAX_XLSX_ROWS:
+            raise ExportTooLarge(
+                f"table {name} has {len(t.rows):,} rows; an Excel sheet holds "
+                f"{MAX_XLSX_ROWS - 1:,} below its header: export CSV or XPORT instead")
+
+
+def write_xlsx(
+    tables: Table | Sequence[Table],
+    target: str | os.PathLike[str] | BinaryIO,
+    *,
+    provenance: Mapping[str, object],
+) -> None:
+    """Write tables to an XLSX workbook with openpyxl's write-only mode.
+
+    Sheets: one per table (named ``Table.name``, header ``Column.name``), then
+    ``dictionary`` (:func:`dictionary_table` of all tables) and ``about``
+    (*provenance* as key/value rows, in the caller's order: study, protocol
+    version, sha256, tzdata version, generated at, layout...).
+
+    *target* is a path (written atomically) or a binary stream.  Raises
+    :class:`ExportTooLarge`, before writing anything, for a table of more
+    than ``MAX_XLSX_ROWS - 1`` rows.
+    """
+    tables = [tables] if isinstance(tables, Table) else list(tables)
+    _check_sheets(tables)
+    wb = Workbook(write_only=True)
+    for t in [*tables, dictionary_table(tables, name="dictionary")]:
+        ws = wb.create_sheet(t.name)
+        ws.append(t.header())
+        for row in _xlsx_rows(t):
+            ws.append(row)
+    ws = wb.create_sheet("about")
+    ws.append(["key", "value"])
+    for key, value in provenance.items():
+        ws.append([_xlsx_text(key), _xlsx_text(value) if isinstance(value, str) else value])
+    if isinstance(target, str | os.PathLike):
+        with atomic_path(target) as tmp:
+            wb.save(tmp)
+    else:
+        wb.save(target)

@@ -1,0 +1,190 @@
+"""Endpoint tables from the diary: hand-worked values, corrections, roles, formats."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+PROTOCOL = """
+key: export-demo
+title: Export demo crossover
+timezone: Europe/Paris
+design: crossover
+sites: [PAR, LYO]
+treatments: [{key: K}, {key: P}]
+sequences: [{key: KP, treatments: [K, P]}, {key: PK, treatments: [P, K]}]
+anchors: [{key: infusion, per_period: true}]
+daily_diary: {anchor: infusion, from_day: -3, to_day: 7}
+endpoints:
+  - {key: baseline, kind: baseline, from_day: -3, to_day: -1, min_days: 2}
+  - {key: auc_d1_7, kind: auc, from_day: 1, to_day: 7, ends: carry, min_coverage: 0.5}
+  - {key: pain_d7, kind: timepoint, day: 7}
+  - {key: chg_d7, kind: change, of: pain_d7}
+  - {key: compliance, kind: compliance, from_day: 1, to_day: 7}
+"""
+
+# Participant S1 (sequence KP), period 1 infusion on Thu 4 March 2027 (day 0).
+# Days -3..-1 = 1..3 March, days 1..7 = 5..11 March.
+S1_SCORES = {  # day: score; day 3 and day 5 are missing
+    -3: 6, -2: 7, -1: 8, 1: 6, 2: 4, 4: 2, 6: 2, 7: 1,
+}
+
+
+@pytest.fixture
+def study(api, clock):
+    admin = api.create_admin()
+    key = api.create_study(admin, PROTOCOL)
+    clock.set(datetime(2027, 3, 1, 8, tzinfo=UTC))
+    device = api.activate(api.enrol(admin, key, subject_id="S1", site="PAR",
+                                    sequence="KP")["activation_code"])
+    api.activate(api.enrol(admin, key, subject_id="S2", site="LYO",
+                           sequence="PK")["activation_code"])
+    for day, score in S1_SCORES.items():
+        when = datetime(2027, 3, 4, 19, tzinfo=UTC) + timedelta(days=day)
+        clock.set(when)
+        if day == 1:
+            admin = api.login("admin@site.org", "correct horse battery")  # 12-hour tokens
+            r = api.event(admin, key, "S1", type="infusion", period=1,
+                          occurred_at="2027-03-04T09:00:00+00:00")
+            assert r.status_code == 201, r.json
+        r = api.entry(device, when.date().isoformat(), score)
+        assert r.status_code == 201, r.json
+        if day == 1:  # logged as 6, then corrected to 5: only the current version counts
+            r = api.entry(device, "2027-03-05", 5, reason="meant 5")
+            assert r.status_code == 201, r.json
+    clock.set(datetime(2027, 3, 20, 12, tzinfo=UTC))
+    admin = api.login("admin@site.org", "correct horse battery")  # the first token expired
+    return {"admin": admin, "key": key, "device": device}
+
+
+def _csv(response) -> list[dict]:
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+
+
+def _export(api, token, key, **params):
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    return api.c.get(f"/api/v1/studies/{key}/endpoints?{query}", headers=api.bearer(token))
+
+
+def test_the_wide_table_holds_hand_worked_endpoints(api, study):
+    rows = _csv(_export(api, study["admin"], study["key"], layout="wide", format="csv"))
+    (row,) = rows  # S2 has no infusion yet: no period to score
+    assert (row["subject"], row["site"], row["treatment"], row["period"]) == ("S1", "PAR", "K",
+                                                                               "1")
+    assert row["anchor_date"] == "2027-03-04"
+    assert float(row["baseline"]) == pytest.approx((6 + 7 + 8) / 3)
+    # Days 1..7 = 5, 4, (3 missing: interpolated 3), 2, (5 missing: 2), 2, 1
+    auc = (5 + 4) / 2 + (4 + 3) / 2 + (3 + 2) / 2 + (2 + 2) / 2 + (2 + 2) / 2 + (2 + 1) / 2
+    assert float(row["auc_d1_7"]) == pytest.approx(auc)
+    assert row["auc_d1_7_reason"] == ""
+    assert float(row["pain_d7"]) == 1
+    assert float(row["chg_d7"]) == pytest.approx(1 - 7)
+    assert float(row["compliance"]) == pytest.approx(100 * 5 / 7)  # 5 of 7 days, in percent
+
+
+def test_the_long_table_traces_each_value_to_its_diary_entries(api, study):
+    rows = _csv(_export(api, study["admin"], study["key"], layout="long", format="csv"))
+    by_param = {r["PARAMCD"]: r for r in rows}
+    entries = api.c.get(f"/api/v1/studies/{study['key']}/participants/S1/entries?page_size=50",
+                        headers=api.bearer(study["admin"])).json["items"]
+    current = {e["diary_date"]: e["id"] for e in entries if e["is_current"]}
+    superseded = {e["id"] for e in entries if not e["is_current"]}
+    auc = next(r for r in rows if r["PARAMCD"].startswith("AUC"))
+    ids = set(auc["SRCIDS"].split(";"))
+    # days 1..7 observed on 5, 6, 8, 10, 11 March; the corrected day-1 version is left out
+    assert ids == {current[d] for d in ("2027-03-05", "2027-03-06", "2027-03-08",
+                                        "2027-03-10", "2027-03-11")}
+    assert not ids & superseded
+    assert "INTERP" in auc["DTYPE"]
+    assert (auc["USUBJID"], auc["TRTA"], auc["APERIOD"]) == ("S1", "K", "1")
+    day7 = next(r for r in rows if r["AVISIT"] and r["PARAMCD"] not in ("BASELINE",)
+                and r["ADY"] == "7" and not r["PARAMCD"].startswith(("AUC", "COMPL")))
+    assert float(day7["AVAL"]) == 1
+    assert float(day7["BASE"]) == pytest.approx(7)
+    assert float(day7["CHG"]) == pytest.approx(-6)
+    assert by_param  # every parameter has rows
+
+
+def test_the_summary_gives_mean_and_sd_per_treatment(api, study):
+    rows = _csv(_export(api, study["admin"], study["key"], layout="summary", format="csv"))
+    pain = next(r for r in rows if r["endpoint"] == "pain_d7")
+    assert (pain["treatment"], pain["n"], pain["mean"]) == ("K", "1", "1.0")
+    assert pain["sd"] == ""  # one participant: no SD
+
+
+def test_an_xlsx_export_has_data_dictionary_and_provenance_sheets(api, study):
+    openpyxl = pytest.importorskip("openpyxl")
+    r = _export(api, study["admin"], study["key"], layout="wide", format="xlsx")
+    assert r.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(r.data), read_only=True)
+    assert book.sheetnames == ["EPWIDE", "dictionary", "about"]
+    about = dict(book["about"].iter_rows(min_row=2, values_only=True))
+    assert about["study"] == "export-demo" and about["protocol_version"] == "1"
+    assert about["tzdata_version"]
+
+
+def test_an_xpt_export_reads_back_with_pyreadstat(api, study, tmp_path):
+    import pyreadstat
+
+    r = _export(api, study["admin"], study["key"], layout="wide", format="xpt")
+    assert r.status_code == 200
+    assert 'filename="export-demo_wide.xpt"' in r.headers["Content-Disposition"]
+    path = tmp_path / "wide.xpt"
+    path.write_bytes(r.data)
+    frame, meta = pyreadstat.read_xport(str(path), output_format="dict")
+    assert frame["USUBJID"] == ["S1"]
+    assert all(len(name) <= 8 for name in meta.column_names)
+    d = tmp_path / "dict.xpt"
+    d.write_bytes(_export(api, study["admin"], study["key"], layout="wide", format="xpt",
+                          part="dictionary").data)
+    dictionary, _ = pyreadstat.read_xport(str(d), output_format="dict")
+    assert "USUBJID" in dictionary["VARIABLE"] or "USUBJID" in next(iter(dictionary.values()))
+
+
+def test_viewers_export_but_participants_and_strangers_cannot(api, study):
+    viewer = api.staff(study["admin"], "stats@site.org", "viewer", study["key"])
+    assert _export(api, viewer, study["key"], layout="wide", format="csv").status_code == 200
+    assert _export(api, study["device"], study["key"]).status_code == 403
+    other = api.create_study(study["admin"], PROTOCOL.replace("export-demo", "other-study"))
+    stranger = api.staff(study["admin"], "other@site.org", "coordinator", other)
+    assert _export(api, stranger, study["key"]).status_code == 404
+
+
+def test_a_site_scoped_viewer_exports_only_its_sites(api, study):
+    lyon = api.staff(study["admin"], "lyon@site.org", "viewer", study["key"], sites=["LYO"])
+    assert _csv(_export(api, lyon, study["key"], layout="wide", format="csv")) == []
+
+
+@pytest.mark.parametrize(("params", "field"), [
+    ({"layout": "tall"}, "layout"), ({"format": "sav"}, "format"), ({"part": "x"}, "part"),
+])
+def test_unknown_export_options_are_refused(api, study, params, field):
+    r = _export(api, study["admin"], study["key"], **params)
+    assert (r.status_code, r.json["field"]) == (422, field)
+
+
+def test_every_export_is_audited(api, study, app):
+    from sqlalchemy import select
+
+    from diary.db.models import AuditRecord
+
+    _export(api, study["admin"], study["key"], layout="summary", format="csv")
+    with app.extensions["paindiary"].session_factory() as s:
+        record = s.scalars(select(AuditRecord).where(
+            AuditRecord.action == "endpoints.export")).one()
+    assert record.after["layout"] == "summary" and record.after["format"] == "csv"
+
+
+def test_the_cli_writes_the_table_and_its_dictionary(app, study, tmp_path):
+    out = tmp_path / "wide.csv"
+    result = app.test_cli_runner().invoke(args=[
+        "export", "endpoints", "--study", study["key"], "--layout", "wide", "--format", "csv",
+        "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.exists() and (tmp_path / "wide.dictionary.csv").exists()
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert [r["subject"] for r in rows] == ["S1"]
