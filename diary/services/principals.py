@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from diary.audit import Actor
@@ -71,6 +71,17 @@ class Principal:
             raise Forbidden("only an administrator account may do this")
 
 
+_PARTICIPANT_COLUMNS = [c.key for c in Participant.__table__.columns]
+_TOKEN_QUERY = (
+    select(ApiToken.account_id, ApiToken.expires_at, ApiToken.revoked_at,
+           *Participant.__table__.columns, Study.current_version)
+    .select_from(ApiToken)
+    .outerjoin(Participant, Participant.id == ApiToken.participant_id)
+    .outerjoin(Study, Study.id == Participant.study_id)
+    .where(ApiToken.token_hash == bindparam("h"))
+)
+
+
 def authenticate(session: Session, token: str, now: datetime,
                  request_id: str | None = None) -> Principal:
     """Resolve a bearer token; raises ``Unauthorized`` when unknown, expired or revoked.
@@ -78,21 +89,16 @@ def authenticate(session: Session, token: str, now: datetime,
     A participant's token comes back with its participant row and the study's current
     protocol version in the same query: the diary path needs all three on every request.
     """
-    row = session.execute(
-        select(ApiToken, Participant, Study.current_version)
-        .outerjoin(Participant, Participant.id == ApiToken.participant_id)
-        .outerjoin(Study, Study.id == Participant.study_id)
-        .where(ApiToken.token_hash == token_hash(token))
-    ).one_or_none()
-    if row is None:
+    row = session.execute(_TOKEN_QUERY, {"h": token_hash(token)}).one_or_none()
+    if row is None or row.revoked_at is not None or (row.expires_at and row.expires_at <= now):
         raise Unauthorized("invalid or expired token")
-    t, p, version = row
-    if t.revoked_at is not None or (t.expires_at and t.expires_at <= now):
-        raise Unauthorized("invalid or expired token")
-    if t.participant_id is not None:
+    if row.id is not None:  # the participant columns are filled: a device token
+        # A detached row object: the request reads it, and writes go through Core.
+        p = Participant(**{c: row._mapping[c] for c in _PARTICIPANT_COLUMNS})
         actor = Actor(f"participant:{p.id}", None, request_id)
-        return Principal(actor, participant_id=p.id, participant=p, protocol_version=version)
-    account = session.get(Account, t.account_id)
+        return Principal(actor, participant_id=p.id, participant=p,
+                         protocol_version=row.current_version)
+    account = session.get(Account, row.account_id)
     roles = {
         r.study_id: StaffRole(r.role, tuple(r.sites) if r.sites is not None else None)
         for r in session.scalars(select(StudyRole).where(StudyRole.account_id == account.id))
