@@ -64,11 +64,11 @@ def load_study_records(session: Session, study_id: int, protocol: Protocol, *, n
         events.setdefault(e.participant_id, []).append(EventRef(e.id, e.type, e.occurred_at,
                                                                 e.period))
     records, slots = _records(protocol, participants, events, now)
-    rows, days, values, ids = _place_entries(session, study_id, slots, span, with_entry_ids,
-                                             progress)
+    rows, days, values, ids, placed = _place_entries(session, study_id, slots, span,
+                                                     with_entry_ids, progress)
     matrix = DailyMatrix.from_long(rows, days, values, n_rows=len(records),
                                    first_day=span[0], last_day=span[1], entry_ids=ids)
-    return StudyRecords(records, matrix, int(np.unique(rows).size if rows.size else 0))
+    return StudyRecords(records, matrix, placed)
 
 
 def _records(protocol, participants, events, now):
@@ -114,7 +114,7 @@ def _place_entries(session, study_id, slots, span, with_ids, progress):
         for pid, (r, a) in slot.items():
             rec[k, number[pid]], anchor[k, number[pid]] = r, a
     parts: list[tuple] = []
-    done = 0
+    done = placed = 0
     result = session.execute(select(*cols).where(*where).execution_options(yield_per=CHUNK))
     with result:
         for chunk in result.partitions():
@@ -124,20 +124,23 @@ def _place_entries(session, study_id, slots, span, with_ids, progress):
             day_ord = np.array(date_col, dtype="datetime64[D]").astype(np.int64)
             scores = np.array(score_col, dtype=np.float64)
             entry_ids = np.array(id_col[0], dtype=object) if with_ids else None
+            used = np.zeros(len(chunk), dtype=bool)
             for k in range(rec.shape[0]):
                 row = rec[k, n]
                 day = day_ord - anchor[k, n]
                 keep = (row >= 0) & (day >= span[0]) & (day <= span[1])
+                used |= keep
                 parts.append((row[keep], day[keep], scores[keep],
                               entry_ids[keep] if with_ids else None))
             done += len(chunk)
+            placed += int(used.sum())
             if progress:
                 progress(done, total)
     if not parts:
         empty = np.zeros(0, np.int64)
-        return empty, empty, np.zeros(0), (np.zeros(0, object) if with_ids else None)
+        return empty, empty, np.zeros(0), (np.zeros(0, object) if with_ids else None), 0
     rows = np.concatenate([p[0] for p in parts])
     days = np.concatenate([p[1] for p in parts])
     values = np.concatenate([p[2] for p in parts])
     ids = np.concatenate([p[3] for p in parts]) if with_ids else None
-    return rows, days, values, ids
+    return rows, days, values, ids, placed
