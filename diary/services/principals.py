@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from diary.audit import Actor
 from diary.db.models import Account, ApiToken, Participant, Study, StudyRole
-from diary.errors import Forbidden, NotFound, Unauthorized
+from diary.errors import Forbidden, Unauthorized
 from diary.security import token_hash
 
 LEVELS = {"viewer": 1, "coordinator": 2, "admin": 3}
@@ -60,9 +60,7 @@ class Principal:
         if self.is_participant:
             raise Forbidden("participant tokens cannot use the coordinator API")
         if not self.can(study_id, need, site):
-            if not self.can(study_id, "read"):
-                # Do not reveal that a study exists to someone without a role in it.
-                raise NotFound("no such study")
+            # Callers without any role never get here: get_study answers them "no study".
             where = f" at site {site}" if site else ""
             raise Forbidden(f"your role in this study does not allow {need} access{where}")
 
