@@ -17,7 +17,7 @@ class In(ma.Schema):
 # --- common ---------------------------------------------------------------------------
 
 class PageArgs(In):
-    page = fields.Integer(strict=False, load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(strict=False, load_default=1, validate=validate.Range(1, 1_000_000))
     page_size = fields.Integer(strict=False, load_default=50, validate=validate.Range(1, 500))
 
 
@@ -57,7 +57,8 @@ class ActivatedOut(ma.Schema):
 class AccountIn(In):
     email = fields.Email(required=True)
     password = fields.String(required=True, validate=validate.Length(10, 200))
-    is_superuser = fields.Boolean(load_default=False)
+    # JSON true/false only: 0, 1 and "yes" are refused, not coerced, for an admin flag.
+    is_superuser = fields.Boolean(load_default=False, truthy={True}, falsy={False})
 
 
 class AccountOut(ma.Schema):

@@ -101,7 +101,7 @@ class VersionItem(MethodView):
         """One protocol version, byte for byte, with its SHA-256"""
         session = db()
         study, _ = studies.get_study(session, principal(), key)
-        row = session.scalar(select(ProtocolVersion).where(
+        row = None if version > 2**31 - 1 else session.scalar(select(ProtocolVersion).where(
             ProtocolVersion.study_id == study.id, ProtocolVersion.version == version))
         if row is None:
             raise NotFound(f"study {key!r} has no version {version}")

@@ -157,6 +157,9 @@ def test_entries_are_paged_newest_day_first(api, participant, clock):
                                                           "2027-03-05"]
     assert [e["diary_date"] for e in page3["items"]] == ["2027-03-01"]
     assert api.c.get("/api/v1/me/diary-entries?page=0", headers=h).status_code == 422
+    # a page past any database integer is a 422, not a server error (found by schemathesis)
+    r = api.c.get("/api/v1/me/diary-entries?page=58206458723453864", headers=h)
+    assert (r.status_code, r.json["field"]) == (422, "page")
 
 
 def test_todays_tasks_show_the_diary_and_open_windows(api, participant, clock):
