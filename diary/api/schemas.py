@@ -9,6 +9,15 @@ from marshmallow import fields, validate
 Strict = ma.RAISE
 
 
+class JsonBoolean(fields.Boolean):
+    """JSON true/false only: 0, 1 and "yes" are refused, not coerced."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class In(ma.Schema):
     class Meta:
         unknown = Strict
@@ -57,8 +66,7 @@ class ActivatedOut(ma.Schema):
 class AccountIn(In):
     email = fields.Email(required=True)
     password = fields.String(required=True, validate=validate.Length(10, 200))
-    # JSON true/false only: 0, 1 and "yes" are refused, not coerced, for an admin flag.
-    is_superuser = fields.Boolean(load_default=False, truthy={True}, falsy={False})
+    is_superuser = JsonBoolean(load_default=False)
 
 
 class AccountOut(ma.Schema):
