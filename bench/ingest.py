@@ -21,6 +21,9 @@ What one run does:
    that the database holds exactly one diary row per acknowledged client_id and that the
    audit chain verifies.
 
+Steps 1-3 live in bench/_ingest_setup.py, step 4 in bench/_loadgen.py (both imported with
+this script's directory on ``sys.path``); the report and the checks of step 5 are here.
+
 Exit status: 0 all goals and checks passed; 1 only performance goals missed; 2 errors or a
 failed database/audit check; 3 the set-up failed. ``--quick`` is a ~20 s smoke test (its
 performance goals are informative only: it exits 0 when the correctness checks pass).
@@ -30,56 +33,49 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import math
 import os
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
-from collections import deque
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import aiohttp  # noqa: E402
-from sqlalchemy import func, insert, select, text  # noqa: E402
-
-from diary import audit  # noqa: E402
-from diary.db.engine import make_engine  # noqa: E402
-from diary.db.models import (  # noqa: E402
-    Account,
-    AnchorEvent,
-    ApiToken,
-    AuditChainHead,
-    AuditRecord,
-    DiaryEntry,
-    Participant,
-    Study,
+from _ingest_setup import (  # noqa: E402
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    HEALTH,
+    SECRET_KEY,  # noqa: F401  (used by bench/profile_submission.py as ingest.SECRET_KEY)
+    Gunicorn,
+    SetupError,
+    api_setup,
+    app_env,
+    bulk_participants,
+    create_database,
+    drop_database,
+    flask_cli,
 )
-from diary.security import new_token, token_hash  # noqa: E402
+from _loadgen import (  # noqa: E402
+    ENTRIES,
+    Load,
+    diary_body,  # noqa: F401  (used by bench/profile_submission.py as ingest.diary_body)
+    machine_load,
+    pct,
+    run_load,
+)
+from sqlalchemy import func, select  # noqa: E402
+
+from diary.db.engine import make_engine  # noqa: E402
+from diary.db.models import Account, AuditRecord, DiaryEntry, Participant, Study  # noqa: E402
 
 GOAL_RATIO = 0.35
 GOAL_P99_MS = 50.0
-ADMIN_EMAIL = "bench-admin@example.org"
-ADMIN_PASSWORD = "bench admin password 1"
-SECRET_KEY = "paindiary-bench-secret-key-" + "x" * 32
-HEALTH = "/api/v1/health"
-ENTRIES = "/api/v1/me/diary-entries"
-RETRY_GAP = 50  # a retry is queued this many requests after its acknowledgement
-
-
-class SetupError(RuntimeError):
-    pass
 
 
 # --------------------------------------------------------------------------- options
@@ -129,456 +125,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     if a.api_participants < 1:
         ap.error("--api-participants must be at least 1")
     return a
-
-
-# --------------------------------------------------------------------------- processes
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _die_with_parent() -> None:
-    """Runs in the child: SIGTERM it if this script dies without cleaning up (Linux)."""
-    os.setsid()
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except Exception:
-        pass
-
-
-def app_env(database_url: str) -> dict:
-    env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY=SECRET_KEY)
-    env.pop("ARGON2_PROFILE", None)  # the default (production) profile
-    env.pop("FLASK_APP", None)
-    return env
-
-
-def flask_cli(database_url: str, *args: str) -> str:
-    cmd = [str(Path(sys.executable).with_name("flask")), "--app", "app", *args]
-    r = subprocess.run(cmd, cwd=ROOT, env=app_env(database_url), capture_output=True,
-                       text=True, timeout=300)
-    if r.returncode != 0:
-        raise SetupError(f"{' '.join(cmd[1:])} failed:\n{r.stdout}{r.stderr}")
-    return r.stdout.strip()
-
-
-class Gunicorn:
-    def __init__(self, database_url: str, workers: int):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log = tempfile.TemporaryFile("w+")  # shown when gunicorn fails to start
-        cmd = [str(Path(sys.executable).with_name("gunicorn")), "-w", str(workers),
-               "-b", f"127.0.0.1:{self.port}", "--log-level", "warning", "app:create_app()"]
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=app_env(database_url),
-                                     stdout=self.log, stderr=subprocess.STDOUT,
-                                     preexec_fn=_die_with_parent)
-
-    def output(self) -> str:
-        self.log.seek(0)
-        return self.log.read()[-4000:]
-
-    def wait_ready(self, timeout: float = 60.0) -> None:
-        import urllib.request
-
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise SetupError(f"gunicorn exited with {self.proc.returncode}:\n{self.output()}")
-            try:
-                with urllib.request.urlopen(self.base + HEALTH, timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.2)
-        raise SetupError(f"gunicorn not ready after {timeout:.0f} s:\n{self.output()}")
-
-    def worker_pids(self) -> list[int]:
-        return [self.proc.pid] + children(self.proc.pid)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()  # graceful: the master stops its workers
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)  # its own session (setsid above)
-                self.proc.wait(timeout=5)
-        self.log.close()
-
-
-def children(pid: int) -> list[int]:
-    try:
-        out = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        return [int(x) for x in out]
-    except OSError:
-        return []
-
-
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pids) -> float:
-    total = 0
-    for pid in pids:
-        try:
-            fields_ = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields_[11]) + int(fields_[12])  # utime, stime
-        except (OSError, IndexError, ValueError):
-            pass
-    return total / TICK
-
-
-def machine_busy_seconds(irq_only: bool = False) -> float:
-    """CPU seconds used on the machine (all cores) from /proc/stat; or only the interrupt
-    and softirq time (loopback TCP is largely processed there, attributed to no process)."""
-    try:
-        v = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-    except (OSError, ValueError):
-        return float("nan")
-    user, nice, system, _idle, _iowait, irq, softirq, steal = v
-    if irq_only:
-        return (irq + softirq) / TICK
-    return (user + nice + system + irq + softirq + steal) / TICK
-
-
-def machine_load(seconds: float = 2.0) -> float:
-    """Percent of all cores busy over ``seconds`` (before the load: is the machine quiet?)."""
-    t, b = time.monotonic(), machine_busy_seconds()
-    time.sleep(seconds)
-    return 100 * (machine_busy_seconds() - b) / ((time.monotonic() - t) * os.cpu_count())
-
-
-def postgres_pids() -> list[int]:
-    pids = []
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                if (d / "comm").read_text().strip() == "postgres":
-                    pids.append(int(d.name))
-            except OSError:
-                pass
-    return pids
-
-
-# --------------------------------------------------------------------------- database
-
-def create_database(server_url: str) -> tuple[str, str]:
-    server = make_engine(server_url, isolation_level="AUTOCOMMIT")
-    name = f"paindiary_bench_{os.getpid()}"
-    try:
-        with server.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        raise SetupError(f"cannot create database {name} via {server_url}: {exc}") from None
-    finally:
-        server.dispose()
-    url = server.url.set(database=name).render_as_string(hide_password=False)
-    return name, url
-
-
-def drop_database(server_url: str, name: str) -> None:
-    server = make_engine(server_url, isolation_level="AUTOCOMMIT")
-    try:
-        with server.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    except Exception as exc:  # do not hide the run's own outcome
-        print(f"WARNING: could not drop database {name}: {exc}", file=sys.stderr)
-    finally:
-        server.dispose()
-
-
-def bulk_participants(engine, study_id: int, admin_id: int, template: dict, n: int,
-                      now: datetime) -> list[str]:
-    """Enrol and activate ``n`` participants in one transaction; return their tokens.
-
-    Why not the API: enrolling hashes an activation code with argon2id and activating
-    verifies it (~0.2 s and 64 MiB each with the default profile, PITFALLS), so 10,000
-    participants would take over an hour of set-up for a phase that is not measured.
-    What the measured request sees is the same as after the API path: a ``participants``
-    row copied from an API-enrolled one (zone, sequence, language, reminder), a device token
-    stored as ``token_hash(new_token())`` in ``api_tokens`` (no expiry, as activation
-    gives), an ``infusion`` anchor event, and the participant's audit chain with its
-    enrolment, activation and event records, hash-chained with ``diary.audit``'s own hash
-    so that ``flask audit verify`` passes and the chain head already exists (as it does for
-    every real participant) when the first diary entry locks it. Only the activation-code
-    row is missing (``participant.activate`` names the token instead).
-    """
-    tokens = [new_token() for _ in range(n)]
-    pids = [str(uuid.uuid4()) for _ in range(n)]
-    event_ids = [str(uuid.uuid4()) for _ in range(n)]
-    suffix = uuid.uuid4().hex[:6]
-    participants = [
-        dict(id=pid, study_id=study_id, subject_id=f"B{suffix}-{i:06d}", site=template["site"],
-             arm=template["arm"], sequence=template["sequence"], timezone=template["timezone"],
-             language=template["language"], reminder_time=template["reminder_time"],
-             enrolled_at=now, enrolled_by=admin_id)
-        for i, pid in enumerate(pids)
-    ]
-    occurred = now - timedelta(hours=1)
-    events = [dict(id=eid, participant_id=pid, type="infusion", period=1, occurred_at=occurred,
-                   recorded_at=now, recorded_by=admin_id)
-              for eid, pid in zip(event_ids, pids, strict=True)]
-    with engine.begin() as conn:
-        conn.execute(insert(Participant), participants)
-        token_ids = conn.execute(
-            insert(ApiToken).returning(ApiToken.id, ApiToken.participant_id,
-                                       sort_by_parameter_order=True),
-            [dict(token_hash=token_hash(t), participant_id=pid, created_at=now)
-             for t, pid in zip(tokens, pids, strict=True)]).all()
-        conn.execute(insert(AnchorEvent), events)
-        records, heads = [], []
-        for p, (token_id, _), eid in zip(participants, token_ids, event_ids, strict=True):
-            after_enrol = {k: p[k] for k in ("subject_id", "site", "arm", "sequence", "timezone",
-                                             "language", "reminder_time")}
-            after_enrol |= {"phone": None, "protocol_version": 1}
-            chain = audit.participant_chain(p["id"])
-            steps = [
-                (f"account:{admin_id}", "participant.enrol", "participant", p["id"],
-                 after_enrol, None),
-                (f"participant:{p['id']}", "participant.activate", "api_token", token_id,
-                 None, "bench: bulk set-up, token issued without an activation code"),
-                (f"account:{admin_id}", "event.record", "anchor_event", eid,
-                 {"type": "infusion", "period": 1, "occurred_at": occurred}, None),
-            ]
-            prev = audit.GENESIS
-            for seq, (actor, action, entity, entity_id, after, reason) in enumerate(steps, 1):
-                r = AuditRecord(chain=chain, seq=seq, at=now, actor=actor, action=action,
-                                entity=entity, entity_id=str(entity_id), before=None,
-                                after=audit.plain(after), reason=reason, request_id=None,
-                                prev_hash=prev)
-                r.hash = prev = audit.record_hash(audit._content(r))
-                records.append({c: getattr(r, c) for c in (
-                    "chain", "seq", "at", "actor", "action", "entity", "entity_id", "before",
-                    "after", "reason", "request_id", "prev_hash", "hash")})
-            heads.append(dict(chain=chain, seq=len(steps), hash=prev))
-        conn.execute(insert(AuditRecord), records)
-        conn.execute(insert(AuditChainHead), heads)
-    return tokens
-
-
-# --------------------------------------------------------------------------- API set-up
-
-async def api_setup(base: str, protocol_source: str, n_api: int, tz: str) -> dict:
-    async with aiohttp.ClientSession(base_url=base,
-                                     timeout=aiohttp.ClientTimeout(total=60)) as s:
-        async def call(method, path, expect, **kw):
-            async with s.request(method, path, **kw) as r:
-                body = await r.json(content_type=None)
-                if r.status != expect:
-                    raise SetupError(f"{method} {path}: {r.status} {body}")
-                return body
-
-        login = await call("POST", "/api/v1/auth/login", 200,
-                           json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
-        auth = {"Authorization": f"Bearer {login['token']}"}
-        form = aiohttp.FormData()
-        form.add_field("protocol", protocol_source.encode(), filename="protocol.yaml",
-                       content_type="application/x-yaml")
-        study = await call("POST", "/api/v1/studies", 201, data=form, headers=auth)
-        key = study["key"]
-        site = study["sites"][0] if study["sites"] else "SITE"
-        sequence = next(iter(study["sequences"]), None)
-        arm = study["arms"][0] if study["arms"] else None
-        anchor = study["anchors"][0]
-        tokens, template = [], None
-        for i in range(n_api):
-            enrolled = await call("POST", f"/api/v1/studies/{key}/participants", 201,
-                                  headers=auth,
-                                  json={"subject_id": f"API-{i:03d}", "site": site,
-                                        "sequence": sequence, "arm": arm, "timezone": tz})
-            activated = await call("POST", "/api/v1/participant/activate", 200,
-                                   json={"code": enrolled["activation_code"]})
-            tokens.append(activated["token"])
-            occurred = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
-            await call("POST", f"/api/v1/studies/{key}/participants/API-{i:03d}/events", 201,
-                       headers=auth, json={"type": anchor, "occurred_at": occurred,
-                                           "period": 1 if study["sequences"] else None})
-            template = enrolled
-        template = {k: template[k] for k in ("site", "arm", "sequence", "timezone", "language",
-                                              "reminder_time")}
-        if anchor != "infusion":
-            raise SetupError("the bulk set-up records 'infusion' events: use a protocol with "
-                             "an 'infusion' anchor (e.g. the crossover protocol)")
-        return {"key": key, "tokens": tokens, "template": template}
-
-
-# --------------------------------------------------------------------------- load
-
-@dataclass
-class Job:
-    kind: str  # "health", "first" or "retry"
-    token: str | None = None
-    body: dict | None = None
-    retry: bool = False  # for "first": schedule a retry once acknowledged
-
-
-@dataclass
-class PhaseResult:
-    name: str
-    sent: int = 0
-    seconds: float = 0.0
-    latencies: dict = field(default_factory=lambda: {"health": [], "first": [], "retry": []})
-    errors: list = field(default_factory=list)  # (kind, status, detail)
-    unsent: int = 0
-    timed_out: bool = False
-    cpu: dict = field(default_factory=dict)
-
-    def all_latencies(self) -> list[float]:
-        return [x for v in self.latencies.values() for x in v]
-
-    @property
-    def rate(self) -> float:
-        return self.sent / self.seconds if self.seconds else 0.0
-
-
-def pct(values: list[float], p: float) -> float:
-    """Nearest-rank percentile, in ms."""
-    if not values:
-        return float("nan")
-    s = sorted(values)
-    return s[max(0, math.ceil(p / 100 * len(s)) - 1)] * 1000
-
-
-def diary_body(tz: ZoneInfo, score: int) -> dict:
-    now_local = datetime.now(tz)
-    return {"diary_date": now_local.date().isoformat(), "score": score,
-            "client_id": str(uuid.uuid4()), "device_time": now_local.isoformat()}
-
-
-class Load:
-    def __init__(self, http: aiohttp.ClientSession, tz: ZoneInfo, concurrency: int,
-                 server_pids, stop_at: float):
-        self.http, self.tz, self.concurrency = http, tz, concurrency
-        self.server_pids, self.stop_at = server_pids, stop_at
-        self.acked: dict[str, tuple[str, str]] = {}  # client_id -> (entry id, token)
-        self.retries_ok = 0
-
-    async def phase(self, name: str, jobs: list[Job], seconds: float) -> PhaseResult:
-        res = PhaseResult(name)
-        queue = deque(jobs)
-        deadline = min(time.monotonic() + seconds, self.stop_at)
-        pg = postgres_pids()
-        app_pids = self.server_pids()
-        cpu0 = (cpu_seconds(app_pids), cpu_seconds(pg), time.process_time(),
-                machine_busy_seconds(), machine_busy_seconds(irq_only=True))
-
-        async def worker():
-            while queue:
-                if time.monotonic() >= deadline:
-                    res.timed_out = True
-                    return
-                job = queue.popleft()
-                await self._one(job, res, queue)
-
-        t0 = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(self.concurrency)))
-        res.seconds = time.perf_counter() - t0
-        res.unsent = len(queue)
-        res.cpu = {"app": cpu_seconds(app_pids) - cpu0[0],
-                   "postgres": max(0.0, cpu_seconds(pg) - cpu0[1]),  # a backend may exit
-                   "loadgen": time.process_time() - cpu0[2]}
-        res.cpu["irq"] = machine_busy_seconds(irq_only=True) - cpu0[4]
-        # Whatever else ran on the machine meanwhile (other jobs, gunicorn's master...).
-        res.cpu["other"] = max(0.0, machine_busy_seconds() - cpu0[3] - sum(res.cpu.values()))
-        return res
-
-    async def _one(self, job: Job, res: PhaseResult, queue: deque) -> None:
-        if job.kind == "health":
-            method, path, kw = "GET", HEALTH, {}
-        else:
-            method, path = "POST", ENTRIES
-            kw = {"json": job.body, "headers": {"Authorization": f"Bearer {job.token}"}}
-        status, data = None, b""
-        t = time.perf_counter()
-        try:
-            async with self.http.request(method, path, **kw) as r:
-                data = await r.read()
-                status = r.status
-        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-            data = repr(exc).encode()
-        elapsed = time.perf_counter() - t
-        res.sent += 1
-        res.latencies[job.kind].append(elapsed)
-        problem = self._check(job, status, data, queue)
-        if problem:
-            res.errors.append((job.kind, status, problem))
-
-    def _check(self, job: Job, status, data: bytes, queue: deque) -> str | None:
-        if job.kind == "health":
-            return None if status == 200 else data[:200].decode(errors="replace")
-        try:
-            body = json.loads(data) if data else {}
-        except ValueError:
-            body = {}
-        cid = job.body["client_id"]
-        if job.kind == "first":
-            if status != 201 or body.get("client_id") != cid or body.get("version") != 1:
-                return data[:300].decode(errors="replace")
-            self.acked[cid] = (body["id"], job.token)
-            if job.retry:
-                queue.insert(min(len(queue), RETRY_GAP), Job("retry", job.token, job.body))
-            return None
-        # A retry of an acknowledged submission: 200 and the original entry.
-        if status != 200 or body.get("id") != self.acked[cid][0]:
-            return f"retry: {data[:300].decode(errors='replace')}"
-        self.retries_ok += 1
-        return None
-
-
-def other_pct(p: PhaseResult) -> float:
-    return 100 * p.cpu["other"] / (p.seconds * os.cpu_count()) if p.seconds else float("nan")
-
-
-def submission_jobs(tokens: list[str], tz: ZoneInfo, retry_every: int) -> list[Job]:
-    # Bodies are built now, dated "today" in the participant's zone; entries for today are
-    # accepted until noon tomorrow (late-entry limit), so a run crossing midnight is fine.
-    return [Job("first", tok, diary_body(tz, i % 11),
-                retry=bool(retry_every) and i % retry_every == retry_every - 1)
-            for i, tok in enumerate(tokens)]
-
-
-async def run_load(a, base: str, tokens: list[str], gunicorn: Gunicorn) -> tuple[list, Load]:
-    tz = ZoneInfo(a.timezone)
-    connector = aiohttp.TCPConnector(limit=a.concurrency)
-    timeout = aiohttp.ClientTimeout(total=10)
-    stop_at = time.monotonic() + a.max_seconds
-    rounds = []
-    async with aiohttp.ClientSession(base_url=base, connector=connector, timeout=timeout) as http:
-        load = Load(http, tz, a.concurrency, gunicorn.worker_pids, stop_at)
-        it = iter(tokens)
-
-        def take(n):
-            return [next(it) for _ in range(n)]
-
-        # Warm-up (not reported): worker imports, protocol cache, connection pools.
-        await load.phase("warmup-health", [Job("health")] * a.warmup, a.phase_seconds)
-        warm = await load.phase("warmup-diary", submission_jobs(take(a.warmup), tz, 0),
-                                a.phase_seconds)
-        if warm.errors:
-            raise SetupError(f"warm-up submissions failed: {warm.errors[:3]}")
-        for r in range(a.rounds):
-            if time.monotonic() >= stop_at:
-                break
-            h = await load.phase(f"health-{r + 1}", [Job("health")] * a.health_requests,
-                                 a.phase_seconds)
-            d = await load.phase(f"diary-{r + 1}",
-                                 submission_jobs(take(a.submissions), tz, a.retry_every),
-                                 a.phase_seconds)
-            rounds.append((h, d))
-            print(f"  round {r + 1}: health {h.rate:7.1f}/s p50 {pct(h.all_latencies(), 50):6.1f}"
-                  f" p99 {pct(h.all_latencies(), 99):6.1f} ms err {len(h.errors)}"
-                  f"{' TIME-LIMITED' if h.timed_out else ''} | diary {d.rate:7.1f}/s p50 "
-                  f"{pct(d.all_latencies(), 50):6.1f} p99 {pct(d.all_latencies(), 99):6.1f} ms "
-                  f"err {len(d.errors)} (first {len(d.latencies['first'])}, retries "
-                  f"{len(d.latencies['retry'])}){' TIME-LIMITED' if d.timed_out else ''}"
-                  f" | others {other_pct(h):.0f}%/{other_pct(d):.0f}% CPU",
-                  flush=True)
-    return rounds, load
 
 
 # --------------------------------------------------------------------------- report
