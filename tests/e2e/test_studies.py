@@ -330,3 +330,12 @@ def test_a_validation_error_has_the_same_shape(api, admin):
     assert r.status_code == 422 and set(r.json) == ERROR_KEYS
     assert (r.json["code"], r.json["field"]) == ("validation_error", "email")
     assert r.json["errors"] == {"email": ["Not a valid email address."]}
+
+
+@pytest.mark.parametrize("flag", [0, 1, "true", "yes", None])
+def test_the_administrator_flag_takes_only_json_booleans(api, flag):
+    admin = api.create_admin()
+    r = api.c.post("/api/v1/accounts", headers=api.bearer(admin),
+                   json={"email": "new@site.org", "password": "long enough pass",
+                         "is_superuser": flag})
+    assert (r.status_code, r.json["field"]) == (422, "is_superuser")
