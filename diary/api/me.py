@@ -19,7 +19,7 @@ def _mine():
     """The caller's session, participant row and current protocol (loaded with the token)."""
     session, who = db(), principal()
     p = participant_of(session, who)
-    return session, p, entries.protocol_for(session, p, who.protocol_version)
+    return session, p, entries.protocol_for(session, p, who.protocol_sha256)
 
 
 @blp.route("/me")

@@ -3,7 +3,7 @@
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from diary.api.context import BEARER, authenticated, db, now, principal
 from diary.api.schemas import (
@@ -24,6 +24,7 @@ from diary.db.models import AnchorEvent, Participant
 from diary.security import mask_phone
 from diary.services import enrolment, entries, events
 from diary.services.overview import completion_for
+from diary.services.paging import page_of
 from diary.services.studies import get_study
 
 blp = Blueprint("participants", __name__, description="Enrolment and follow-up (coordinators)")
@@ -58,11 +59,9 @@ class Participants(MethodView):
             stmt = stmt.where(Participant.site.in_(sites))
         if args["site"]:
             stmt = stmt.where(Participant.site == args["site"])
-        total = session.scalar(select(func.count()).select_from(stmt.subquery()))
         page, size = args["page"], args["page_size"]
-        rows = session.scalars(stmt.order_by(Participant.subject_id)
-                               .limit(size).offset((page - 1) * size)).all()
-        done = completion_for(session, protocol, list(rows), now())
+        rows, total = page_of(session, stmt, Participant.subject_id, page=page, page_size=size)
+        done = completion_for(session, protocol, rows, now())
         items = [participant_view(p, {"expected_days": c.expected_days,
                                       "completed_days": c.completed_days, "rate": c.rate,
                                       "today_done": c.today_done})

@@ -136,6 +136,11 @@ class EnrolIn(In):
     reminder_time = fields.String(load_default=None, allow_none=True,
                                   metadata={"description": 'Local "HH:MM" evening reminder'})
     language = fields.String(load_default=None, allow_none=True)
+    screening_number = fields.String(load_default=None, allow_none=True,
+                                     metadata={"description": "When the study screens"})
+    screening_override = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(1, 1000),
+        metadata={"description": "Why to enrol despite a failed or missing screening"})
 
 
 class CompletionOut(ma.Schema):
@@ -301,3 +306,4 @@ class ExportArgs(In):
     part = fields.String(load_default="data", validate=validate.OneOf(["data", "dictionary"]),
                          metadata={"description": "CSV and XPT carry the data dictionary "
                                                   "as a separate file; XLSX as a sheet"})
+

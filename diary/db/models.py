@@ -121,6 +121,7 @@ class Participant(Base):
     enrolled_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawal_reason: Mapped[str | None] = mapped_column(Text)
+    screening_override: Mapped[str | None] = mapped_column(Text)  # why enrolled regardless
 
 
 class ActivationCode(Base):
@@ -249,3 +250,69 @@ class AuditChainHead(Base):
     chain: Mapped[str] = mapped_column(String(80), primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class QuestionnaireResponse(Base):
+    """One version of a questionnaire response: raw answers, scores, and the window it fulfils.
+
+    Answers are never changed; a correction is a new version (``supersedes_id``) with a
+    reason. Scores are derived: a rescoring replaces them and records old and new values
+    in the audit trail.
+    """
+
+    __tablename__ = "questionnaire_responses"
+    __table_args__ = (
+        UniqueConstraint("participant_id", "client_id"),
+        CheckConstraint("timing IN ('in_window', 'out_of_window', 'unscheduled')",
+                        name="timing"),
+        Index(
+            "uq_questionnaire_responses_current_window",
+            "participant_id",
+            "window_id",
+            unique=True,
+            sqlite_where=text("is_current AND window_id IS NOT NULL"),
+            postgresql_where=text("is_current AND window_id IS NOT NULL"),
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    participant_id: Mapped[str] = mapped_column(ForeignKey("participants.id"), index=True)
+    instrument: Mapped[str] = mapped_column(String(32))
+    instrument_version: Mapped[str] = mapped_column(String(16))
+    answers: Mapped[dict] = mapped_column(JSON)
+    scores: Mapped[dict] = mapped_column(JSON)
+    client_id: Mapped[str] = mapped_column(String(64))
+    device_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    window_id: Mapped[str | None] = mapped_column(String(32))
+    assessment: Mapped[str | None] = mapped_column(String(64))
+    timing: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True)
+    supersedes_id: Mapped[str | None] = mapped_column(
+        ForeignKey("questionnaire_responses.id", name="fk_questionnaire_responses_supersedes"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(16))
+    source: Mapped[Any] = mapped_column(JSON, nullable=True)  # the FHIR resource, if sent so
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+
+
+class Screening(Base):
+    """An eligibility screening before enrolment: the response, its scores and the verdict."""
+
+    __tablename__ = "screenings"
+    __table_args__ = (UniqueConstraint("study_id", "screening_number", "instrument"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    study_id: Mapped[int] = mapped_column(ForeignKey("studies.id"))
+    screening_number: Mapped[str] = mapped_column(String(64))
+    site: Mapped[str] = mapped_column(String(32))
+    instrument: Mapped[str] = mapped_column(String(32))
+    instrument_version: Mapped[str] = mapped_column(String(16))
+    answers: Mapped[dict] = mapped_column(JSON)
+    scores: Mapped[dict] = mapped_column(JSON)
+    eligible: Mapped[bool] = mapped_column(Boolean)
+    verdicts: Mapped[list] = mapped_column(JSON)  # each rule with its value and outcome
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    participant_id: Mapped[str | None] = mapped_column(ForeignKey("participants.id"))

@@ -105,6 +105,26 @@ class Reminders:
 
 
 @dataclass(frozen=True)
+class ScreeningRule:
+    """Eligibility on a questionnaire score, e.g. DN4 total >= 4."""
+
+    instrument: str
+    scale: str
+    op: str  # one of > >= < <= ==
+    value: float
+
+    def passes(self, score: float | None) -> bool:
+        if score is None:
+            return False
+        return {">": score > self.value, ">=": score >= self.value,
+                "<": score < self.value, "<=": score <= self.value,
+                "==": score == self.value}[self.op]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} {self.scale} {self.op} {self.value:g}"
+
+
+@dataclass(frozen=True)
 class Protocol:
     key: str
     title: str
@@ -121,6 +141,9 @@ class Protocol:
     reminders: Reminders = field(default_factory=Reminders)
     endpoints: tuple[Any, ...] = ()  # scoring.spec.EndpointSpec, validated
     languages: tuple[str, ...] = ("en",)
+    screening: tuple[ScreeningRule, ...] = ()
+    # Licensed item wording supplied by the study: instrument -> language -> item -> text
+    instrument_texts: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
 
     @property
     def periods(self) -> int:

@@ -7,6 +7,7 @@ from typing import Any
 
 from diary.protocol.checks import Checker
 from diary.protocol.durations import Duration
+from diary.protocol.instrument_sections import read_instrument_texts, read_screening_rule
 from diary.protocol.model import (
     ENROLMENT,
     AnchorType,
@@ -32,7 +33,7 @@ DIARY_MEASURES = ("nrs_pain",)
 TOP_FIELDS = {
     "key", "title", "version", "timezone", "design", "sites", "languages", "arms",
     "treatments", "sequences", "anchors", "daily_diary", "assessments", "reminders",
-    "endpoints",
+    "endpoints", "screening", "instrument_texts",
 }
 
 
@@ -75,6 +76,9 @@ def read_protocol(check: Checker, data: Any) -> Protocol | None:
     check.unique(assessments, "assessments")
     reminders = _reminders(check, top.get("reminders") or {})
     endpoints = _endpoints(check, top.get("endpoints"))
+    screening = check.items(top.get("screening"), "screening",
+                            lambda v, p: read_screening_rule(check, v, p))
+    texts = read_instrument_texts(check, top.get("instrument_texts"), languages)
     if check.issues:
         return None
     return Protocol(
@@ -82,7 +86,7 @@ def read_protocol(check: Checker, data: Any) -> Protocol | None:
         sites=tuple(sites), languages=tuple(languages), arms=tuple(arms),
         treatments=tuple(treatments), sequences=tuple(sequences), anchors=tuple(anchors),
         daily_diary=diary, assessments=tuple(assessments), reminders=reminders,
-        endpoints=tuple(endpoints),
+        endpoints=tuple(endpoints), screening=tuple(screening), instrument_texts=texts,
     )
 
 
@@ -308,3 +312,4 @@ def _endpoints(check: Checker, value: Any) -> list:
         for path, rule in exc.issues:
             check.fail(path, rule)
         return []
+

@@ -32,6 +32,7 @@ from diary.security import (
     verify_secret,
 )
 from diary.services.principals import Principal
+from diary.services.screening import check_screening
 from diary.services.studies import get_study
 from diary.timezones import zone
 
@@ -50,6 +51,8 @@ class Enrolment:
     phone: str | None = None
     reminder_time: str | None = None
     language: str | None = None
+    screening_number: str | None = None
+    screening_override: str | None = None  # the reason to enrol despite screening
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,8 @@ def enrol(session: Session, principal: Principal, study_key: str, e: Enrolment, 
     study, protocol = get_study(session, principal, study_key)
     principal.require(study.id, "write", e.site)
     _check_enrolment(e, protocol)
+    screenings = check_screening(session, study, protocol, e.screening_number,
+                                 e.screening_override)
     phone = None
     if e.phone:
         try:
@@ -120,6 +125,7 @@ def enrol(session: Session, principal: Principal, study_key: str, e: Enrolment, 
         phone_encrypted=vault.encrypt(phone) if phone else None,
         phone_index=vault.index(phone) if phone else None,
         enrolled_at=now, enrolled_by=principal.account_id,
+        screening_override=e.screening_override.strip() if e.screening_override else None,
     )
     session.add(p)
     try:
@@ -131,10 +137,14 @@ def enrol(session: Session, principal: Principal, study_key: str, e: Enrolment, 
     after = {"subject_id": p.subject_id, "site": p.site, "arm": p.arm,
              "sequence": p.sequence, "timezone": p.timezone, "language": p.language,
              "reminder_time": p.reminder_time, "phone": "set" if phone else None,
-             "protocol_version": study.current_version}
+             "protocol_version": study.current_version,
+             "screening_number": e.screening_number,
+             "screening_override": p.screening_override is not None}
+    for screening in screenings:
+        screening.participant_id = p.id
     audit.append(session, chain=audit.participant_chain(p.id), actor=principal.actor,
                  action="participant.enrol", entity="participant", entity_id=p.id, at=now,
-                 after=after)
+                 after=after, reason=p.screening_override)
     code = _issue_code(session, principal, p, now=now, ph=ph, ttl=code_ttl)
     session.commit()
     return p, code

@@ -5,15 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from diary import audit
-from diary.db.models import DiaryEntry, Participant, Study, new_id
+from diary.db.models import DiaryEntry, Participant, ProtocolVersion, Study, new_id
 from diary.errors import Conflict, RuleViolation
 from diary.protocol.model import Protocol
-from diary.services.studies import protocol_at
+from diary.services.paging import page_of
+from diary.services.studies import protocol_by_sha
 from diary.timezones import local_date, local_wall_time, zone
 
 
@@ -33,12 +34,13 @@ class Recorded:
     created: bool  # False when a retry returned the original
 
 
-def protocol_for(session: Session, p: Participant, version: int | None = None) -> Protocol:
-    """The study's current protocol (``version``, when the caller already knows it)."""
-    if version is None:
-        version = session.scalar(select(Study.current_version)
-                                 .where(Study.id == p.study_id))
-    return protocol_at(session, p.study_id, version)
+def protocol_for(session: Session, p: Participant, sha256: str | None = None) -> Protocol:
+    """The study's current protocol (``sha256``, when the caller already knows it)."""
+    if sha256 is None:
+        sha256 = session.scalar(
+            select(ProtocolVersion.sha256).join(Study, Study.id == ProtocolVersion.study_id)
+            .where(Study.id == p.study_id, ProtocolVersion.version == Study.current_version))
+    return protocol_by_sha(session, sha256)
 
 
 def late_entry_deadline(protocol: Protocol, day: date, tz_name: str) -> datetime:
@@ -188,7 +190,5 @@ def list_entries(session: Session, participant_id: str, *, page: int, page_size:
     stmt = select(DiaryEntry).where(DiaryEntry.participant_id == participant_id)
     if not include_superseded:
         stmt = stmt.where(DiaryEntry.is_current.is_(True))
-    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = session.scalars(stmt.order_by(DiaryEntry.diary_date.desc(), DiaryEntry.version.desc())
-                           .limit(page_size).offset((page - 1) * page_size)).all()
-    return list(rows), total
+    return page_of(session, stmt, DiaryEntry.diary_date.desc(), DiaryEntry.version.desc(),
+                   page=page, page_size=page_size)

@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from diary.audit import Actor
-from diary.db.models import Account, ApiToken, Participant, Study, StudyRole
+from diary.db.models import Account, ApiToken, Participant, ProtocolVersion, Study, StudyRole
 from diary.errors import Forbidden, Unauthorized
 from diary.security import token_hash
 
@@ -31,10 +31,10 @@ class Principal:
     account_id: int | None = None
     is_superuser: bool = False
     participant_id: str | None = None
-    # For participant tokens: the row and the study's protocol version, loaded with the
+    # For participant tokens: the row and the hash of the study's current protocol, loaded with the
     # token (not part of the caller's identity, hence left out of comparisons).
     participant: Participant | None = field(default=None, compare=False, repr=False)
-    protocol_version: int | None = field(default=None, compare=False)
+    protocol_sha256: str | None = field(default=None, compare=False)
     roles: dict[int, StaffRole] = field(default_factory=dict)
 
     @property
@@ -72,10 +72,12 @@ class Principal:
 _PARTICIPANT_COLUMNS = [c.key for c in Participant.__table__.columns]
 _TOKEN_QUERY = (
     select(ApiToken.account_id, ApiToken.expires_at, ApiToken.revoked_at,
-           *Participant.__table__.columns, Study.current_version)
+           *Participant.__table__.columns, ProtocolVersion.sha256)
     .select_from(ApiToken)
     .outerjoin(Participant, Participant.id == ApiToken.participant_id)
     .outerjoin(Study, Study.id == Participant.study_id)
+    .outerjoin(ProtocolVersion, (ProtocolVersion.study_id == Study.id)
+               & (ProtocolVersion.version == Study.current_version))
     .where(ApiToken.token_hash == bindparam("h"))
 )
 
@@ -95,7 +97,7 @@ def authenticate(session: Session, token: str, now: datetime,
         p = Participant(**{c: row._mapping[c] for c in _PARTICIPANT_COLUMNS})
         actor = Actor(f"participant:{p.id}", None, request_id)
         return Principal(actor, participant_id=p.id, participant=p,
-                         protocol_version=row.current_version)
+                         protocol_sha256=row.sha256)
     account = session.get(Account, row.account_id)
     roles = {
         r.study_id: StaffRole(r.role, tuple(r.sites) if r.sites is not None else None)

@@ -36,19 +36,16 @@ def protocol_of(version: ProtocolVersion) -> Protocol:
     return _parse_cached(version.sha256, version.source)
 
 
-_by_version: dict[tuple[int, int], Protocol] = {}
+_by_sha: dict[str, Protocol] = {}
 
 
-def protocol_at(session: Session, study_id: int, version: int) -> Protocol:
-    """A study's protocol at a version number; versions never change once stored, so each
-    process reads and parses one only once."""
-    key = (study_id, version)
-    if key not in _by_version:
-        row = session.execute(select(ProtocolVersion).where(
-            ProtocolVersion.study_id == study_id, ProtocolVersion.version == version)
-        ).scalar_one()
-        _by_version[key] = protocol_of(row)
-    return _by_version[key]
+def protocol_by_sha(session: Session, sha256: str) -> Protocol:
+    """A stored protocol by its content hash: parsed once per process, never stale."""
+    if sha256 not in _by_sha:
+        source = session.scalar(select(ProtocolVersion.source)
+                                .where(ProtocolVersion.sha256 == sha256).limit(1))
+        _by_sha[sha256] = _parse_cached(sha256, source)
+    return _by_sha[sha256]
 
 
 def current_version(session: Session, study: Study) -> ProtocolVersion:

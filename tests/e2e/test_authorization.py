@@ -39,6 +39,11 @@ STAFF_ENDPOINTS = [
     ("GET", P + "/entries", None),
     # roles per layout and format: tests/e2e/test_endpoint_export.py
     ("GET", "/api/v1/studies/{study}/endpoints", None),
+    # screening and responses: tests/e2e/test_questionnaires.py
+    ("GET", "/api/v1/studies/{study}/screenings", None),
+    ("POST", "/api/v1/studies/{study}/screenings",
+     {"screening_number": "X1", "site": "PAR", "instrument": "dn4", "answers": {}}),
+    ("GET", P + "/questionnaire-responses", None),
 ]
 ME_ENDPOINTS = [
     ("GET", "/api/v1/me", None),
@@ -47,6 +52,17 @@ ME_ENDPOINTS = [
     ("POST", "/api/v1/me/diary-entries",
      {"diary_date": "2027-03-01", "score": 5, "client_id": "9b1f2a4e-0000-4000-8000-000000000001",
       "device_time": "2027-03-01T18:00:00+01:00"}),
+    ("GET", "/api/v1/me/instruments/phq9", None),
+    ("GET", "/api/v1/me/questionnaire-responses", None),
+    ("POST", "/api/v1/me/questionnaire-responses",
+     {"instrument": "pgic", "answers": {"pgic": 2},
+      "client_id": "9b1f2a4e-0000-4000-8000-000000000002",
+      "device_time": "2027-03-01T18:00:00+01:00"}),
+]
+# Instrument definitions: any valid token, staff or participant.
+ANY_TOKEN_ENDPOINTS = [
+    ("GET", "/api/v1/instruments", None),
+    ("GET", "/api/v1/instruments/phq9", None),
 ]
 PUBLIC = {("GET", "/api/v1/health"), ("POST", "/api/v1/auth/login"),
           ("POST", "/api/v1/participant/activate")}
@@ -81,10 +97,11 @@ def _upgraded(source: str) -> str:
 
 def test_the_tables_below_cover_every_route_behind_a_token(app):
     routes = {(method, rule.rule.replace("<int:version>", "1").replace("<key>", "{study}")
-               .replace("<subject_id>", "{subject}"))
+               .replace("<subject_id>", "{subject}").replace("<instrument_id>", "phq9"))
               for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1/")
               for method in rule.methods - {"HEAD", "OPTIONS"}}
-    covered = {(method, path) for method, path, _ in STAFF_ENDPOINTS + ME_ENDPOINTS}
+    covered = {(method, path) for method, path, _ in
+               STAFF_ENDPOINTS + ME_ENDPOINTS + ANY_TOKEN_ENDPOINTS}
     assert routes - PUBLIC == covered
 
 
@@ -99,8 +116,9 @@ BAD_HEADERS = [
 ]
 
 
-@pytest.mark.parametrize(("method", "path", "body"), STAFF_ENDPOINTS + ME_ENDPOINTS,
-                         ids=_ids(STAFF_ENDPOINTS + ME_ENDPOINTS))
+@pytest.mark.parametrize(("method", "path", "body"),
+                         STAFF_ENDPOINTS + ME_ENDPOINTS + ANY_TOKEN_ENDPOINTS,
+                         ids=_ids(STAFF_ENDPOINTS + ME_ENDPOINTS + ANY_TOKEN_ENDPOINTS))
 def test_a_request_without_a_valid_bearer_token_is_401(api, crossover_source, method, path,
                                                        body):
     observed, expected = {}, {}

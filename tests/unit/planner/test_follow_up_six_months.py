@@ -37,8 +37,8 @@ DIARY_DATES = days(date(2027, 1, 10), date(2027, 2, 26))
 
 def done_at(key: str):
     """m1 done on 10 Feb (after its opening message), m3 never, m6 on 5 July except the
-    DN4 (never); the screening DN4 at enrolment."""
-    if key == "dn4_screening":
+    DN4 (never); the baseline BPI at enrolment."""
+    if key == "baseline_bpi_sf":
         return ENROLLED
     if key.startswith("m1_"):
         return local(TZ, 2027, 2, 10, 12)
@@ -77,9 +77,9 @@ def test_closing_messages_go_three_days_before_the_close_only_for_what_is_not_do
         "2027-04-29", "2027-07-29"}
 
 
-def test_the_screening_window_done_at_enrolment_sends_nothing(sent):
-    screening = next(w for w in SCHEDULE.windows if w.assessment == "dn4_screening")
-    assert [s for s in sent if s.reminder.window_id == screening.id] == []
+def test_the_baseline_window_done_at_enrolment_sends_nothing(sent):
+    baseline = next(w for w in SCHEDULE.windows if w.assessment == "baseline_bpi_sf")
+    assert [s for s in sent if s.reminder.window_id == baseline.id] == []
 
 
 def test_the_diary_reminder_goes_at_20_00_on_each_of_the_48_diary_dates(sent):

@@ -316,7 +316,7 @@ def test_withdrawal_drops_windows_opening_later_and_clips_the_diary_span():
     tz = "Europe/Paris"
     enrolled, operated = local(tz, 2027, 2, 1, 10), local(tz, 2027, 2, 10, 8)
     full = perioperative(participant(tz, enrolled), operated)
-    assert len(full.windows) == 1 + 3 * 3  # screening + 3 instruments at months 1, 3, 6
+    assert len(full.windows) == 1 + 3 * 3  # baseline + 3 instruments at months 1, 3, 6
     assert (full.diary_spans[0].first, full.diary_spans[0].last) == (
         date(2027, 2, 3), date(2027, 3, 24))  # 10 Feb - 7 days .. 10 Feb + 42 days
 
@@ -324,7 +324,7 @@ def test_withdrawal_drops_windows_opening_later_and_clips_the_diary_span():
     plan = perioperative(participant(tz, enrolled, withdrawn_at=withdrawn), operated)
     # Month-1 windows opened on 24 Feb (10 Mar - 14 days), before the withdrawal: kept.
     assert sorted(w.assessment for w in plan.windows) == [
-        "dn4_screening", "m1_bpi_sf", "m1_dn4", "m1_nrs_pain"]
+        "baseline_bpi_sf", "m1_bpi_sf", "m1_dn4", "m1_nrs_pain"]
     assert all(w.opens_at < withdrawn for w in plan.windows)
     [span] = plan.diary_spans
     assert (span.first, span.last) == (date(2027, 2, 3), date(2027, 3, 1))
@@ -352,9 +352,9 @@ def test_the_diary_never_starts_before_the_local_date_of_enrolment():
 def test_an_enrolment_anchored_assessment_starts_from_the_enrolment_instant():
     who = participant("Europe/Paris", local("Europe/Paris", 2027, 2, 1, 10))
     plan = perioperative(who, local("Europe/Paris", 2027, 2, 10, 8))
-    screening = next(w for w in plan.windows if w.assessment == "dn4_screening")
-    assert screening.event_id == "enrolment"
-    assert screening.opens_at == utc(2027, 1, 31, 23)  # 1 Feb 00:00 CET (+1 h)
+    baseline = next(w for w in plan.windows if w.assessment == "baseline_bpi_sf")
+    assert baseline.event_id == "enrolment"
+    assert baseline.opens_at == utc(2027, 1, 31, 23)  # 1 Feb 00:00 CET (+1 h)
 
 
 def test_a_window_is_open_from_its_opening_instant_until_just_before_it_closes():

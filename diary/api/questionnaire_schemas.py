@@ -1,0 +1,113 @@
+"""Schemas of the questionnaire endpoints: instrument definitions, responses, screenings."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from diary.api.schemas import In, PageMeta
+
+
+class OptionOut(ma.Schema):
+    code = fields.Integer()
+    label = fields.String()
+
+
+class ItemOut(ma.Schema):
+    id = fields.String()
+    text = fields.String()
+    options = fields.List(fields.Nested(OptionOut), allow_none=True)
+    min = fields.Integer(allow_none=True)
+    max = fields.Integer(allow_none=True)
+    unit = fields.String(allow_none=True)
+    scored = fields.Boolean()
+
+
+class ScaleOut(ma.Schema):
+    id = fields.String()
+    label = fields.String()
+    items = fields.List(fields.String())
+    low = fields.Integer()
+    high = fields.Integer()
+
+
+class InstrumentOut(ma.Schema):
+    id = fields.String()
+    name = fields.String()
+    version = fields.String()
+    licence = fields.String()
+    reference = fields.String()
+    coding = fields.String()
+    missing_rule = fields.String()
+    language = fields.String(allow_none=True)
+    items = fields.List(fields.Nested(ItemOut))
+    scales = fields.List(fields.Nested(ScaleOut))
+
+
+class InstrumentArgs(In):
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "fhir"]))
+
+
+class ResponseIn(In):
+    instrument = fields.String(required=True)
+    answers = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True),
+                          required=True,
+                          metadata={"description": "item id -> integer (null: not answered)"})
+    client_id = fields.UUID(required=True)
+    device_time = fields.AwareDateTime(required=True)
+    window_id = fields.String(load_default=None, allow_none=True)
+    corrects = fields.String(load_default=None, allow_none=True,
+                             metadata={"description": "The response id this one corrects"})
+    reason = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Length(1, 1000))
+
+
+class ScaleScoreOut(ma.Schema):
+    value = fields.Float(allow_none=True)
+    band = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    prorated = fields.Boolean()
+
+
+class ResponseOut(ma.Schema):
+    id = fields.String()
+    instrument = fields.String()
+    instrument_version = fields.String()
+    answers = fields.Dict()
+    scores = fields.Dict(keys=fields.String(), values=fields.Nested(ScaleScoreOut))
+    client_id = fields.String()
+    device_time = fields.AwareDateTime(allow_none=True)
+    received_at = fields.AwareDateTime()
+    window_id = fields.String(allow_none=True)
+    assessment = fields.String(allow_none=True)
+    timing = fields.String()
+    version = fields.Integer()
+    is_current = fields.Boolean()
+    supersedes_id = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    channel = fields.String()
+
+
+class ResponsePage(PageMeta):
+    items = fields.List(fields.Nested(ResponseOut))
+
+
+class ScreeningIn(In):
+    screening_number = fields.String(required=True, validate=validate.Length(1, 64))
+    site = fields.String(required=True, validate=validate.Length(1, 32))
+    instrument = fields.String(required=True)
+    answers = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True),
+                          required=True)
+
+
+class ScreeningOut(ma.Schema):
+    id = fields.String()
+    screening_number = fields.String()
+    site = fields.String()
+    instrument = fields.String()
+    instrument_version = fields.String()
+    scores = fields.Dict(keys=fields.String(), values=fields.Nested(ScaleScoreOut))
+    eligible = fields.Boolean()
+    verdicts = fields.List(fields.Dict())
+    recorded_at = fields.AwareDateTime()
+    enrolled = fields.Boolean()

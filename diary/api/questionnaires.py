@@ -1,0 +1,174 @@
+"""Questionnaires: instrument definitions, participants' responses, screening."""
+
+from datetime import UTC
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from diary.api.context import BEARER, authenticated, db, now, principal
+from diary.api.questionnaire_schemas import (
+    InstrumentOut,
+    ResponseIn,
+    ResponseOut,
+    ResponsePage,
+    ScreeningIn,
+    ScreeningOut,
+)
+from diary.api.schemas import EntryListArgs
+from diary.db.models import Screening
+from diary.services import enrolment, questionnaires
+from diary.services.answers import instrument_or_error
+from diary.services.entries import protocol_for
+from diary.services.principals import participant_of
+from diary.services.screening import record_screening
+from diary.services.studies import get_study
+from scoring.instruments.registry import INSTRUMENTS
+
+blp = Blueprint("questionnaires", __name__,
+                description="Questionnaires: definitions, responses scored on receipt, "
+                            "eligibility screening")
+
+
+def instrument_view(instrument, texts: dict[str, str] | None = None,
+                    language: str | None = None) -> dict:
+    """An instrument as the app renders it; ``texts`` is the study's licensed wording."""
+    texts = texts or {}
+    return {
+        "id": instrument.id, "name": instrument.name, "version": instrument.version,
+        "licence": instrument.licence, "reference": instrument.reference,
+        "coding": instrument.coding, "missing_rule": instrument.missing_rule,
+        "language": language,
+        "items": [{"id": i.id, "text": texts.get(i.id, i.label),
+                   "options": [{"code": o.code, "label": o.label} for o in i.options] or None,
+                   "min": i.bounds[0] if i.bounds else None,
+                   "max": i.bounds[1] if i.bounds else None, "unit": i.unit,
+                   "scored": i.scored} for i in instrument.items],
+        "scales": instrument.scales,
+    }
+
+
+@blp.route("/instruments")
+class Instruments(MethodView):
+    @authenticated
+    @blp.doc(security=BEARER)
+    @blp.response(200, InstrumentOut(many=True))
+    def get(self):
+        """Every shipped instrument, with items, coding, scales and scoring rules"""
+        return [instrument_view(i) for _, i in sorted(INSTRUMENTS.items())]
+
+
+@blp.route("/instruments/<instrument_id>")
+class InstrumentItem(MethodView):
+    @authenticated
+    @blp.doc(security=BEARER)
+    @blp.response(200, InstrumentOut)
+    def get(self, instrument_id):
+        """One instrument's definition (licensed ones carry neutral item labels)"""
+        return instrument_view(instrument_or_error(instrument_id))
+
+
+@blp.route("/me/instruments/<instrument_id>")
+class MyInstrument(MethodView):
+    @authenticated
+    @blp.doc(security=BEARER)
+    @blp.response(200, InstrumentOut)
+    def get(self, instrument_id):
+        """An instrument with the study's wording in your language, to render it"""
+        session = db()
+        p = participant_of(session, principal())
+        protocol = protocol_for(session, p, principal().protocol_sha256)
+        instrument = instrument_or_error(instrument_id)
+        texts = protocol.instrument_texts.get(instrument.id, {}).get(p.language)
+        return instrument_view(instrument, texts, p.language)
+
+
+@blp.route("/me/questionnaire-responses")
+class MyResponses(MethodView):
+    @authenticated
+    @blp.doc(security=BEARER)
+    @blp.arguments(EntryListArgs, location="query")
+    @blp.response(200, ResponsePage)
+    def get(self, args):
+        """Your questionnaire responses, newest first, with every correction"""
+        session = db()
+        p = participant_of(session, principal())
+        rows, total = questionnaires.list_responses(
+            session, p.id, page=args["page"], page_size=args["page_size"],
+            include_superseded=not args["current_only"])
+        return {"items": rows, "page": args["page"], "page_size": args["page_size"],
+                "total": total}
+
+    @authenticated
+    @blp.doc(security=BEARER)
+    @blp.arguments(ResponseIn)
+    @blp.response(201, ResponseOut)
+    @blp.alt_response(200, schema=ResponseOut, description="A retry: the original response")
+    @blp.alt_response(409, description="Window already answered (send corrects), or "
+                                        "client_id reused")
+    @blp.alt_response(422, description="An answer refused: errors names each item")
+    def post(self, body):
+        """Answer a questionnaire; it is scored on receipt and matched to its window"""
+        session, who = db(), principal()
+        p = participant_of(session, who)
+        r = questionnaires.NewResponse(
+            instrument=body["instrument"], answers=body["answers"],
+            client_id=str(body["client_id"]), device_time=body["device_time"].astimezone(UTC),
+            window_id=body["window_id"], corrects=body["corrects"], reason=body["reason"])
+        result = questionnaires.record_response(
+            session, p, protocol_for(session, p, who.protocol_sha256), r, actor=who.actor,
+            now=now())
+        return result.response, 201 if result.created else 200
+
+
+@blp.route("/studies/<key>/participants/<subject_id>/questionnaire-responses")
+class ParticipantResponses(MethodView):
+    @authenticated
+    @blp.doc(security=BEARER)
+    @blp.arguments(EntryListArgs, location="query")
+    @blp.response(200, ResponsePage)
+    def get(self, args, key, subject_id):
+        """A participant's questionnaire responses with scores and windows"""
+        session = db()
+        _, _, p = enrolment.get_participant(session, principal(), key, subject_id)
+        rows, total = questionnaires.list_responses(
+            session, p.id, page=args["page"], page_size=args["page_size"],
+            include_superseded=not args["current_only"])
+        return {"items": rows, "page": args["page"], "page_size": args["page_size"],
+                "total": total}
+
+
+def screening_view(row: Screening) -> dict:
+    return {"id": row.id, "screening_number": row.screening_number, "site": row.site,
+            "instrument": row.instrument, "instrument_version": row.instrument_version,
+            "scores": row.scores, "eligible": row.eligible, "verdicts": row.verdicts,
+            "recorded_at": row.recorded_at, "enrolled": row.participant_id is not None}
+
+
+@blp.route("/studies/<key>/screenings")
+class Screenings(MethodView):
+    @authenticated
+    @blp.doc(security=BEARER)
+    @blp.response(200, ScreeningOut(many=True))
+    def get(self, key):
+        """Screenings of the study (of your sites)"""
+        session, who = db(), principal()
+        study, _ = get_study(session, who, key)
+        stmt = select(Screening).where(Screening.study_id == study.id)
+        sites = who.sites(study.id)
+        if sites is not None:
+            stmt = stmt.where(Screening.site.in_(sites))
+        return [screening_view(r) for r in session.scalars(
+            stmt.order_by(Screening.recorded_at, Screening.screening_number))]
+
+    @authenticated
+    @blp.doc(security=BEARER)
+    @blp.arguments(ScreeningIn)
+    @blp.response(201, ScreeningOut)
+    @blp.alt_response(409, description="This screening number already has that instrument")
+    @blp.alt_response(422, description="Not a screening instrument of the study, or an "
+                                        "answer refused")
+    def post(self, body, key):
+        """Record a screening questionnaire before enrolment; the verdict follows the protocol"""
+        row = record_screening(db(), principal(), key, now=now(), **body)
+        return screening_view(row)

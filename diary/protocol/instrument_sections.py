@@ -1,0 +1,55 @@
+"""Protocol sections about questionnaires: eligibility screening and licensed item texts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from diary.protocol.checks import Checker
+from diary.protocol.model import ScreeningRule
+from scoring.instruments.registry import INSTRUMENTS
+
+OPERATORS = (">", ">=", "<", "<=", "==")
+
+
+def read_screening_rule(check: Checker, value: Any, path: str) -> ScreeningRule | None:
+    m = check.mapping(value, path, {"instrument", "scale", "op", "value"},
+                      {"instrument", "scale", "op", "value"})
+    if m is None:
+        return None
+    instrument = INSTRUMENTS.get(m.get("instrument"))
+    if instrument is None:
+        check.fail(f"{path}.instrument", "unknown instrument; shipped: "
+                   + ", ".join(sorted(INSTRUMENTS)))
+        return None
+    scales = [s.id for s in instrument.scales]
+    if m.get("scale") not in scales:
+        check.fail(f"{path}.scale", f"must be one of {', '.join(scales)}")
+        return None
+    if m.get("op") not in OPERATORS:
+        check.fail(f"{path}.op", f"must be one of {' '.join(OPERATORS)}")
+        return None
+    threshold = m.get("value")
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float):
+        check.fail(f"{path}.value", "must be a number")
+        return None
+    return ScreeningRule(instrument.id, m["scale"], m["op"], float(threshold))
+
+
+def read_instrument_texts(check: Checker, value: Any, languages: list[str]) -> dict:
+    """``{instrument: {language: {item: text}}}``: licensed wording the study supplies."""
+    if value is None:
+        return {}
+    m = check.mapping(value, "instrument_texts", set(INSTRUMENTS))
+    out: dict = {}
+    for inst_id, by_language in (m or {}).items():
+        if inst_id not in INSTRUMENTS:
+            continue
+        path = f"instrument_texts.{inst_id}"
+        langs = check.mapping(by_language, path, set(languages)) or {}
+        items = set(INSTRUMENTS[inst_id].item_ids)
+        for lang, texts in langs.items():
+            t = check.mapping(texts, f"{path}.{lang}", items) or {}
+            for item, text in t.items():
+                check.text(text, f"{path}.{lang}.{item}")
+            out.setdefault(inst_id, {})[lang] = {k: str(v) for k, v in t.items()}
+    return out

@@ -1,0 +1,41 @@
+"""Questionnaire answers: validated item by item against the instrument, then scored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from diary.errors import RuleViolation
+from scoring.instruments.model import Instrument, InstrumentScore
+from scoring.instruments.registry import INSTRUMENTS, score, validate_answers
+
+
+class InvalidAnswers(RuleViolation):
+    code = "invalid_answers"
+
+    def __init__(self, instrument: Instrument, errors):
+        first = errors[0]  # the field names the first; errors lists them all
+        super().__init__(f"{len(errors)} answer(s) refused for {instrument.id}",
+                         field=f"answers.{first.item}")
+        self.issues = [(f"answers.{e.item}", e.rule) for e in errors]
+
+
+def instrument_or_error(instrument_id: str) -> Instrument:
+    instrument = INSTRUMENTS.get(instrument_id)
+    if instrument is None:
+        raise RuleViolation(f"unknown instrument; shipped: {', '.join(sorted(INSTRUMENTS))}",
+                            field="instrument")
+    return instrument
+
+
+def scored(instrument_id: str, answers: dict[str, Any]) -> tuple[Instrument, dict]:
+    """Validate every item (errors name the item and the allowed values), then score."""
+    instrument = instrument_or_error(instrument_id)
+    errors = validate_answers(instrument, answers)
+    if errors:
+        raise InvalidAnswers(instrument, errors)
+    return instrument, scores_json(score(instrument.id, answers))
+
+
+def scores_json(result: InstrumentScore) -> dict:
+    return {s.scale: {"value": s.value, "band": s.band, "reason": s.reason,
+                      "prorated": s.prorated} for s in result.scales}

@@ -1,0 +1,158 @@
+"""Questionnaire responses: validated item by item, scored on receipt, matched to windows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from diary import audit
+from diary.db.models import Participant, QuestionnaireResponse
+from diary.errors import Conflict, NotFound, RuleViolation
+from diary.protocol.model import Protocol
+from diary.services.answers import scored
+from diary.services.events import schedule_of
+from diary.services.paging import page_of
+
+
+@dataclass(frozen=True)
+class NewResponse:
+    instrument: str
+    answers: dict[str, Any]
+    client_id: str
+    device_time: datetime | None
+    window_id: str | None = None
+    corrects: str | None = None
+    reason: str | None = None
+    channel: str = "app"
+    source: dict | None = None
+
+
+@dataclass(frozen=True)
+class RecordedResponse:
+    response: QuestionnaireResponse
+    created: bool
+
+
+def _replay(session: Session, p: Participant, r: NewResponse) -> RecordedResponse | None:
+    row = session.scalar(select(QuestionnaireResponse).where(
+        QuestionnaireResponse.participant_id == p.id,
+        QuestionnaireResponse.client_id == r.client_id))
+    if row is None:
+        return None
+    if row.instrument != r.instrument or row.answers != r.answers:
+        raise Conflict("this client_id was already used for a different response",
+                       field="client_id", code="client_id_reused")
+    return RecordedResponse(row, created=False)
+
+
+def record_response(session: Session, p: Participant, protocol: Protocol, r: NewResponse, *,
+                    actor: audit.Actor, now: datetime,
+                    recorded_by: int | None = None) -> RecordedResponse:
+    """Store a response with its scores, or return the original for a retried client_id.
+
+    The window is the one named, else the open window for this instrument that closes
+    first; a response outside every window is kept and marked ``unscheduled``. A second
+    response for an answered window must say which response it ``corrects`` and why.
+    """
+    replay = _replay(session, p, r)
+    if replay is not None:
+        return replay
+    if p.withdrawn_at is not None and now >= p.withdrawn_at:
+        raise RuleViolation("the participant has withdrawn", field="instrument")
+    instrument, scores = scored(r.instrument, r.answers)
+    previous = _corrected(session, p, r) if r.corrects else None
+    if previous is not None:
+        window_id, assessment, timing = previous.window_id, previous.assessment, previous.timing
+    else:
+        window_id, assessment, timing = _window(session, protocol, p, r, now)
+        answered = window_id and session.scalar(select(QuestionnaireResponse.id).where(
+            QuestionnaireResponse.participant_id == p.id,
+            QuestionnaireResponse.window_id == window_id,
+            QuestionnaireResponse.is_current.is_(True)))
+        if answered:
+            raise Conflict(f"this window was answered (response {answered}); to correct it "
+                           "send corrects with that id and a reason", field="corrects",
+                           code="window_answered")
+    row = QuestionnaireResponse(
+        participant_id=p.id, instrument=instrument.id, instrument_version=instrument.version,
+        answers=r.answers, scores=scores, client_id=r.client_id, device_time=r.device_time,
+        received_at=now, window_id=window_id, assessment=assessment, timing=timing,
+        version=previous.version + 1 if previous else 1, is_current=True,
+        supersedes_id=previous.id if previous else None,
+        reason=r.reason.strip() if r.reason else None, channel=r.channel, source=r.source,
+        recorded_by=recorded_by)
+    try:
+        if previous is not None:
+            previous.is_current = False
+            session.flush()
+        session.add(row)
+        session.flush()
+        audit.append(session, chain=audit.participant_chain(p.id), actor=actor,
+                     action="questionnaire.correct" if previous else "questionnaire.respond",
+                     entity="questionnaire_response", entity_id=row.id, at=now,
+                     before=_view(previous) if previous else None, after=_view(row),
+                     reason=row.reason)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        replay = _replay(session, p, r)
+        if replay is not None:
+            return replay
+        raise Conflict("the window was answered by another request; reload and retry",
+                       field="window_id", code="concurrent_change") from None
+    return RecordedResponse(row, created=True)
+
+
+def _corrected(session: Session, p: Participant, r: NewResponse) -> QuestionnaireResponse:
+    previous = session.scalar(select(QuestionnaireResponse).where(
+        QuestionnaireResponse.participant_id == p.id,
+        QuestionnaireResponse.id == r.corrects).with_for_update())
+    if previous is None:
+        raise NotFound("no such response of yours", field="corrects")
+    if not previous.is_current:
+        raise Conflict("that version was already corrected; correct the current one",
+                       field="corrects", code="superseded")
+    if previous.instrument != r.instrument:
+        raise RuleViolation(f"corrects a {previous.instrument} response", field="instrument")
+    if not (r.reason and r.reason.strip()):
+        raise RuleViolation("a correction needs a reason", field="reason")
+    return previous
+
+
+def _window(session: Session, protocol: Protocol, p: Participant, r: NewResponse,
+            now: datetime) -> tuple[str | None, str | None, str]:
+    windows = [w for w in schedule_of(session, protocol, p).windows
+               if w.instrument == r.instrument]
+    if r.window_id:
+        chosen = next((w for w in windows if w.id == r.window_id), None)
+        if chosen is None:
+            raise RuleViolation(f"not a {r.instrument} window of this participant",
+                                field="window_id")
+        return chosen.id, chosen.assessment, "in_window" if chosen.is_open(now) \
+            else "out_of_window"
+    open_now = sorted((w for w in windows if w.is_open(now)), key=lambda w: w.closes_at)
+    if open_now:
+        return open_now[0].id, open_now[0].assessment, "in_window"
+    return None, None, "unscheduled"
+
+
+def _view(row: QuestionnaireResponse) -> dict:
+    return {"id": row.id, "instrument": row.instrument, "version": row.version,
+            "instrument_version": row.instrument_version, "answers": row.answers,
+            "scores": {k: v["value"] for k, v in row.scores.items()},
+            "window_id": row.window_id, "timing": row.timing, "channel": row.channel}
+
+
+def list_responses(session: Session, participant_id: str, *, page: int, page_size: int,
+                   include_superseded: bool = True) -> tuple[list[QuestionnaireResponse], int]:
+    stmt = select(QuestionnaireResponse).where(
+        QuestionnaireResponse.participant_id == participant_id)
+    if not include_superseded:
+        stmt = stmt.where(QuestionnaireResponse.is_current.is_(True))
+    return page_of(session, stmt, QuestionnaireResponse.received_at.desc(),
+                   QuestionnaireResponse.version.desc(), page=page, page_size=page_size)
