@@ -6,6 +6,11 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from diary.api.schemas import In, PageMeta
+from diary.fhir import FhirResponseError, answers_from_questionnaire_response
+
+# A FHIR response corrects an earlier one through these extensions (our own URLs).
+CORRECTS_URL = "urn:paindiary:fhir:corrects"
+REASON_URL = "urn:paindiary:fhir:correction-reason"
 
 
 class OptionOut(ma.Schema):
@@ -49,6 +54,10 @@ class InstrumentArgs(In):
 
 
 class ResponseIn(In):
+    """Our JSON body, or a FHIR R4 QuestionnaireResponse (``resourceType`` present): its
+    ``identifier.value`` is the client id, ``authored`` the device time, and the resource
+    is kept as received."""
+
     instrument = fields.String(required=True)
     answers = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True),
                           required=True,
@@ -60,6 +69,38 @@ class ResponseIn(In):
                              metadata={"description": "The response id this one corrects"})
     reason = fields.String(load_default=None, allow_none=True,
                            validate=validate.Length(1, 1000))
+    source = fields.Dict(load_default=None, allow_none=True, load_only=True,
+                         metadata={"description": "Set from a FHIR body; not sent directly"})
+
+    @ma.pre_load
+    def from_fhir(self, data, **kwargs):
+        if not isinstance(data, dict) or "resourceType" not in data:
+            return data
+        return fhir_body(data)
+
+
+def fhir_body(resource: dict) -> dict:
+    """Our fields from a FHIR QuestionnaireResponse; FHIR problems become field errors."""
+    try:
+        parsed = answers_from_questionnaire_response(resource)
+    except FhirResponseError as exc:
+        raise ma.ValidationError({path: [rule] for path, rule in exc.issues}) from None
+    identifier = resource.get("identifier") or {}
+    if isinstance(identifier, list):  # R5 style; R4 has a single Identifier
+        identifier = identifier[0] if identifier else {}
+    client_id = identifier.get("value") if isinstance(identifier, dict) else None
+    if not client_id or parsed.authored is None:
+        raise ma.ValidationError({"identifier.value" if not client_id else "authored": [
+            "a UUID the app generates, reused on retries" if not client_id
+            else "required: when the participant answered, with a UTC offset"]})
+    extension = {e.get("url"): e for e in resource.get("extension") or []
+                 if isinstance(e, dict)}
+    corrects = (extension.get(CORRECTS_URL) or {}).get("valueString")
+    reason = (extension.get(REASON_URL) or {}).get("valueString")
+    return {"instrument": parsed.instrument_id,
+            "answers": {k: v for k, v in parsed.answers.items() if v is not None},
+            "client_id": client_id, "device_time": parsed.authored.isoformat(),
+            "corrects": corrects, "reason": reason, "source": resource}
 
 
 class ScaleScoreOut(ma.Schema):

@@ -1,13 +1,16 @@
 """Questionnaires: instrument definitions, participants' responses, screening."""
 
+import json
 from datetime import UTC
 
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from diary.api.context import BEARER, authenticated, db, now, principal
 from diary.api.questionnaire_schemas import (
+    InstrumentArgs,
     InstrumentOut,
     ResponseIn,
     ResponseOut,
@@ -16,7 +19,8 @@ from diary.api.questionnaire_schemas import (
     ScreeningOut,
 )
 from diary.api.schemas import EntryListArgs
-from diary.db.models import Screening
+from diary.db.models import QuestionnaireResponse, Screening
+from diary.fhir import ResponseView, questionnaire, response_bundle
 from diary.services import enrolment, questionnaires
 from diary.services.answers import instrument_or_error
 from diary.services.entries import protocol_for
@@ -62,10 +66,15 @@ class Instruments(MethodView):
 class InstrumentItem(MethodView):
     @authenticated
     @blp.doc(security=BEARER)
-    @blp.response(200, InstrumentOut)
-    def get(self, instrument_id):
+    @blp.arguments(InstrumentArgs, location="query")
+    @blp.response(200, InstrumentOut,
+                  description="Our JSON, or with format=fhir a FHIR R4 Questionnaire")
+    def get(self, args, instrument_id):
         """One instrument's definition (licensed ones carry neutral item labels)"""
-        return instrument_view(instrument_or_error(instrument_id))
+        instrument = instrument_or_error(instrument_id)
+        if args["format"] == "fhir":
+            return fhir_json(questionnaire(instrument))
+        return instrument_view(instrument)
 
 
 @blp.route("/me/instruments/<instrument_id>")
@@ -114,7 +123,8 @@ class MyResponses(MethodView):
         r = questionnaires.NewResponse(
             instrument=body["instrument"], answers=body["answers"],
             client_id=str(body["client_id"]), device_time=body["device_time"].astimezone(UTC),
-            window_id=body["window_id"], corrects=body["corrects"], reason=body["reason"])
+            window_id=body["window_id"], corrects=body["corrects"], reason=body["reason"],
+            channel="fhir" if body["source"] else "app", source=body["source"])
         result = questionnaires.record_response(
             session, p, protocol_for(session, p, who.protocol_sha256), r, actor=who.actor,
             now=now())
@@ -136,6 +146,32 @@ class ParticipantResponses(MethodView):
             include_superseded=not args["current_only"])
         return {"items": rows, "page": args["page"], "page_size": args["page_size"],
                 "total": total}
+
+
+@blp.route("/studies/<key>/participants/<subject_id>/fhir-bundle")
+class ParticipantBundle(MethodView):
+    @authenticated
+    @blp.doc(security=BEARER)
+    @blp.response(200, description="FHIR R4 Bundle (collection)")
+    def get(self, key, subject_id):
+        """A participant's responses as FHIR QuestionnaireResponses with score Observations"""
+        session = db()
+        _, _, p = enrolment.get_participant(session, principal(), key, subject_id)
+        rows = session.scalars(select(QuestionnaireResponse).where(
+            QuestionnaireResponse.participant_id == p.id,
+            QuestionnaireResponse.is_current.is_(True))
+            .order_by(QuestionnaireResponse.received_at)).all()
+        views = [ResponseView(
+            id=r.id, instrument_id=r.instrument, instrument_version=r.instrument_version,
+            status="amended" if r.version > 1 else "completed", answers=r.answers,
+            scores={k: (v["value"], v["band"]) for k, v in r.scores.items()},
+            authored=r.device_time or r.received_at, received_at=r.received_at)
+            for r in rows]
+        return fhir_json(response_bundle(p.subject_id, views))
+
+
+def fhir_json(resource: dict) -> Response:
+    return Response(json.dumps(resource), mimetype="application/fhir+json")
 
 
 def screening_view(row: Screening) -> dict:

@@ -44,6 +44,7 @@ STAFF_ENDPOINTS = [
     ("POST", "/api/v1/studies/{study}/screenings",
      {"screening_number": "X1", "site": "PAR", "instrument": "dn4", "answers": {}}),
     ("GET", P + "/questionnaire-responses", None),
+    ("GET", P + "/fhir-bundle", None),
 ]
 ME_ENDPOINTS = [
     ("GET", "/api/v1/me", None),

@@ -194,3 +194,59 @@ def test_only_the_studys_screening_instruments_are_accepted(api, study):
                    json={"screening_number": "X", "site": "PAR", "instrument": "phq9",
                          "answers": PHQ9})
     assert (r.status_code, r.json["field"]) == (422, "instrument")
+
+
+def _fhir_response(answers: dict, client_id: str, **extra) -> dict:
+    return {
+        "resourceType": "QuestionnaireResponse", "status": "completed",
+        "questionnaire": "urn:paindiary/Questionnaire/phq9",
+        "identifier": {"value": client_id}, "authored": "2027-03-08T10:00:00+01:00",
+        "item": [{"linkId": item, "answer": [{"valueCoding": {
+            "system": "urn:paindiary/CodeSystem/phq9", "code": str(value)}}]}
+            for item, value in answers.items()],
+        **extra,
+    }
+
+
+def test_a_fhir_questionnaire_response_is_accepted_on_the_same_endpoint(api, device, clock):
+    clock.set(datetime(2027, 3, 8, 9, tzinfo=UTC))
+    body = _fhir_response(PHQ9, str(uuid.uuid4()))
+    r = api.c.post("/api/v1/me/questionnaire-responses", headers=api.bearer(device),
+                   json=body, content_type="application/fhir+json")
+    assert r.status_code == 201, r.json
+    assert (r.json["channel"], r.json["timing"]) == ("fhir", "in_window")
+    assert r.json["answers"] == PHQ9
+    assert r.json["scores"]["total"]["value"] == 13
+
+
+@pytest.mark.parametrize("answer", [{"valueInteger": "2"}, {"valueInteger": True}, {}])
+def test_fhir_answers_that_fhir_resources_would_coerce_are_refused(api, device, answer):
+    body = _fhir_response({}, str(uuid.uuid4()))
+    body["item"] = [{"linkId": "phq9_1", "answer": [answer]}]
+    r = api.c.post("/api/v1/me/questionnaire-responses", headers=api.bearer(device),
+                   json=body, content_type="application/fhir+json")
+    assert r.status_code == 422
+    assert any(path.startswith("item[0]") for path in r.json["errors"]), r.json
+
+
+def test_instruments_publish_as_fhir_questionnaires_and_responses_export_as_a_bundle(
+        api, study, device, clock):
+    from fhir.resources.R4B.bundle import Bundle
+    from fhir.resources.R4B.questionnaire import Questionnaire
+
+    r = api.c.get("/api/v1/instruments/phq9?format=fhir", headers=api.bearer(device))
+    assert r.mimetype == "application/fhir+json"
+    Questionnaire(**r.get_json(force=True))
+    clock.set(datetime(2027, 3, 8, 9, tzinfo=UTC))
+    assert _respond(api, device).status_code == 201
+    admin = api.login("admin@site.org", "correct horse battery")  # 12-hour staff tokens
+    r = api.c.get(f"/api/v1/studies/{study['key']}/participants/S1/fhir-bundle",
+                  headers=api.bearer(admin))
+    bundle = r.get_json(force=True)
+    Bundle(**bundle)
+    kinds = sorted(e["resource"]["resourceType"] for e in bundle["entry"])
+    assert kinds == ["Observation", "QuestionnaireResponse"]
+    observation = next(e["resource"] for e in bundle["entry"]
+                       if e["resource"]["resourceType"] == "Observation")
+    assert observation["code"]["coding"][0]["code"] == "44261-6"  # PHQ-9 total score
+    assert observation["valueInteger"] == 13
