@@ -35,7 +35,7 @@ def _output(spec: EndpointSpec, key: str) -> Output:
 
 def _resolve_baseline(given: str | None, known: Mapping[str, EndpointSpec]) -> str:
     if given is not None:
-        if known[given].kind != "baseline":
+        if not known[given].baseline_capable:
             raise FieldError("baseline", f"{given!r} is a {known[given].kind} endpoint, "
                                          "not a baseline")
         return given

@@ -32,6 +32,7 @@ from typing import Any
 
 import scoring.derived  # noqa: F401  (registers the built-in kinds)
 import scoring.kinds  # noqa: F401
+import scoring.questionnaire_kind  # noqa: F401
 from scoring.compute import (
     compute_endpoints,
     compute_endpoints_batch,

@@ -191,6 +191,7 @@ class BaselineSpec(EndpointSpec):
     """``{key, kind: baseline, from_day: -7, to_day: -1, min_days: 4}`` (the defaults)."""
 
     kind: ClassVar[str] = "baseline"
+    baseline_capable: ClassVar[bool] = True
     derivable: ClassVar[bool] = False
     from_day: int = -7
     to_day: int = -1

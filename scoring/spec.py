@@ -106,6 +106,9 @@ class EndpointSpec:
     kind: ClassVar[str] = ""
     #: May this kind's outputs be the ``of`` of change / percent_change / responder?
     derivable: ClassVar[bool] = True
+    #: May it be named as the ``baseline`` of change / percent_change (the daily
+    #: ``baseline`` kind, or a questionnaire score at a baseline visit)?
+    baseline_capable: ClassVar[bool] = False
 
     key: str
     label: str | None = None

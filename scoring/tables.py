@@ -13,8 +13,9 @@ CSV, XLSX or XPORT is the exporter's job.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -127,6 +128,7 @@ def score_records(
     specs: Sequence[EndpointSpec],
     *,
     matrix: DailyMatrix | None = None,
+    extra: Sequence[Mapping[str, Any]] | None = None,
 ) -> ScoredRecords:
     """Compute all endpoints of all records in one batch pass.
 
@@ -139,6 +141,9 @@ def score_records(
         Daily scores with row ``i`` for ``records[i]``, covering every day the
         specs read; built from ``records[i].daily`` when omitted.  Pass it when
         the scores already are arrays (the export reads them column-wise).
+    extra : sequence of mapping, optional
+        Per record, the data of kinds that do not read the daily series (e.g.
+        ``extra[i]["questionnaires"]`` for :mod:`scoring.questionnaire_kind`).
     """
     span = specs_span(specs) or (0, 0)
     if matrix is None:
@@ -155,7 +160,8 @@ def score_records(
     n = len(records)
     today = per_row_days([r.today_day for r in records], n)
     stop = per_row_days([r.stop_day for r in records], n)
-    results = compute_endpoints_batch(specs, matrix, today_day=today, stop_day=stop)
+    results = compute_endpoints_batch(specs, matrix, today_day=today, stop_day=stop,
+                                      extra=extra)
     return ScoredRecords(records, specs, matrix, results)
 
 

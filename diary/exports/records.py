@@ -16,13 +16,14 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from diary.db.models import AnchorEvent, DiaryEntry, Participant
-from diary.protocol.model import Protocol
+from diary.db.models import AnchorEvent, DiaryEntry, Participant, QuestionnaireResponse
+from diary.protocol.model import ENROLMENT, Protocol
 from diary.schedule import AnchorEvent as EventRef
-from diary.schedule import ParticipantRef, schedule
+from diary.schedule import DiarySpan, ParticipantRef, schedule
 from diary.timezones import local_date, zone
 from scoring.endpoints import specs_span
 from scoring.matrix import DailyMatrix
+from scoring.questionnaire_kind import QUESTIONNAIRES
 from scoring.tables import PeriodRecord
 
 EPOCH = np.datetime64("1970-01-01", "D")
@@ -36,6 +37,7 @@ class StudyRecords:
     records: list[PeriodRecord]
     matrix: DailyMatrix
     entries: int  # current diary entries placed on at least one record
+    extra: list[dict] | None = None  # per record: questionnaire scores by window
 
 
 def _ordinal(d: date) -> int:
@@ -63,35 +65,83 @@ def load_study_records(session: Session, study_id: int, protocol: Protocol, *, n
             .join(Participant).where(Participant.study_id == study_id)):
         events.setdefault(e.participant_id, []).append(EventRef(e.id, e.type, e.occurred_at,
                                                                 e.period))
-    records, slots = _records(protocol, participants, events, now)
+    records, slots, windows, owners = _records(protocol, participants, events, now)
     rows, days, values, ids, placed = _place_entries(session, study_id, slots, span,
                                                      with_entry_ids, progress)
     matrix = DailyMatrix.from_long(rows, days, values, n_rows=len(records),
                                    first_day=span[0], last_day=span[1], entry_ids=ids)
-    return StudyRecords(records, matrix, placed)
+    extra = None
+    if any(spec.kind == "questionnaire" for spec in protocol.endpoints):
+        extra = _questionnaires(session, study_id, owners, windows)
+    return StudyRecords(records, matrix, placed, extra)
+
+
+def _questionnaires(session, study_id, owners, windows) -> list[dict]:
+    """Per record, ``{(assessment, occurrence, scale): (value, response id)}`` from the
+    current responses to windows of the record's anchor or of enrolment."""
+    by_event: dict[tuple[str, str], dict] = {}
+    rows = session.execute(
+        select(QuestionnaireResponse.participant_id, QuestionnaireResponse.window_id,
+               QuestionnaireResponse.scores, QuestionnaireResponse.id)
+        .join(Participant).where(Participant.study_id == study_id,
+                                 QuestionnaireResponse.is_current.is_(True),
+                                 QuestionnaireResponse.window_id.is_not(None)))
+    for pid, window_id, scores, response_id in rows:
+        w = windows.get(pid, {}).get(window_id)
+        if w is None:  # a window the current protocol no longer has
+            continue
+        slot = by_event.setdefault((pid, w.event_id), {})
+        for scale, s in scores.items():
+            slot[(w.assessment, w.occurrence, scale)] = (s["value"], response_id)
+    return [{QUESTIONNAIRES: {**by_event.get((pid, ENROLMENT), {}),
+                              **by_event.get((pid, event_id), {})}}
+            for pid, event_id in owners]
 
 
 def _records(protocol, participants, events, now):
-    """One record per diary span; ``slots[k][pid]`` = (record index, anchor ordinal)."""
+    """One record per diary span, with ``slots[k][pid]`` = (record index, anchor ordinal),
+    each participant's windows by id, and each record's (participant, anchor event)."""
     records: list[PeriodRecord] = []
     slots: list[dict[str, tuple[int, int]]] = []
+    windows: dict[str, dict] = {}
+    owners: list[tuple[str, str]] = []
     for p in participants:
         ref = ParticipantRef(p.id, p.timezone, p.enrolled_at, p.sequence, p.withdrawn_at)
-        spans = schedule(protocol, ref, events.get(p.id, [])).diary_spans
+        sched = schedule(protocol, ref, events.get(p.id, []))
+        windows[p.id] = {w.id: w for w in sched.windows}
         tz = zone(p.timezone)
         today = local_date(now, tz)
         stop = local_date(p.withdrawn_at, tz) if p.withdrawn_at else None
-        for k, s in enumerate(spans):
+        for k, s in enumerate(_periods(protocol, ref, sched, events.get(p.id, []), tz)):
             records.append(PeriodRecord(
                 subject=p.subject_id, site=p.site,
                 treatment=s.treatment or p.arm or "ALL", daily=None,
                 period=s.period if s.period is not None else k + 1, sequence=p.sequence,
                 anchor_date=s.anchor_date, today_day=(today - s.anchor_date).days,
                 stop_day=(stop - s.anchor_date).days if stop else None))
+            owners.append((p.id, s.event_id))
             if len(slots) <= k:
                 slots.append({})
             slots[k][p.id] = (len(records) - 1, _ordinal(s.anchor_date))
-    return records, slots
+    return records, slots, windows, owners
+
+
+def _periods(protocol, ref, sched, events, tz) -> list[DiarySpan]:
+    """The periods a participant is scored over: its diary spans, or, for a study without
+    a daily diary, one per event of its first anchor type (enrolment when it has none)."""
+    if protocol.daily_diary is not None:
+        return list(sched.diary_spans)
+    anchor = protocol.anchors[0].key if protocol.anchors else ENROLMENT
+    chosen = [e for e in events if e.type == anchor] if protocol.anchors else [
+        EventRef(ENROLMENT, ENROLMENT, ref.enrolled_at)]
+    sequence = protocol.sequence(ref.sequence) if ref.sequence else None
+    periods = []
+    for e in sorted(chosen, key=lambda e: e.occurred_at):
+        day0 = local_date(e.occurred_at, tz)
+        treatment = (sequence.treatments[e.period - 1]
+                     if sequence and e.period and e.period <= len(sequence.treatments) else None)
+        periods.append(DiarySpan(e.id, e.type, e.period, treatment, day0, day0, day0))
+    return periods
 
 
 def _place_entries(session, study_id, slots, span, with_ids, progress):

@@ -47,7 +47,8 @@ def export_endpoints(session: Session, principal: Principal, key: str, *, layout
     sites = principal.sites(study.id)
     data = load_study_records(session, study.id, protocol, now=now, sites=sites,
                               with_entry_ids=layout in ("long", "trace"), progress=progress)
-    scored = score_records(data.records, protocol.endpoints, matrix=data.matrix)
+    scored = score_records(data.records, protocol.endpoints, matrix=data.matrix,
+                           extra=data.extra)
     if layout == "wide":
         table = wide_table(scored)
     elif layout == "long":

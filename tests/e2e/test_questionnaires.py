@@ -3,6 +3,8 @@ windows, corrections; and eligibility screening before enrolment."""
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from datetime import UTC, datetime
 
@@ -250,3 +252,41 @@ def test_instruments_publish_as_fhir_questionnaires_and_responses_export_as_a_bu
                        if e["resource"]["resourceType"] == "Observation")
     assert observation["code"]["coding"][0]["code"] == "44261-6"  # PHQ-9 total score
     assert observation["valueInteger"] == 13
+
+
+ENDPOINT_PROTOCOL = """
+key: q-endpoints
+title: Questionnaire endpoints
+timezone: Europe/Paris
+design: parallel
+arms: [{key: A}, {key: B}]
+anchors: [{key: surgery}]
+assessments:
+  - {key: phq9_base, instrument: phq9, anchor: enrolment, offset: P0D,
+     window: {open: P0D, close: P0D}}
+  - {key: phq9_d7, instrument: phq9, anchor: surgery, offset: P7D,
+     window: {open: -P1D, close: P1D}}
+endpoints:
+  - {key: phq9_base, kind: questionnaire, assessment: phq9_base}
+  - {key: phq9_d7, kind: questionnaire, assessment: phq9_d7}
+  - {key: chg_phq9, kind: change, of: phq9_d7, baseline: phq9_base}
+"""
+
+
+def test_questionnaire_scores_at_windows_are_endpoints_with_change(api, clock):
+    admin = api.create_admin()
+    key = api.create_study(admin, ENDPOINT_PROTOCOL)
+    code = api.enrol(admin, key, subject_id="S1", site="X", arm="A")["activation_code"]
+    device = api.activate(code)
+    assert _respond(api, device).status_code == 201  # at enrolment: 13
+    assert api.event(admin, key, "S1", type="surgery",
+                     occurred_at="2027-03-01T17:00:00+00:00").status_code == 201
+    clock.set(datetime(2027, 3, 8, 9, tzinfo=UTC))
+    better = {item: 0 for item in PHQ9} | {"phq9_1": 2}
+    assert _respond(api, device, answers=better).json["timing"] == "in_window"
+    admin = api.login("admin@site.org", "correct horse battery")
+    r = api.c.get(f"/api/v1/studies/{key}/endpoints?layout=wide&format=csv",
+                  headers=api.bearer(admin))
+    (row,) = list(csv.DictReader(io.StringIO(r.get_data(as_text=True))))
+    assert (float(row["phq9_base"]), float(row["phq9_d7"])) == (13, 2)
+    assert float(row["chg_phq9"]) == 2 - 13

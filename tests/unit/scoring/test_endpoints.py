@@ -54,7 +54,7 @@ AUC = {"key": "a", "kind": "auc", "from_day": 1, "to_day": 35}
          "endpoints[0].of: unknown endpoint 'a' (declared later, at endpoints[2])"),
         ([{"key": "a", "kind": "aucc"}],
          "endpoints[0].kind: unknown kind 'aucc' (known: auc, baseline, change, compliance, "
-         "percent_change, responder, timepoint, weekly)"),
+         "percent_change, questionnaire, responder, timepoint, weekly)"),
         ([{"key": "a"}], "endpoints[0].kind: is required"),
         ([{**AUC, "ends": "zero"}], "endpoints[0].ends: must be one of carry, none, got 'zero'"),
         ([{**AUC, "min_coverage": 80}],
