@@ -19,6 +19,7 @@ admin_cli = AppGroup("admin", help="Staff accounts.")
 audit_cli = AppGroup("audit", help="The audit trail.")
 studies_cli = AppGroup("studies", help="Studies and protocol files.")
 export_cli = AppGroup("export", help="Endpoint tables for the statistician.")
+questionnaires_cli = AppGroup("questionnaires", help="Questionnaire responses.")
 
 
 def _rt():
@@ -157,6 +158,28 @@ def export_endpoints_command(key: str, layout: str, fmt: str, output: Path) -> N
                f"{export.provenance['tzdata_version']}")
 
 
+@questionnaires_cli.command("rescore")
+@click.option("--study", "key", default=None, help="Only this study.")
+@click.option("--instrument", default=None, help="Only this instrument (e.g. phq9).")
+def questionnaires_rescore(key: str | None, instrument: str | None) -> None:
+    """Recompute stored scores with the current rules; changes are audited (old and new)."""
+    from diary.services.questionnaires import rescore
+
+    rt = _rt()
+    with rt.session_factory() as session:
+        study_id = None
+        if key is not None:
+            try:
+                study_id = studies.get_study(session, cli_principal(), key)[0].id
+            except DomainError as exc:
+                _fail(exc)
+        result = rescore(session, actor=cli_principal().actor, now=rt.clock.now(),
+                         study_id=study_id, instrument=instrument)
+    click.echo(f"{result.checked} responses checked, {len(result.changed)} rescored")
+    for response_id in result.changed:
+        click.echo(f"  rescored {response_id}")
+
+
 def register_cli(app: Flask) -> None:
-    for group in (db_cli, admin_cli, audit_cli, studies_cli, export_cli):
+    for group in (db_cli, admin_cli, audit_cli, studies_cli, export_cli, questionnaires_cli):
         app.cli.add_command(group)

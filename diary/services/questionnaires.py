@@ -156,3 +156,39 @@ def list_responses(session: Session, participant_id: str, *, page: int, page_siz
         stmt = stmt.where(QuestionnaireResponse.is_current.is_(True))
     return page_of(session, stmt, QuestionnaireResponse.received_at.desc(),
                    QuestionnaireResponse.version.desc(), page=page, page_size=page_size)
+
+
+@dataclass(frozen=True)
+class Rescored:
+    checked: int
+    changed: list[str]  # response ids whose scores changed
+
+
+def rescore(session: Session, *, actor: audit.Actor, now: datetime,
+            study_id: int | None = None, instrument: str | None = None) -> Rescored:
+    """Recompute stored scores with today's scoring rules (after a rule was fixed).
+
+    Raw answers never change; a score that differs is replaced and its old and new
+    values go to the audit trail. Every version is rescored, superseded ones too.
+    """
+    stmt = select(QuestionnaireResponse).order_by(QuestionnaireResponse.received_at)
+    if study_id is not None:
+        stmt = stmt.join(Participant).where(Participant.study_id == study_id)
+    if instrument is not None:
+        stmt = stmt.where(QuestionnaireResponse.instrument == instrument)
+    checked, changed = 0, []
+    for row in session.scalars(stmt).all():
+        checked += 1
+        inst, scores = scored(row.instrument, row.answers)
+        if scores == row.scores and inst.version == row.instrument_version:
+            continue
+        before = {"instrument_version": row.instrument_version, "scores": row.scores}
+        row.scores, row.instrument_version = scores, inst.version
+        audit.append(session, chain=audit.participant_chain(row.participant_id), actor=actor,
+                     action="questionnaire.rescore", entity="questionnaire_response",
+                     entity_id=row.id, at=now, before=before,
+                     after={"instrument_version": inst.version, "scores": scores},
+                     reason="scoring rule changed")
+        changed.append(row.id)
+    session.commit()
+    return Rescored(checked, changed)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -290,3 +291,33 @@ def test_questionnaire_scores_at_windows_are_endpoints_with_change(api, clock):
     (row,) = list(csv.DictReader(io.StringIO(r.get_data(as_text=True))))
     assert (float(row["phq9_base"]), float(row["phq9_d7"])) == (13, 2)
     assert float(row["chg_phq9"]) == 2 - 13
+
+
+def test_rescoring_after_a_rule_fix_updates_scores_and_audits_old_and_new(
+        api, device, clock, app, monkeypatch):
+    from scoring.instruments import registry
+
+    clock.set(datetime(2027, 3, 8, 9, tzinfo=UTC))
+    response = _respond(api, device).json
+    runner = app.test_cli_runner()
+    unchanged = runner.invoke(args=["questionnaires", "rescore"])
+    assert "1 responses checked, 0 rescored" in unchanged.output
+    real = registry.SCORERS["phq9"]
+
+    def fixed_rule(answers, **options):  # a corrected rule: here, one point less
+        result = real(answers, **options)
+        total = result["total"]
+        return replace(result, scales=(replace(total, value=total.value - 1),))
+
+    monkeypatch.setitem(registry.SCORERS, "phq9", fixed_rule)
+    result = runner.invoke(args=["questionnaires", "rescore", "--instrument", "phq9"])
+    assert result.exit_code == 0, result.output
+    assert f"rescored {response['id']}" in result.output
+    with app.extensions["paindiary"].session_factory() as s:
+        record = s.scalars(select(AuditRecord).where(
+            AuditRecord.action == "questionnaire.rescore")).one()
+    assert record.before["scores"]["total"]["value"] == 13
+    assert record.after["scores"]["total"]["value"] == 12
+    mine = api.c.get("/api/v1/me/questionnaire-responses", headers=api.bearer(device)).json
+    assert mine["items"][0]["scores"]["total"]["value"] == 12
+    assert mine["items"][0]["answers"] == PHQ9  # answers untouched
