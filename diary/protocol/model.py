@@ -142,6 +142,9 @@ class Protocol:
     endpoints: tuple[Any, ...] = ()  # scoring.spec.EndpointSpec, validated
     languages: tuple[str, ...] = ("en",)
     screening: tuple[ScreeningRule, ...] = ()
+    # What happens to a questionnaire response outside every window: kept and marked
+    # "unscheduled"/"out_of_window" (accept), or refused (refuse).
+    outside_windows: str = "accept"
     # Licensed item wording supplied by the study: instrument -> language -> item -> text
     instrument_texts: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
 

@@ -33,7 +33,7 @@ DIARY_MEASURES = ("nrs_pain",)
 TOP_FIELDS = {
     "key", "title", "version", "timezone", "design", "sites", "languages", "arms",
     "treatments", "sequences", "anchors", "daily_diary", "assessments", "reminders",
-    "endpoints", "screening", "instrument_texts",
+    "endpoints", "screening", "instrument_texts", "outside_windows",
 }
 
 
@@ -79,6 +79,9 @@ def read_protocol(check: Checker, data: Any) -> Protocol | None:
     screening = check.items(top.get("screening"), "screening",
                             lambda v, p: read_screening_rule(check, v, p))
     texts = read_instrument_texts(check, top.get("instrument_texts"), languages)
+    outside = top.get("outside_windows", "accept")
+    if outside not in ("accept", "refuse"):
+        check.fail("outside_windows", "must be accept or refuse")
     if check.issues:
         return None
     return Protocol(
@@ -87,6 +90,7 @@ def read_protocol(check: Checker, data: Any) -> Protocol | None:
         treatments=tuple(treatments), sequences=tuple(sequences), anchors=tuple(anchors),
         daily_diary=diary, assessments=tuple(assessments), reminders=reminders,
         endpoints=tuple(endpoints), screening=tuple(screening), instrument_texts=texts,
+        outside_windows=outside,
     )
 
 

@@ -70,6 +70,10 @@ def record_response(session: Session, p: Participant, protocol: Protocol, r: New
         window_id, assessment, timing = previous.window_id, previous.assessment, previous.timing
     else:
         window_id, assessment, timing = _window(session, protocol, p, r, now)
+        if timing != "in_window" and protocol.outside_windows == "refuse":
+            raise RuleViolation(f"no {r.instrument} window is open now; this study refuses "
+                                "responses outside their windows", field="window_id",
+                                code="outside_window")
         answered = window_id and session.scalar(select(QuestionnaireResponse.id).where(
             QuestionnaireResponse.participant_id == p.id,
             QuestionnaireResponse.window_id == window_id,

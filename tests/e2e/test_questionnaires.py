@@ -321,3 +321,14 @@ def test_rescoring_after_a_rule_fix_updates_scores_and_audits_old_and_new(
     mine = api.c.get("/api/v1/me/questionnaire-responses", headers=api.bearer(device)).json
     assert mine["items"][0]["scores"]["total"]["value"] == 12
     assert mine["items"][0]["answers"] == PHQ9  # answers untouched
+
+
+def test_a_study_may_refuse_responses_outside_their_windows(api, clock):
+    admin = api.create_admin()
+    key = api.create_study(admin, ENDPOINT_PROTOCOL.replace(
+        "key: q-endpoints", "key: q-strict\noutside_windows: refuse"))
+    device = api.activate(api.enrol(admin, key, subject_id="S1", site="X",
+                                    arm="A")["activation_code"])
+    clock.set(datetime(2027, 3, 3, 9, tzinfo=UTC))  # after the enrolment-day window
+    r = _respond(api, device)
+    assert (r.status_code, r.json["code"]) == (422, "outside_window")
