@@ -59,3 +59,9 @@ def authenticated(view):
 
 
 BEARER = [{"bearerAuth": []}]
+
+
+def page_body(rows: list, total: int, args: dict) -> dict:
+    """A page in the body (PITFALLS: not in an X-Pagination header)."""
+    return {"items": rows, "page": args["page"], "page_size": args["page_size"],
+            "total": total}

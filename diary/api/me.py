@@ -5,7 +5,7 @@ from datetime import UTC
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from diary.api.context import BEARER, authenticated, db, now, principal
+from diary.api.context import BEARER, authenticated, db, now, page_body, principal
 from diary.api.schemas import EntryIn, EntryListArgs, EntryOut, EntryPage, MeOut, TasksOut
 from diary.db.models import Study
 from diary.services import entries
@@ -62,8 +62,7 @@ class DiaryEntries(MethodView):
         rows, total = entries.list_entries(session, p.id, page=args["page"],
                                            page_size=args["page_size"],
                                            include_superseded=not args["current_only"])
-        return {"items": rows, "page": args["page"], "page_size": args["page_size"],
-                "total": total}
+        return page_body(rows, total, args)
 
     @authenticated
     @blp.doc(security=BEARER)

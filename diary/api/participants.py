@@ -5,7 +5,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from diary.api.context import BEARER, authenticated, db, now, principal
+from diary.api.context import BEARER, authenticated, db, now, page_body, principal
 from diary.api.schemas import (
     CodeOut,
     EnrolIn,
@@ -170,5 +170,4 @@ class ParticipantEntries(MethodView):
         rows, total = entries.list_entries(session, p.id, page=args["page"],
                                            page_size=args["page_size"],
                                            include_superseded=not args["current_only"])
-        return {"items": rows, "page": args["page"], "page_size": args["page_size"],
-                "total": total}
+        return page_body(rows, total, args)

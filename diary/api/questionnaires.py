@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from diary.api.context import BEARER, authenticated, db, now, principal
+from diary.api.context import BEARER, authenticated, db, now, page_body, principal
 from diary.api.questionnaire_schemas import (
     InstrumentArgs,
     InstrumentOut,
@@ -105,8 +105,7 @@ class MyResponses(MethodView):
         rows, total = questionnaires.list_responses(
             session, p.id, page=args["page"], page_size=args["page_size"],
             include_superseded=not args["current_only"])
-        return {"items": rows, "page": args["page"], "page_size": args["page_size"],
-                "total": total}
+        return page_body(rows, total, args)
 
     @authenticated
     @blp.doc(security=BEARER)
@@ -144,8 +143,7 @@ class ParticipantResponses(MethodView):
         rows, total = questionnaires.list_responses(
             session, p.id, page=args["page"], page_size=args["page_size"],
             include_superseded=not args["current_only"])
-        return {"items": rows, "page": args["page"], "page_size": args["page_size"],
-                "total": total}
+        return page_body(rows, total, args)
 
 
 @blp.route("/studies/<key>/participants/<subject_id>/fhir-bundle")
