@@ -110,11 +110,13 @@ def instance_id(*parts: object) -> str:
 
 
 def schedule(protocol: Protocol, participant: ParticipantRef,
-             events: list[AnchorEvent]) -> Schedule:
+             events: list[AnchorEvent], *, with_windows: bool = True) -> Schedule:
     """Turn ``protocol`` into concrete windows for ``participant`` given its anchor events.
 
     Events of types the protocol does not declare are ignored. Windows that open after a
     withdrawal and diary days after it (or before enrolment) are dropped.
+    ``with_windows=False`` computes the diary spans only (the export of a large study
+    needs no assessment windows, and they are most of the cost).
     """
     tz = zone(participant.timezone)
     enrolment = AnchorEvent(ENROLMENT, ENROLMENT, participant.enrolled_at)
@@ -127,7 +129,7 @@ def schedule(protocol: Protocol, participant: ParticipantRef,
         return sequence.treatments[period - 1]
 
     windows: list[ScheduledWindow] = []
-    for assessment in protocol.assessments:
+    for assessment in protocol.assessments if with_windows else ():
         for event in all_events:
             if event.type != assessment.anchor:
                 continue

@@ -104,10 +104,12 @@ def _records(protocol, participants, events, now):
     records: list[PeriodRecord] = []
     slots: list[dict[str, tuple[int, int]]] = []
     windows: dict[str, dict] = {}
+    # Assessment windows matter only to questionnaire endpoints.
+    with_windows = any(spec.kind == "questionnaire" for spec in protocol.endpoints)
     owners: list[tuple[str, str]] = []
     for p in participants:
         ref = ParticipantRef(p.id, p.timezone, p.enrolled_at, p.sequence, p.withdrawn_at)
-        sched = schedule(protocol, ref, events.get(p.id, []))
+        sched = schedule(protocol, ref, events.get(p.id, []), with_windows=with_windows)
         windows[p.id] = {w.id: w for w in sched.windows}
         tz = zone(p.timezone)
         today = local_date(now, tz)
