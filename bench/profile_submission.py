@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import functools
 import io
 import pstats
 import re
@@ -32,6 +31,7 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import ingest  # noqa: E402
 import psycopg  # noqa: E402
+from _profiling import Segments, package_of  # noqa: E402
 from psycopg._connection_base import BaseConnection  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
@@ -42,43 +42,6 @@ from app import create_app  # noqa: E402
 from diary import audit  # noqa: E402
 from diary.services import accounts, enrolment, entries, studies  # noqa: E402
 from diary.services.principals import cli_principal  # noqa: E402
-
-
-def package_of(filename: str) -> str:
-    if "site-packages/" in filename:
-        return filename.split("site-packages/")[1].split("/")[0].split(".")[0]
-    if "/work/main/" in filename:
-        return "paindiary " + "/".join(filename.split("/work/main/")[1].split("/")[:2])
-    if filename.startswith("~") or filename.startswith("<"):
-        return "builtins (C: socket, hashlib, json encoder ...)"
-    return "stdlib " + Path(filename).stem
-
-
-class Segments:
-    """Wall time spent inside selected functions, by monkeypatching this process only."""
-
-    def __init__(self):
-        self.totals: dict[str, float] = {}
-        self.saved = []
-
-    def wrap(self, owner, name: str, label: str) -> None:
-        original = getattr(owner, name)
-        self.saved.append((owner, name, original))
-        self.totals[label] = 0.0
-
-        @functools.wraps(original)
-        def timed(*args, **kwargs):
-            t = time.perf_counter()
-            try:
-                return original(*args, **kwargs)
-            finally:
-                self.totals[label] += time.perf_counter() - t
-
-        setattr(owner, name, timed)
-
-    def unwrap(self) -> None:
-        for owner, name, original in reversed(self.saved):
-            setattr(owner, name, original)
 
 
 def main() -> int:

@@ -99,7 +99,8 @@ def completion_for(session: Session, protocol: Protocol, participants: list[Part
     out = {}
     for p in participants:
         today = local_date(now, zone(p.timezone))
-        owed = schedule(protocol, participant_ref(p), events[p.id]).diary_dates()
+        owed = schedule(protocol, participant_ref(p), events[p.id],
+                        with_windows=False).diary_dates()
         before_today = [d for d in owed if d < today]
         out[p.id] = Completion(len(before_today), sum(d in dates[p.id] for d in before_today),
                                today in dates[p.id])
