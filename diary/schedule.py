@@ -109,6 +109,14 @@ def instance_id(*parts: object) -> str:
     return hashlib.sha256(encoded).hexdigest()[:32]
 
 
+def treatment_in(protocol: Protocol, sequence_key: str | None, period: int | None) -> str | None:
+    """The treatment a crossover sequence gives in a period (None outside a crossover)."""
+    sequence = protocol.sequence(sequence_key) if sequence_key else None
+    if sequence is None or period is None or not 1 <= period <= len(sequence.treatments):
+        return None
+    return sequence.treatments[period - 1]
+
+
 def schedule(protocol: Protocol, participant: ParticipantRef,
              events: list[AnchorEvent], *, with_windows: bool = True) -> Schedule:
     """Turn ``protocol`` into concrete windows for ``participant`` given its anchor events.
@@ -121,12 +129,9 @@ def schedule(protocol: Protocol, participant: ParticipantRef,
     tz = zone(participant.timezone)
     enrolment = AnchorEvent(ENROLMENT, ENROLMENT, participant.enrolled_at)
     all_events = [enrolment, *sorted(events, key=lambda e: (e.occurred_at, e.id))]
-    sequence = protocol.sequence(participant.sequence) if participant.sequence else None
 
     def treatment(period: int | None) -> str | None:
-        if sequence is None or period is None or not 1 <= period <= len(sequence.treatments):
-            return None
-        return sequence.treatments[period - 1]
+        return treatment_in(protocol, participant.sequence, period)
 
     windows: list[ScheduledWindow] = []
     for assessment in protocol.assessments if with_windows else ():

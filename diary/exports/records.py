@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from diary.db.models import AnchorEvent, DiaryEntry, Participant, QuestionnaireResponse
 from diary.protocol.model import ENROLMENT, Protocol
 from diary.schedule import AnchorEvent as EventRef
-from diary.schedule import DiarySpan, ParticipantRef, schedule
+from diary.schedule import DiarySpan, ParticipantRef, schedule, treatment_in
 from diary.timezones import local_date, zone
 from scoring.endpoints import specs_span
 from scoring.matrix import DailyMatrix
@@ -136,13 +136,11 @@ def _periods(protocol, ref, sched, events, tz) -> list[DiarySpan]:
     anchor = protocol.anchors[0].key if protocol.anchors else ENROLMENT
     chosen = [e for e in events if e.type == anchor] if protocol.anchors else [
         EventRef(ENROLMENT, ENROLMENT, ref.enrolled_at)]
-    sequence = protocol.sequence(ref.sequence) if ref.sequence else None
     periods = []
     for e in sorted(chosen, key=lambda e: e.occurred_at):
         day0 = local_date(e.occurred_at, tz)
-        treatment = (sequence.treatments[e.period - 1]
-                     if sequence and e.period and e.period <= len(sequence.treatments) else None)
-        periods.append(DiarySpan(e.id, e.type, e.period, treatment, day0, day0, day0))
+        periods.append(DiarySpan(e.id, e.type, e.period,
+                                 treatment_in(protocol, ref.sequence, e.period), day0, day0, day0))
     return periods
 
 
