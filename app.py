@@ -19,6 +19,7 @@ from diary.db.engine import make_engine, make_session_factory
 from diary.runtime import Runtime
 from diary.security import PhoneVault, hasher
 from diary.timezones import pin_tz_database
+from notifications.cli import register_scheduler_cli
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -41,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
         return response
 
     register_cli(app)
+    register_scheduler_cli(app)
     return app
 
 

@@ -37,6 +37,15 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "ACTIVATION_CODE_TTL": timedelta(days=int(env.get("ACTIVATION_CODE_TTL_DAYS", "7"))),
         "CLOCK": SystemClock(),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # SMS: Twilio when credentials are set, else a console transport that logs
+        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL"),
+        "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID"),
+        "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN"),
+        "TWILIO_FROM": env.get("TWILIO_FROM"),
+        "TWILIO_MESSAGING_SERVICE_SID": env.get("TWILIO_MESSAGING_SERVICE_SID"),
+        "TWILIO_API_BASE_URL": env.get("TWILIO_API_BASE_URL"),
+        "SMS_RATE": float(env.get("SMS_RATE", "1")),  # messages per second; 0 = no limit
+        "SCHEDULER_INTERVAL": int(env.get("SCHEDULER_INTERVAL_SECONDS", "60")),
         # flask-smorest / OpenAPI
         "API_TITLE": "paindiary",
         "API_VERSION": "v1",

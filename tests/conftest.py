@@ -88,6 +88,9 @@ def app(database_url, clock, tmp_path):
     app = create_app({
         "DATABASE_URL": database_url, "CLOCK": clock, "ARGON2_PROFILE": "cheap",
         "SECRET_KEY": "test-secret-key-" + "x" * 32, "TESTING": True,
+        # Webhooks are signed with this token for this public URL (tests/e2e/sms_support)
+        "TWILIO_AUTH_TOKEN": "test-twilio-auth-token", "PUBLIC_BASE_URL": "https://diary.example.org",
+        "TWILIO_ACCOUNT_SID": None, "SMS_RATE": 0,
     })
     yield app
     app.extensions["paindiary"].engine.dispose()

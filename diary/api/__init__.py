@@ -8,13 +8,25 @@ from diary.api.errors import PaindiaryApi
 
 
 def init_api(app: Flask) -> PaindiaryApi:
-    from diary.api import auth, endpoints, health, me, participants, questionnaires, studies
+    from diary.api import (
+        auth,
+        endpoints,
+        health,
+        me,
+        participants,
+        questionnaires,
+        reminders,
+        sms,
+        studies,
+    )
 
     api = PaindiaryApi(app, spec_kwargs={"info": {"description": __doc__}})
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer",
                        "description": "A token from /api/v1/auth/login (staff) or "
                                       "/api/v1/participant/activate (a participant's device)"})
-    for module in (health, auth, studies, participants, me, questionnaires, endpoints):
+    for module in (health, auth, studies, participants, me, questionnaires, endpoints,
+                   reminders):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
+    app.register_blueprint(sms.blp)  # Twilio's form-posted webhooks: outside the JSON API
     return api

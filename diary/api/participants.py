@@ -39,7 +39,8 @@ def participant_view(p: Participant, completion=None) -> dict:
         "phone": mask_phone(vault.decrypt(p.phone_encrypted)) if p.phone_encrypted else None,
         "status": "withdrawn" if p.withdrawn_at else "active", "enrolled_at": p.enrolled_at,
         "withdrawn_at": p.withdrawn_at, "withdrawal_reason": p.withdrawal_reason,
-        "completion": completion,
+        "sms_opted_out_at": p.sms_opted_out_at, "sms_problem": p.sms_problem,
+        "sms_problem_at": p.sms_problem_at, "completion": completion,
     }
 
 

@@ -163,6 +163,11 @@ class ParticipantOut(ma.Schema):
     enrolled_at = fields.AwareDateTime()
     withdrawn_at = fields.AwareDateTime(allow_none=True)
     withdrawal_reason = fields.String(allow_none=True)
+    sms_opted_out_at = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "When the participant replied STOP"})
+    sms_problem = fields.String(
+        allow_none=True, metadata={"description": "Last permanent delivery failure"})
+    sms_problem_at = fields.AwareDateTime(allow_none=True)
     completion = fields.Nested(CompletionOut, allow_none=True)
 
 

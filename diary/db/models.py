@@ -122,6 +122,11 @@ class Participant(Base):
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawal_reason: Mapped[str | None] = mapped_column(Text)
     screening_override: Mapped[str | None] = mapped_column(Text)  # why enrolled regardless
+    # SMS: the participant's own STOP (no reminder goes out after it) and the last
+    # permanent delivery failure (unsubscribed, invalid or landline number) for the site.
+    sms_opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sms_problem: Mapped[str | None] = mapped_column(String(200))
+    sms_problem_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ActivationCode(Base):
@@ -316,3 +321,8 @@ class Screening(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     participant_id: Mapped[str | None] = mapped_column(ForeignKey("participants.id"))
+
+
+# The messaging tables live in their own module; importing it here registers them on
+# Base.metadata wherever the models are loaded (migrations, tests, the app).
+from diary.db import messaging as _messaging  # noqa: E402,F401

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from argon2 import PasswordHasher
 from sqlalchemy import select, update
@@ -32,6 +32,7 @@ from diary.security import (
     verify_secret,
 )
 from diary.services.principals import Principal
+from diary.services.replanning import replan_participant, stop_reminders
 from diary.services.screening import check_screening
 from diary.services.studies import get_study
 from diary.timezones import zone
@@ -98,9 +99,22 @@ def _check_enrolment(e: Enrolment, protocol: Protocol) -> None:
                                 field="timezone") from None
     if e.reminder_time is not None and not TIME_RE.match(e.reminder_time):
         raise RuleViolation('must be a local time "HH:MM"', field="reminder_time")
+    if e.reminder_time is not None and _in_quiet_hours(e.reminder_time, protocol):
+        r = protocol.reminders
+        raise RuleViolation(f"falls in the study's quiet hours ({r.quiet_start:%H:%M}-"
+                            f"{r.quiet_end:%H:%M}), when no reminder is sent",
+                            field="reminder_time")
     if e.language is not None and e.language not in protocol.languages:
         raise RuleViolation(f"must be one of {', '.join(protocol.languages)}",
                             field="language")
+
+
+def _in_quiet_hours(hhmm: str, protocol: Protocol) -> bool:
+    start, end = protocol.reminders.quiet_start, protocol.reminders.quiet_end
+    if start is None or end is None:
+        return False
+    at = time.fromisoformat(hhmm)
+    return start <= at < end if start <= end else at >= start or at < end
 
 
 def enrol(session: Session, principal: Principal, study_key: str, e: Enrolment, *,
@@ -146,6 +160,7 @@ def enrol(session: Session, principal: Principal, study_key: str, e: Enrolment, 
                  action="participant.enrol", entity="participant", entity_id=p.id, at=now,
                  after=after, reason=p.screening_override)
     code = _issue_code(session, principal, p, now=now, ph=ph, ttl=code_ttl)
+    replan_participant(session, p.id, now)
     session.commit()
     return p, code
 
@@ -238,5 +253,6 @@ def withdraw(session: Session, principal: Principal, study_key: str, subject_id:
                  action="participant.withdraw", entity="participant", entity_id=p.id, at=now,
                  before={"withdrawn_at": None}, after={"withdrawn_at": now},
                  reason=p.withdrawal_reason)
+    stop_reminders(session, p.id, now, "withdrawn")
     session.commit()
     return p

@@ -15,6 +15,7 @@ from diary.schedule import AnchorEvent as EventRef
 from diary.schedule import ParticipantRef, Schedule, schedule
 from diary.services.enrolment import get_participant
 from diary.services.principals import Principal
+from diary.services.replanning import replan_participant
 
 CLOCK_SKEW = timedelta(minutes=5)
 
@@ -73,5 +74,6 @@ def record_event(session: Session, principal: Principal, study_key: str, subject
     audit.append(session, chain=audit.participant_chain(p.id), actor=principal.actor,
                  action="event.record", entity="anchor_event", entity_id=event.id, at=now,
                  after={"type": type, "period": period, "occurred_at": occurred_at})
+    replan_participant(session, p.id, now)
     session.commit()
     return event

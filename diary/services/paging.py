@@ -7,8 +7,9 @@ from sqlalchemy.orm import Session
 
 
 def page_of(session: Session, stmt: Select, *order_by, page: int,
-            page_size: int) -> tuple[list, int]:
+            page_size: int, scalars: bool = True) -> tuple[list, int]:
+    """One page of ``stmt`` and the total; ``scalars=False`` keeps whole rows."""
     total = session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = session.scalars(stmt.order_by(*order_by).limit(page_size)
-                           .offset((page - 1) * page_size)).all()
-    return list(rows), total
+    paged = stmt.order_by(*order_by).limit(page_size).offset((page - 1) * page_size)
+    rows = session.scalars(paged) if scalars else session.execute(paged)
+    return list(rows.all()), total

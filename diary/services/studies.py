@@ -16,6 +16,7 @@ from diary.protocol.checks import ProtocolError
 from diary.protocol.loader import parse_protocol
 from diary.protocol.model import Protocol
 from diary.services.principals import Principal
+from diary.services.replanning import replan_study
 
 
 class InvalidProtocol(RuleViolation):
@@ -119,6 +120,7 @@ def upgrade_protocol(session: Session, principal: Principal, *, key: str, source
     audit.append(session, chain=audit.study_chain(study.id), actor=principal.actor,
                  action="study.upgrade", entity="study", entity_id=study.id, at=now,
                  before=before, after={"version": study.current_version, "title": study.title})
+    replan_study(session, study.id, now)
     session.commit()
     return study, version
 

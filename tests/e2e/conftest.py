@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.e2e.sms_support import AUTH_TOKEN
+from tests.fakes.fixtures import twilio_transport  # noqa: F401
+from tests.fakes.twilio_api import FakeTwilio
+
 STUDY = "mini-crossover"
 
 
@@ -48,3 +52,11 @@ def s001(api, crossover):
     """S001 enrolled 2027-03-01 17:00 UTC (18:00 in Paris) on sequence KP, activated."""
     enrolled = api.enrol(crossover, STUDY, subject_id="S001", site="PAR", sequence="KP")
     return {"admin": crossover, "token": api.activate(enrolled["activation_code"])}
+
+
+@pytest.fixture
+def twilio_fake(clock):
+    """The Twilio fake on the app's clock, with the auth token the app is configured with
+    (so its signed callbacks and our signed inbound messages both validate)."""
+    with FakeTwilio(auth_token=AUTH_TOKEN, now=clock.now) as fake:
+        yield fake

@@ -45,6 +45,10 @@ STAFF_ENDPOINTS = [
      {"screening_number": "X1", "site": "PAR", "instrument": "dn4", "answers": {}}),
     ("GET", P + "/questionnaire-responses", None),
     ("GET", P + "/fhir-bundle", None),
+    # reminders and alerts: tests/e2e/test_reminders.py
+    ("GET", "/api/v1/studies/{study}/reminders", None),
+    ("GET", "/api/v1/studies/{study}/alerts", None),
+    ("POST", "/api/v1/studies/{study}/alerts/no-such-alert/acknowledgement", None),
 ]
 ME_ENDPOINTS = [
     ("GET", "/api/v1/me", None),
@@ -98,7 +102,8 @@ def _upgraded(source: str) -> str:
 
 def test_the_tables_below_cover_every_route_behind_a_token(app):
     routes = {(method, rule.rule.replace("<int:version>", "1").replace("<key>", "{study}")
-               .replace("<subject_id>", "{subject}").replace("<instrument_id>", "phq9"))
+               .replace("<subject_id>", "{subject}").replace("<instrument_id>", "phq9")
+               .replace("<alert_id>", "no-such-alert"))
               for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1/")
               for method in rule.methods - {"HEAD", "OPTIONS"}}
     covered = {(method, path) for method, path, _ in
@@ -305,6 +310,9 @@ MATRIX = [
     ("list events", ("GET", P + "/events", None), (200, 200, 200, 200)),
     ("list entries", ("GET", P + "/entries", None), (200, 200, 200, 200)),
     ("read the schedule", ("GET", P + "/schedule", None), (200, 200, 200, 200)),
+    ("list reminders", ("GET", "/api/v1/studies/{study}/reminders", None),
+     (200, 200, 200, 200)),
+    ("list alerts", ("GET", "/api/v1/studies/{study}/alerts", None), (200, 200, 200, 200)),
     ("enrol", _call("POST", "/api/v1/studies/{study}/participants"), (403, 201, 201, 201)),
     ("record an event", _call("POST", P + "/events"), (403, 201, 201, 201)),
     ("reissue the activation code", _call("POST", P + "/activation-code"), (403, 201, 201, 201)),

@@ -1,0 +1,108 @@
+"""Short questionnaires by SMS: one item per message, answered with a number.
+
+An instrument qualifies when it has at most ``SMS_MAX_ITEMS`` items, each a range of
+whole numbers or coded options (PGIC, single NRS items). ``Q`` starts the open window
+that closes first; each answer is checked against its item; the last one records the
+response through the same service as the app (window matching, scoring, audit).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from diary import audit
+from diary.db.messaging import SmsConversation
+from diary.db.models import Participant, QuestionnaireResponse
+from diary.errors import DomainError
+from diary.services.entries import protocol_for
+from diary.services.events import schedule_of
+from diary.services.questionnaires import NewResponse, record_response
+from diary.timezones import local_date, zone
+from scoring.instruments.model import Instrument, Item
+from scoring.instruments.registry import INSTRUMENTS
+
+from . import replies
+
+SMS_MAX_ITEMS = 3
+
+
+def sms_capable(instrument: Instrument | None) -> bool:
+    return instrument is not None and 0 < len(instrument.items) <= SMS_MAX_ITEMS
+
+
+def _range(item: Item) -> tuple[int, int]:
+    if item.bounds is not None:
+        return item.bounds
+    codes = [o.code for o in item.options]
+    return min(codes), max(codes)
+
+
+def prompt(instrument: Instrument, index: int) -> str:
+    """The text asking item ``index``, ending with the numbers it takes and, for coded
+    options, what the lowest and highest mean."""
+    item = instrument.items[index]
+    low, high = _range(item)
+    meaning = ""
+    if item.options:
+        first, last = item.options[0], item.options[-1]
+        meaning = f"{first.code}={first.label}, {last.code}={last.label}."
+    step = f"{index + 1}/{len(instrument.items)}" if len(instrument.items) > 1 else ""
+    return replies.question(item.label, low, high, meaning=meaning, step=step)
+
+
+def start_questionnaire(session: Session, p: Participant, now: datetime,
+                        ttl: timedelta) -> tuple[str, str]:
+    """Open the SMS questionnaire for the unanswered open window that closes first."""
+    protocol = protocol_for(session, p)
+    answered = set(session.scalars(select(QuestionnaireResponse.window_id).where(
+        QuestionnaireResponse.participant_id == p.id,
+        QuestionnaireResponse.is_current.is_(True),
+        QuestionnaireResponse.window_id.is_not(None))))
+    windows = sorted((w for w in schedule_of(session, protocol, p).open_windows(now)
+                      if w.id not in answered and sms_capable(INSTRUMENTS.get(w.instrument))),
+                     key=lambda w: w.closes_at)
+    if not windows:
+        return replies.NO_QUESTIONNAIRE, "no_questionnaire"
+    window = windows[0]
+    old = session.get(SmsConversation, p.id)
+    if old is not None:
+        session.delete(old)
+        session.flush()
+    session.add(SmsConversation(
+        participant_id=p.id, kind="questionnaire", started_at=now,
+        expires_at=min(now + ttl, window.closes_at),
+        state={"instrument": window.instrument, "window_id": window.id, "answers": {}}))
+    session.commit()
+    return prompt(INSTRUMENTS[window.instrument], 0), "questionnaire_started"
+
+
+def answer_questionnaire(session: Session, p: Participant, conversation: SmsConversation,
+                         value: int, sid: str, now: datetime) -> tuple[str, str]:
+    """Take the answer to the current item; ask the next or record the response."""
+    state = dict(conversation.state)
+    instrument = INSTRUMENTS[state["instrument"]]
+    answers = dict(state["answers"])
+    item = instrument.items[len(answers)]
+    if not item.accepts(value):
+        low, high = _range(item)
+        return replies.answer_range(low, high), "answer_out_of_range"
+    answers[item.id] = value
+    if len(answers) < len(instrument.items):
+        conversation.state = {**state, "answers": answers}
+        session.commit()
+        return prompt(instrument, len(answers)), "questionnaire_answer"
+    session.delete(conversation)
+    session.commit()
+    try:
+        record_response(session, p, protocol_for(session, p), NewResponse(
+            instrument=instrument.id, answers=answers, client_id=sid, device_time=None,
+            window_id=state["window_id"], channel="sms"),
+            actor=audit.Actor(f"participant:{p.id}"), now=now)
+    except DomainError as exc:
+        session.rollback()
+        return replies.refused(exc.message), "refused"
+    return replies.questionnaire_done(instrument.name, local_date(now, zone(p.timezone))), \
+        "questionnaire_recorded"

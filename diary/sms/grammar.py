@@ -1,0 +1,85 @@
+"""The SMS reply grammar: what a participant's text means. Pure; case and space tolerant.
+
+=====================================  ==========================================
+Text (any case, extra spaces ignored)  Meaning
+=====================================  ==========================================
+``6``  ``6/10``  ``6 / 10``             a number (today's pain, or the answer to
+``pain 6``  ``Pain: 6``  ``pain=6``     the question asked in an SMS questionnaire)
+``STOP`` ``STOPALL`` ``UNSUBSCRIBE``    opt out of all texts
+``CANCEL`` ``END`` ``QUIT``
+``REVOKE`` ``OPTOUT``
+``START`` ``UNSTOP``                    opt in again
+``HELP`` ``INFO``                       the help text
+``YES`` ``Y`` / ``NO`` ``N``            confirm or refuse a pending correction
+``Q`` ``QUESTIONS``                     start the open SMS questionnaire
+=====================================  ==========================================
+
+Anything else (``6.5``, ``six``, an empty body, an MMS without text) is ``Unclear`` with
+the reason, and is answered with help; nothing is stored for it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+STOP_WORDS = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit",
+                        "revoke", "optout"})
+START_WORDS = frozenset({"start", "unstop"})
+HELP_WORDS = frozenset({"help", "info"})
+YES_WORDS = frozenset({"yes", "y"})
+NO_WORDS = frozenset({"no", "n"})
+QUESTION_WORDS = frozenset({"q", "questions", "questionnaire"})
+
+_NUMBER = re.compile(r"^(?:pain\s*[:=]?\s*)?(?P<n>[+-]?\d+)(?:\s*/\s*10)?$")
+_DECIMAL = re.compile(r"^(?:pain\s*[:=]?\s*)?\d*[.,]\d+(?:\s*/\s*10)?$")
+MAX_DIGITS = 3
+
+
+@dataclass(frozen=True)
+class Number:
+    value: int
+
+
+@dataclass(frozen=True)
+class Keyword:
+    word: str  # one of "stop", "start", "help", "yes", "no", "questions"
+
+
+@dataclass(frozen=True)
+class Unclear:
+    reason: str  # "empty", "decimal", "not understood"
+
+
+Command = Number | Keyword | Unclear
+
+
+def normalise(body: str | None) -> str:
+    """Lower case, compatibility-folded (full-width digits become ASCII), single spaces,
+    without the punctuation phones and people add at the end."""
+    text = unicodedata.normalize("NFKC", body or "").casefold()
+    text = " ".join(text.split())
+    return text.strip(" .!?,;")
+
+
+def parse(body: str | None) -> Command:
+    """What a reply means.
+
+    >>> parse(" Pain: 6/10 "), parse("STOP"), parse("6.5")
+    (Number(value=6), Keyword(word='stop'), Unclear(reason='decimal'))
+    """
+    text = normalise(body)
+    if not text:
+        return Unclear("empty")
+    for words, meaning in ((STOP_WORDS, "stop"), (START_WORDS, "start"), (HELP_WORDS, "help"),
+                           (YES_WORDS, "yes"), (NO_WORDS, "no"),
+                           (QUESTION_WORDS, "questions")):
+        if text in words:
+            return Keyword(meaning)
+    match = _NUMBER.match(text)
+    if match and match["n"].isascii() and len(match["n"].lstrip("+-")) <= MAX_DIGITS:
+        return Number(int(match["n"]))
+    if _DECIMAL.match(text):
+        return Unclear("decimal")
+    return Unclear("not understood")

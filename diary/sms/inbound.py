@@ -1,0 +1,219 @@
+"""Acting on an inbound SMS: log it raw, find the participant, apply the grammar, reply.
+
+Idempotent on Twilio's MessageSid: a retried webhook gets the first reply and changes
+nothing. A score counts for today in the participant's zone, or for yesterday while
+yesterday is still open (before its late-entry deadline) and empty: a reply to the
+morning nudge lands on the day it asked about, and the confirmation names the day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from diary import audit
+from diary.db.messaging import InboundSms, SmsConversation
+from diary.db.models import DiaryEntry, Participant
+from diary.errors import DomainError
+from diary.security import PhoneVault, mask_phone, normalise_phone
+from diary.services.entries import NewEntry, late_entry_deadline, protocol_for, record_diary_entry
+from diary.services.replanning import replan_participant
+from diary.timezones import local_date, zone
+
+from . import replies
+from .conversation import answer_questionnaire, start_questionnaire
+from .grammar import Keyword, Number, Unclear, parse
+
+CONFIRM_FOR = timedelta(hours=12)
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    outcome: str
+
+
+def handle_inbound(session: Session, vault: PhoneVault, form: dict[str, str],
+                   now: datetime) -> str:
+    """The reply text for one signed inbound message (stored before anything is done)."""
+    sid = form["MessageSid"]
+    stored = session.scalar(select(InboundSms).where(InboundSms.message_sid == sid))
+    if stored is not None:
+        return stored.reply or ""
+    try:
+        phone = normalise_phone(form.get("From", ""))
+    except ValueError:
+        phone = None
+    log = InboundSms(message_sid=sid, received_at=now, body=form.get("Body"),
+                     from_index=vault.index(phone) if phone else None,
+                     from_masked=mask_phone(phone) if phone else None,
+                     raw={k: (mask_phone(phone) if k == "From" and phone else v)
+                          for k, v in form.items()})
+    session.add(log)
+    try:
+        session.commit()
+    except IntegrityError:  # the same message, delivered twice at once
+        session.rollback()
+        stored = session.scalar(select(InboundSms).where(InboundSms.message_sid == sid))
+        return stored.reply or "" if stored else ""
+    people = participants_for(session, log.from_index)
+    reply = (Reply(replies.UNKNOWN_NUMBER, "unknown_number") if not people
+             else act(session, people, parse(form.get("Body")), sid, now))
+    session.execute(update(InboundSms).where(InboundSms.id == log.id).values(
+        participant_id=people[0].id if people else None, outcome=reply.outcome,
+        reply=reply.text, diary_entry_id=_entry_id(session, sid, people)))
+    session.commit()
+    return reply.text
+
+
+def participants_for(session: Session, phone_index: str | None) -> list[Participant]:
+    """Everyone enrolled with this number, the active and most recent first."""
+    if phone_index is None:
+        return []
+    rows = session.scalars(select(Participant).where(Participant.phone_index == phone_index))
+    return sorted(rows, key=lambda p: (p.withdrawn_at is not None, -p.enrolled_at.timestamp()))
+
+
+def act(session: Session, people: list[Participant], cmd, sid: str, now: datetime) -> Reply:
+    p = people[0]
+    if isinstance(cmd, Keyword) and cmd.word == "stop":
+        set_opt_out(session, people, now, opted_out=True)
+        return Reply(replies.STOPPED, "opt_out")
+    if isinstance(cmd, Keyword) and cmd.word == "start":
+        set_opt_out(session, people, now, opted_out=False)
+        return Reply(replies.STARTED, "opt_in")
+    if isinstance(cmd, Keyword) and cmd.word == "help":
+        return Reply(replies.HELP, "help")
+    if p.withdrawn_at is not None and p.withdrawn_at <= now:
+        return Reply(replies.NOT_ENROLLED_ANYMORE, "withdrawn")
+    conversation = session.get(SmsConversation, p.id)
+    if conversation is not None and conversation.expires_at <= now:
+        session.delete(conversation)
+        session.commit()
+        conversation = None
+    if isinstance(cmd, Keyword) and cmd.word == "yes" and p.sms_opted_out_at is not None \
+            and conversation is None:
+        set_opt_out(session, people, now, opted_out=False)  # carriers treat YES as opt-in
+        return Reply(replies.STARTED, "opt_in")
+    if isinstance(cmd, Keyword) and cmd.word in ("yes", "no"):
+        if conversation is None or conversation.kind != "correction":
+            return Reply(replies.NOTHING_PENDING, "nothing_pending")
+        return confirm_correction(session, p, conversation, cmd.word == "yes", now)
+    if isinstance(cmd, Keyword) and cmd.word == "questions":
+        text, outcome = start_questionnaire(session, p, now, CONFIRM_FOR)
+        return Reply(text, outcome)
+    if isinstance(cmd, Number) and conversation is not None \
+            and conversation.kind == "questionnaire":
+        text, outcome = answer_questionnaire(session, p, conversation, cmd.value, sid, now)
+        return Reply(text, outcome)
+    if isinstance(cmd, Number):
+        return record_score(session, p, cmd.value, sid, now)
+    assert isinstance(cmd, Unclear | Keyword)
+    return Reply(replies.RANGE if getattr(cmd, "reason", "") == "decimal" else replies.HELP,
+                 "unclear")
+
+
+def set_opt_out(session: Session, people: list[Participant], now: datetime, *,
+                opted_out: bool) -> None:
+    """STOP silences every enrolment with this number (one person, one phone); audited."""
+    for p in people:
+        before = p.sms_opted_out_at
+        if opted_out == (before is not None):
+            continue
+        p.sms_opted_out_at = now if opted_out else None
+        audit.append(session, chain=audit.participant_chain(p.id),
+                     actor=audit.Actor(f"participant:{p.id}"),
+                     action="sms.opt_out" if opted_out else "sms.opt_in",
+                     entity="participant", entity_id=p.id, at=now,
+                     before={"sms_opted_out_at": before},
+                     after={"sms_opted_out_at": p.sms_opted_out_at})
+        if not opted_out:  # the planner skipped them while opted out: look again now
+            replan_participant(session, p.id, now)
+    session.commit()
+
+
+def target_day(session: Session, p: Participant, protocol, now: datetime) -> date:
+    """Yesterday while it is still open and empty, else today (participant's zone)."""
+    today = local_date(now, zone(p.timezone))
+    yesterday = today - timedelta(days=1)
+    if (protocol.daily_diary is not None and protocol.daily_diary.late_entry is not None
+            and yesterday >= local_date(p.enrolled_at, zone(p.timezone))
+            and now < late_entry_deadline(protocol, yesterday, p.timezone)
+            and _current(session, p.id, yesterday) is None):
+        return yesterday
+    return today
+
+
+def record_score(session: Session, p: Participant, score: int, sid: str,
+                 now: datetime) -> Reply:
+    if not 0 <= score <= 10:
+        return Reply(replies.RANGE, "out_of_range")
+    protocol = protocol_for(session, p)
+    day = target_day(session, p, protocol, now)
+    current = _current(session, p.id, day)
+    if current is not None and current.client_id != sid:
+        if current.score == score:
+            return Reply(replies.recorded(score, day), "duplicate_score")
+        _replace_conversation(session, p.id, "correction",
+                              {"date": day.isoformat(), "score": score, "old": current.score,
+                               "message_sid": sid}, now, CONFIRM_FOR)
+        return Reply(replies.already(current.score, score, day), "confirm_correction")
+    try:
+        record_diary_entry(session, p, protocol, NewEntry(day, score, sid, None, channel="sms"),
+                           actor=_actor(p), now=now)
+    except DomainError as exc:
+        session.rollback()
+        return Reply(replies.refused(exc.message), "refused")
+    return Reply(replies.recorded(score, day), "recorded")
+
+
+def confirm_correction(session: Session, p: Participant, conversation: SmsConversation,
+                       yes: bool, now: datetime) -> Reply:
+    state = dict(conversation.state)
+    day = date.fromisoformat(state["date"])
+    session.delete(conversation)
+    session.commit()
+    if not yes:
+        return Reply(replies.kept(state["old"], day), "correction_declined")
+    protocol = protocol_for(session, p)
+    entry = NewEntry(day, state["score"], state["message_sid"], None,
+                     reason="corrected by SMS: participant replied YES to confirm",
+                     channel="sms")
+    try:
+        record_diary_entry(session, p, protocol, entry, actor=_actor(p), now=now)
+    except DomainError as exc:
+        session.rollback()
+        return Reply(replies.refused(exc.message), "refused")
+    return Reply(replies.corrected(state["old"], state["score"], day), "corrected")
+
+
+def _replace_conversation(session: Session, participant_id: str, kind: str, state: dict,
+                          now: datetime, ttl: timedelta) -> None:
+    old = session.get(SmsConversation, participant_id)
+    if old is not None:
+        session.delete(old)
+        session.flush()
+    session.add(SmsConversation(participant_id=participant_id, kind=kind, state=state,
+                                started_at=now, expires_at=now + ttl))
+    session.commit()
+
+
+def _current(session: Session, participant_id: str, day: date) -> DiaryEntry | None:
+    return session.scalar(select(DiaryEntry).where(
+        DiaryEntry.participant_id == participant_id, DiaryEntry.diary_date == day,
+        DiaryEntry.is_current.is_(True)))
+
+
+def _entry_id(session: Session, sid: str, people: list[Participant]) -> str | None:
+    if not people:
+        return None
+    return session.scalar(select(DiaryEntry.id).where(
+        DiaryEntry.participant_id == people[0].id, DiaryEntry.client_id == sid))
+
+
+def _actor(p: Participant) -> audit.Actor:
+    return audit.Actor(f"participant:{p.id}")

@@ -1,0 +1,69 @@
+"""What we text back: each reply one GSM-7 segment (<= 160 characters), checked in tests."""
+
+from __future__ import annotations
+
+from datetime import date
+
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+HELP = ("Pain diary: reply with your pain from 0 (none) to 10 (worst), e.g. 6. "
+        "Reply STOP to stop texts. Questions? Contact your study team.")
+RANGE = "Please reply with a whole number from 0 (no pain) to 10 (worst pain), e.g. 6."
+UNKNOWN_NUMBER = ("This number is not registered with a study. "
+                  "Please contact your study team.")
+STOPPED = ("You will get no more texts from the pain diary. Reply START to get them again. "
+           "Your study team can still call you.")
+STARTED = "Pain diary texts are on again. Reply HELP for help, STOP to stop."
+NOTHING_PENDING = "There is nothing to confirm. " + RANGE
+NOT_ENROLLED_ANYMORE = ("You are no longer taking part in the diary, so nothing was "
+                        "recorded. Please contact your study team.")
+NO_QUESTIONNAIRE = "There is no questionnaire to answer by text right now. " + RANGE
+
+
+def day_label(day: date) -> str:
+    """``Mon 3 Mar``: the day a reply is about, as the reminders name it."""
+    return f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]}"
+
+
+def recorded(score: int, day: date) -> str:
+    return f"Thanks, pain {score} recorded for {day_label(day)}."
+
+
+def already(old: int, new: int, day: date) -> str:
+    return (f"You already sent pain {old} for {day_label(day)}. Reply YES to change it "
+            f"to {new}, or NO to keep {old}.")
+
+
+def corrected(old: int, new: int, day: date) -> str:
+    return f"Changed: pain {new} recorded for {day_label(day)} (was {old})."
+
+
+def kept(old: int, day: date) -> str:
+    return f"OK, pain {old} kept for {day_label(day)}."
+
+
+def refused(reason: str) -> str:
+    """A diary rule refused the entry (no open diary day, ...): say why, briefly."""
+    text = f"Not recorded: {reason}. Please contact your study team if this is wrong."
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+def question(text: str, low: int, high: int, *, meaning: str = "", step: str = "") -> str:
+    """One item of an SMS questionnaire: only the question text is shortened to fit, never
+    the step (``2/3``), what the numbers mean or the range to reply with."""
+    head = f"{step}: " if step else ""
+    tail = (f" {meaning}" if meaning else "") + f" Reply {low}-{high}."
+    room = 160 - len(head) - len(tail)
+    if not text.endswith((".", "?", "!")):
+        text += "."
+    text = text if len(text) <= room else text[:room - 3].rstrip() + "..."
+    return head + text + tail
+
+
+def answer_range(low: int, high: int) -> str:
+    return f"Please reply with a whole number from {low} to {high}."
+
+
+def questionnaire_done(label: str, day: date) -> str:
+    return f"Thank you, your {label[:80]} answers for {day_label(day)} are recorded."

@@ -1,0 +1,210 @@
+"""The sending half of a scheduler tick: claim due outbox rows, check them, send, record.
+
+A row is claimed (state ``sending``) and committed before the provider is called, so a
+crash never leaves a message that might be re-sent blindly: a claim older than the lease
+is treated as "maybe sent" and reconciled with the provider's message list first. Each
+outcome is committed right after its call.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from diary.db.messaging import OutboxMessage
+from diary.db.models import DiaryEntry, Participant, QuestionnaireResponse
+from diary.security import PhoneVault
+from diary.sms.status import PERMANENT_CODES
+
+from .outbox import OUTBOX, backoff, mark_failed, mark_sent, retry_later
+from .planner import DIARY, DIARY_NUDGE, WINDOW_CLOSING, WINDOW_OPEN
+from .ratelimit import RateLimiter
+from .transport import OutgoingSms, SendError, Transport
+
+log = logging.getLogger("paindiary.dispatch")
+
+LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 8
+
+
+@dataclass
+class DispatchStats:
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    reconciled: int = 0
+    cancelled: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Dispatcher:
+    """Everything a dispatch run needs; ``status_url`` builds a message's callback URL."""
+
+    session_factory: sessionmaker[Session]
+    transport: Transport
+    vault: PhoneVault
+    now: Callable[[], datetime]
+    limiter: RateLimiter
+    worker: str = "scheduler"
+    batch: int = 100
+    status_url: Callable[[str], str | None] = lambda message_id: None
+
+    def run(self, *, until: datetime | None = None) -> DispatchStats:
+        """Send what is due, batch by batch, until nothing is left (or ``until``)."""
+        stats = DispatchStats()
+        with self.session_factory() as session:
+            release_stale_claims(session, self.now())
+        while until is None or self.now() < until:
+            with self.session_factory() as session:
+                claimed = claim(session, self.now(), self.worker, self.batch)
+                if not claimed:
+                    break
+                stats.claimed += len(claimed)
+                for row in claimed:
+                    self._handle(session, row, stats)
+        return stats
+
+    def _handle(self, session: Session, m: OutboxMessage, stats: DispatchStats) -> None:
+        now = self.now()
+        p = session.get(Participant, m.participant_id) if m.participant_id else None
+        reason = why_not_send(session, m, p, now)
+        if reason is not None:
+            session.execute(update(OUTBOX).where(OUTBOX.c.id == m.id)
+                            .values(state="cancelled", cancelled_at=now, cancel_reason=reason))
+            session.commit()
+            stats.cancelled[reason] = stats.cancelled.get(reason, 0) + 1
+            return
+        if m.channel == "alert":  # shown in the coordinators' view: delivered on arrival
+            session.execute(update(OUTBOX).where(OUTBOX.c.id == m.id)
+                            .values(state="delivered", sent_at=now, delivered_at=now))
+            session.commit()
+            stats.sent += 1
+            return
+        to = self.vault.decrypt(p.phone_encrypted)
+        if m.outcome_unknown and self._reconcile(session, m, to, now):
+            stats.reconciled += 1
+            return
+        self.limiter.acquire()
+        try:
+            receipt = self.transport.send(OutgoingSms(to, m.body, self.status_url(m.id)))
+        except SendError as exc:
+            self._failed(session, m, p, exc, stats)
+            return
+        mark_sent(session, m.id, sid=receipt.sid, provider_status=receipt.status, now=now)
+        session.commit()
+        stats.sent += 1
+
+    def _reconcile(self, session: Session, m: OutboxMessage, to: str, now: datetime) -> bool:
+        """After a lost response: if the provider has the message, record it as sent."""
+        try:
+            found = [r for r in self.transport.find_sent(to, m.due_at - timedelta(minutes=1))
+                     if r.body == m.body]
+        except SendError as exc:
+            retry_later(session, m.id, error=f"reconcile: {exc.message}", code=exc.code,
+                        at=now + backoff(m.send_attempts), unknown=True)
+            session.commit()
+            return True
+        if not found:
+            return False
+        mark_sent(session, m.id, sid=found[0].sid, provider_status=found[0].status, now=now)
+        session.commit()
+        return True
+
+    def _failed(self, session: Session, m: OutboxMessage, p: Participant, exc: SendError,
+                stats: DispatchStats) -> None:
+        now = self.now()
+        error = f"{exc.code or exc.http_status}: {exc.message}"
+        retry_at = now + backoff(m.send_attempts)
+        if exc.permanent or m.send_attempts >= MAX_ATTEMPTS or (
+                m.expires_at is not None and retry_at >= m.expires_at):
+            mark_failed(session, m.id, error=error, code=exc.code, now=now)
+            if exc.permanent:
+                flag_participant(session, p.id, PERMANENT_CODES.get(
+                    exc.code, f"message refused: {exc.message}"[:200]), now)
+            stats.failed += 1
+        else:
+            retry_later(session, m.id, error=error, code=exc.code, at=retry_at,
+                        unknown=exc.outcome_unknown)
+            stats.retried += 1
+        session.commit()
+        log.warning("sending %s failed (%s)", m.id, error)
+
+
+def release_stale_claims(session: Session, now: datetime) -> int:
+    """Claims older than the lease belong to a scheduler that died mid-send: back to
+    pending, marked as possibly sent, so the next attempt reconciles first."""
+    count = session.execute(
+        update(OUTBOX).where(OUTBOX.c.state == "sending", OUTBOX.c.claimed_at < now - LEASE)
+        .values(state="pending", outcome_unknown=True, next_attempt_at=now,
+                claimed_by=None)).rowcount
+    session.commit()
+    return count
+
+
+def claim(session: Session, now: datetime, worker: str, limit: int) -> list[OutboxMessage]:
+    """Claim due pending rows and commit the claim before anything is sent. PostgreSQL
+    skips rows another scheduler is claiming; the state guard makes a lost race a no-op."""
+    stmt = (select(OUTBOX.c.id).where(OUTBOX.c.state == "pending",
+                                      OUTBOX.c.next_attempt_at <= now)
+            .order_by(OUTBOX.c.next_attempt_at).limit(limit))
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    ids = list(session.scalars(stmt))
+    if not ids:
+        session.rollback()
+        return []
+    session.execute(update(OUTBOX).where(OUTBOX.c.id.in_(ids), OUTBOX.c.state == "pending")
+                    .values(state="sending", claimed_at=now, claimed_by=worker,
+                            send_attempts=OUTBOX.c.send_attempts + 1))
+    session.commit()
+    return list(session.scalars(select(OutboxMessage).where(
+        OutboxMessage.id.in_(ids), OutboxMessage.state == "sending",
+        OutboxMessage.claimed_by == worker).order_by(OutboxMessage.next_attempt_at)))
+
+
+def why_not_send(session: Session, m: OutboxMessage, p: Participant | None,
+                 now: datetime) -> str | None:
+    """The reason a claimed message must not go out now, or None to send it."""
+    if m.expires_at is not None and now >= m.expires_at:
+        return "expired"
+    if p is None:
+        return None if m.channel == "alert" else "no participant"
+    if p.withdrawn_at is not None and p.withdrawn_at <= now:
+        return "withdrawn"
+    if m.channel == "alert":
+        return None
+    if p.sms_opted_out_at is not None:
+        return "opted out"
+    if p.phone_encrypted is None:
+        return "no phone number"
+    if task_done(session, m):
+        return "task done"
+    return None
+
+
+def task_done(session: Session, m: OutboxMessage) -> bool:
+    """Whether the diary day or questionnaire window a reminder asks for is now done."""
+    if m.kind in (DIARY, DIARY_NUDGE):
+        return session.scalar(select(DiaryEntry.id).where(
+            DiaryEntry.participant_id == m.participant_id, DiaryEntry.is_current.is_(True),
+            DiaryEntry.diary_date == date.fromisoformat(m.target)).limit(1)) is not None
+    if m.kind in (WINDOW_OPEN, WINDOW_CLOSING):
+        return session.scalar(select(QuestionnaireResponse.id).where(
+            QuestionnaireResponse.participant_id == m.participant_id,
+            QuestionnaireResponse.is_current.is_(True),
+            QuestionnaireResponse.window_id == m.target).limit(1)) is not None
+    return False
+
+
+def flag_participant(session: Session, participant_id: str, problem: str,
+                     now: datetime) -> None:
+    """Record a permanent delivery problem on the participant for the site to resolve."""
+    session.execute(update(Participant.__table__)
+                    .where(Participant.__table__.c.id == participant_id)
+                    .values(sms_problem=problem, sms_problem_at=now))

@@ -1,0 +1,107 @@
+"""Bulk loading of what the planner needs for a batch of participants (few queries)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from diary.db.models import (
+    AnchorEvent,
+    DiaryEntry,
+    Participant,
+    ProtocolVersion,
+    QuestionnaireResponse,
+    Study,
+)
+from diary.protocol.model import Protocol
+from diary.schedule import AnchorEvent as EventRef
+from diary.schedule import ParticipantRef
+from diary.services.studies import protocol_by_sha
+
+from .planning.model import Completed, PlannerParticipant
+
+CHUNK = 900  # below SQLite's bound-parameter limit of old builds, and cheap on PostgreSQL
+
+
+@dataclass(frozen=True)
+class PlanningInput:
+    """One participant as the planner sees it, plus what the tick stores with reminders."""
+
+    study_id: int
+    subject_id: str
+    language: str
+    protocol: Protocol
+    ref: ParticipantRef
+    planner: PlannerParticipant
+    events: list[EventRef]
+    done: Completed
+
+
+def chunks(ids: Sequence[str], size: int = CHUNK):
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
+def lookback(protocol: Protocol, alert_for: timedelta) -> timedelta:
+    """How far back the planner reads diary dates: late entries, the alert's life and the
+    missed-days streak (see ``notifications.planner._between``)."""
+    diary = protocol.daily_diary
+    late = diary.late_entry.days_after if diary and diary.late_entry else 0
+    streak = protocol.reminders.missed_days_alert or 0
+    return alert_for + timedelta(days=late + streak + 3)
+
+
+def load_inputs(session: Session, ids: Sequence[str], now: datetime,
+                alert_for: timedelta) -> list[PlanningInput]:
+    """Participants ``ids`` with their current protocol, events and recent completions."""
+    rows = []
+    for chunk in chunks(ids):
+        rows += session.execute(
+            select(Participant.id, Participant.study_id, Participant.subject_id,
+                   Participant.timezone, Participant.language, Participant.reminder_time,
+                   Participant.phone_index.is_not(None), Participant.enrolled_at,
+                   Participant.sequence, Participant.withdrawn_at,
+                   Participant.sms_opted_out_at, ProtocolVersion.sha256)
+            .join(Study, Study.id == Participant.study_id)
+            .join(ProtocolVersion, (ProtocolVersion.study_id == Study.id)
+                  & (ProtocolVersion.version == Study.current_version))
+            .where(Participant.id.in_(chunk))).all()
+    protocols = {sha: protocol_by_sha(session, sha) for sha in {r[-1] for r in rows}}
+    since = (now - max((lookback(p, alert_for) for p in protocols.values()),
+                       default=timedelta(0))).date() - timedelta(days=1)
+    events: dict[str, list[EventRef]] = defaultdict(list)
+    dates: dict[str, set[date]] = defaultdict(set)
+    windows: dict[str, set[str]] = defaultdict(set)
+    for chunk in chunks([r[0] for r in rows]):
+        for pid, eid, etype, at, period in session.execute(
+                select(AnchorEvent.participant_id, AnchorEvent.id, AnchorEvent.type,
+                       AnchorEvent.occurred_at, AnchorEvent.period)
+                .where(AnchorEvent.participant_id.in_(chunk))):
+            events[pid].append(EventRef(eid, etype, at, period))
+        for pid, day in session.execute(
+                select(DiaryEntry.participant_id, DiaryEntry.diary_date)
+                .where(DiaryEntry.participant_id.in_(chunk), DiaryEntry.is_current.is_(True),
+                       DiaryEntry.diary_date >= since)):
+            dates[pid].add(day)
+        for pid, window in session.execute(
+                select(QuestionnaireResponse.participant_id, QuestionnaireResponse.window_id)
+                .where(QuestionnaireResponse.participant_id.in_(chunk),
+                       QuestionnaireResponse.is_current.is_(True),
+                       QuestionnaireResponse.window_id.is_not(None))):
+            windows[pid].add(window)
+    out = []
+    for (pid, study_id, subject, tz, language, reminder_time, has_phone, enrolled_at,
+         sequence, withdrawn_at, opted_out_at, sha) in rows:
+        out.append(PlanningInput(
+            study_id=study_id, subject_id=subject, language=language,
+            protocol=protocols[sha],
+            ref=ParticipantRef(pid, tz, enrolled_at, sequence, withdrawn_at),
+            planner=PlannerParticipant(pid, tz, reminder_time or None, bool(has_phone),
+                                       withdrawn_at, opted_out_at),
+            events=events[pid], done=Completed(dates[pid], windows[pid])))
+    return out

@@ -1,0 +1,82 @@
+"""The durable outbox: inserting planned messages once, and moving them through states.
+
+Every state change is a single UPDATE guarded by the state it expects, so a late status
+callback or a second scheduler can never move a message backwards or send it twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from diary.db.messaging import OutboxMessage
+
+OUTBOX = OutboxMessage.__table__
+
+def insert_once(session: Session, rows: Iterable[dict]) -> int:
+    """Insert outbox rows, skipping any whose idempotency key exists; returns how many
+    were new. The unique key, not a prior read, makes a repeated tick harmless."""
+    rows = list(rows)
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(OUTBOX).on_conflict_do_nothing(index_elements=["key"])
+    result = session.execute(stmt, rows)
+    return max(result.rowcount, 0) if dialect == "postgresql" else _sqlite_count(result, rows)
+
+
+def _sqlite_count(result, rows: list[dict]) -> int:
+    # SQLite's executemany reports the total of rows changed, which is the number inserted.
+    return result.rowcount if result.rowcount is not None and result.rowcount >= 0 else len(rows)
+
+
+def cancel(session: Session, ids: Iterable[str], reason: str, now: datetime) -> int:
+    """Cancel messages that have not been handed to the provider yet."""
+    ids = list(ids)
+    if not ids:
+        return 0
+    return session.execute(
+        update(OUTBOX).where(OUTBOX.c.id.in_(ids), OUTBOX.c.state.in_(("pending",)))
+        .values(state="cancelled", cancelled_at=now, cancel_reason=reason)).rowcount
+
+
+def mark_sent(session: Session, message_id: str, *, sid: str, provider_status: str,
+              now: datetime) -> None:
+    session.execute(
+        update(OUTBOX).where(OUTBOX.c.id == message_id, OUTBOX.c.state == "sending")
+        .values(state="sent", sent_at=now, provider_sid=sid, provider_status=provider_status,
+                outcome_unknown=False, last_error=None))
+
+
+def retry_later(session: Session, message_id: str, *, error: str, code: int | None,
+                at: datetime, unknown: bool) -> None:
+    """Back to pending for another attempt at ``at``; ``unknown`` means the provider may
+    have the message already, so the next attempt reconciles before sending."""
+    values = {"state": "pending", "next_attempt_at": at, "last_error": error[:500],
+              "last_error_code": code, "claimed_by": None}
+    if unknown:
+        values["outcome_unknown"] = True
+    session.execute(update(OUTBOX).where(OUTBOX.c.id == message_id,
+                                         OUTBOX.c.state == "sending").values(**values))
+
+
+def mark_failed(session: Session, message_id: str, *, error: str, code: int | None,
+                now: datetime) -> None:
+    session.execute(
+        update(OUTBOX).where(OUTBOX.c.id == message_id, OUTBOX.c.state == "sending")
+        .values(state="failed", failed_at=now, last_error=error[:500], last_error_code=code))
+
+
+def backoff(attempts: int, base: timedelta = timedelta(seconds=30),
+            cap: timedelta = timedelta(minutes=30)) -> timedelta:
+    """Exponential backoff after ``attempts`` failed sends: 30 s, 1 min, 2 min ... 30 min.
+
+    >>> [int(backoff(n).total_seconds()) for n in (1, 2, 3, 7, 20)]
+    [30, 60, 120, 1800, 1800]
+    """
+    return min(base * (2 ** max(attempts - 1, 0)), cap)

@@ -1,0 +1,30 @@
+"""A token bucket that never lets more than ``rate`` sends start in any second."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+
+class RateLimiter:
+    """Spaces sends at least ``1/rate`` seconds apart (no burst: a bucket of one token),
+    so no window of one second ever holds more than ``rate`` sends. ``rate=None`` lifts
+    the limit. The clock and sleep are injectable for tests."""
+
+    def __init__(self, rate: float | None, *, monotonic: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        if rate is not None and rate <= 0:
+            raise ValueError("the send rate must be a positive number of messages per second")
+        self.interval = 0.0 if rate is None else 1.0 / rate
+        self._monotonic, self._sleep = monotonic, sleep
+        self._next = float("-inf")
+
+    def acquire(self) -> None:
+        """Wait until the next send may start."""
+        if not self.interval:
+            return
+        now = self._monotonic()
+        if now < self._next:
+            self._sleep(self._next - now)
+            now = self._next
+        self._next = now + self.interval

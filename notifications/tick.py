@@ -1,0 +1,131 @@
+"""The planning half of a scheduler tick: plan the participants who are due, fill the outbox.
+
+Only participants whose cursor says they are due are read (``reminder_cursors``), so a
+tick's cost follows the number due, not the number enrolled. Each is planned with the
+pure planner; reminders go into the outbox under their idempotency keys, pending ones the
+planner no longer returns (task done, expired, task gone after a protocol upgrade) are
+cancelled, and the cursor moves to the participant's next due instant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session
+
+from diary.db.messaging import OutboxMessage, ReminderCursor
+from diary.db.models import new_id
+from diary.schedule import schedule
+
+from .loading import PlanningInput, chunks, load_inputs
+from .outbox import cancel, insert_once
+from .planner import ALERT_FOR, COORDINATOR, KINDS, MISSED_DAYS, next_due_at, plan, render
+from .planning.model import Reminder
+
+RECHECK = timedelta(days=2)
+"""With nothing due within this horizon a participant is looked at again after it (new
+anchor events and upgrades bring the cursor forward themselves)."""
+
+CURSORS = ReminderCursor.__table__
+
+
+@dataclass
+class PlanStats:
+    participants: int = 0
+    planned: int = 0  # reminders due now (new or already in the outbox)
+    inserted: int = 0
+    cancelled: int = 0
+
+
+def due_participants(session: Session, now: datetime, limit: int) -> list[str]:
+    """Claim up to ``limit`` due cursors; on PostgreSQL rows another scheduler holds are
+    skipped (``FOR UPDATE SKIP LOCKED``), so two ticks never plan the same participant."""
+    stmt = (select(CURSORS.c.participant_id).where(CURSORS.c.next_due_at <= now)
+            .order_by(CURSORS.c.next_due_at).limit(limit))
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    return list(session.scalars(stmt))
+
+
+def plan_due(session: Session, now: datetime, *, limit: int = 20_000,
+             alert_for: timedelta = ALERT_FOR) -> PlanStats:
+    """Plan every due participant (up to ``limit``) and commit."""
+    stats = PlanStats()
+    ids = due_participants(session, now, limit)
+    if not ids:
+        session.rollback()
+        return stats
+    inputs = load_inputs(session, ids, now, alert_for)
+    rows, keys, cursor_rows = [], set(), []
+    for item in inputs:
+        sched = schedule(item.protocol, item.ref, item.events)
+        due = plan(item.protocol, item.planner, sched, item.done, now, alert_for=alert_for)
+        rows += [outbox_row(item, r, now) for r in due]
+        keys.update(r.key for r in due)
+        nxt = (None if item.ref.withdrawn_at is not None else
+               next_due_at(item.protocol, item.planner, sched, item.done, now,
+                           horizon=RECHECK, alert_for=alert_for) or now + RECHECK)
+        cursor_rows.append({"pid": item.ref.id, "next_due_at": nxt})
+    stats.participants, stats.planned = len(inputs), len(rows)
+    stats.inserted = insert_once(session, rows)
+    stats.cancelled = _cancel_unplanned(session, inputs, keys, now)
+    if cursor_rows:
+        session.execute(
+            update(CURSORS).where(CURSORS.c.participant_id == bindparam("pid"))
+            .values(next_due_at=bindparam("next_due_at"), planned_at=now), cursor_rows)
+    session.commit()
+    return stats
+
+
+def outbox_row(item: PlanningInput, r: Reminder, now: datetime) -> dict:
+    """The outbox row for a planned reminder; the body is rendered now, in the
+    participant's language (a coordinator alert names the subject, not the internal id)."""
+    if r.audience == COORDINATOR:
+        r = replace(r, params=tuple((k, item.subject_id if k == "participant" else v)
+                                    for k, v in r.params))
+    return {
+        "id": new_id(), "key": r.key, "study_id": item.study_id,
+        "participant_id": r.participant_id,
+        "channel": "alert" if r.audience == COORDINATOR else "sms",
+        "audience": r.audience, "kind": r.kind, "target": r.target,
+        "reminder_attempt": r.attempt,
+        "body": render(r, item.language), "planned_at": now, "due_at": r.due_at,
+        "expires_at": r.expires_at, "state": "pending", "send_attempts": 0,
+        "next_attempt_at": r.due_at, "outcome_unknown": False,
+    }
+
+
+def _cancel_unplanned(session: Session, inputs: list[PlanningInput], keys: set[str],
+                      now: datetime) -> int:
+    """Cancel pending reminders of these participants that the planner no longer returns,
+    each with the reason a coordinator will see."""
+    by_id = {i.ref.id: i for i in inputs}
+    stale: dict[str, list[str]] = {}
+    for chunk in chunks(list(by_id)):
+        for mid, key, pid, kind, target, expires_at in session.execute(
+                select(OutboxMessage.id, OutboxMessage.key, OutboxMessage.participant_id,
+                       OutboxMessage.kind, OutboxMessage.target, OutboxMessage.expires_at)
+                .where(OutboxMessage.participant_id.in_(chunk),
+                       OutboxMessage.state == "pending", OutboxMessage.kind.in_(KINDS))):
+            if key not in keys:
+                reason = cancel_reason(by_id[pid], kind, target, expires_at, now)
+                stale.setdefault(reason, []).append(mid)
+    return sum(cancel(session, mids, reason, now) for reason, mids in stale.items())
+
+
+def cancel_reason(item: PlanningInput, kind: str, target: str,
+                  expires_at: datetime | None, now: datetime) -> str:
+    """Why a reminder is no longer due, in the order that explains it best."""
+    p = item.planner
+    if p.withdrawn_at is not None and p.withdrawn_at <= now:
+        return "withdrawn"
+    if p.opted_out_at is not None and kind != MISSED_DAYS:
+        return "opted out"
+    if target in item.done.windows or any(d.isoformat() == target
+                                          for d in item.done.diary_dates):
+        return "task done"
+    if expires_at is not None and expires_at <= now:
+        return "expired"
+    return "task no longer scheduled"

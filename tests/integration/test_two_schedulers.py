@@ -1,0 +1,54 @@
+"""Two scheduler processes against one PostgreSQL database never send a message twice."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from notifications.transport import TwilioTransport
+from tests.e2e.reminder_support import REMINDING_CROSSOVER, STUDY, Harness
+from tests.fakes.fixtures import FAKE_TIMEOUT
+from tests.fakes.twilio_api import DEFAULT_FROM, FakeTwilio
+
+pytestmark = pytest.mark.postgres
+
+
+def test_two_schedulers_ticking_together_send_each_reminder_once(api, clock):
+    admin = api.create_admin()
+    api.create_study(admin, REMINDING_CROSSOVER)
+    for n in range(40):
+        api.enrol(admin, STUDY, subject_id=f"S{n:03d}", site="PAR", sequence="KP",
+                  phone=f"+336123450{n:02d}")
+    with FakeTwilio(now=clock.now) as fake:
+        transports = [TwilioTransport(fake.account_sid, fake.auth_token, from_number=DEFAULT_FROM,
+                                      base_url=fake.base_url, timeout=FAKE_TIMEOUT)
+                      for _ in range(2)]
+        harnesses = [Harness(api.app, t) for t in transports]
+        start = datetime(2027, 3, 2, 19, tzinfo=UTC)  # 20:00 in Paris
+        for minute in range(0, 60, 10):
+            clock.set(start + timedelta(minutes=minute))
+            barrier = threading.Barrier(2)
+            errors: list[BaseException] = []
+
+            def run(h: Harness) -> None:
+                try:
+                    barrier.wait()
+                    h.tick()
+                except BaseException as exc:  # noqa: BLE001 - reported below
+                    errors.append(exc)
+
+            threads = [threading.Thread(target=run, args=(h,)) for h in harnesses]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert errors == []
+        for t in transports:
+            t.close()
+        sent = Counter((m.to, m.body) for m in fake.messages)
+    assert len(sent) == 40 and set(sent.values()) == {1}
+    rows = harnesses[0].outbox(channel="sms")
+    assert len(rows) == 40 and {r.state for r in rows} == {"sent"}
