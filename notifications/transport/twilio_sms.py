@@ -52,6 +52,8 @@ class TwilioTransport:
             raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
         if base_url and (edge or region):
             raise ValueError("edge/region rewrite the API host: not with a base_url")
+        self.timeout = timeout
+        """Seconds allowed for connecting and for each read of every API call."""
         self._sender = ({"from_": from_number} if from_number
                         else {"messaging_service_sid": messaging_service_sid})
         self._http = TwilioHttpClient(timeout=timeout)
