@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -160,3 +161,19 @@ def test_an_unanswered_create_stops_at_the_timeout(twilio_fake, twilio_transport
         twilio_transport.send(OutgoingSms(TO, "hello"))
 
     assert time.monotonic() - started < FAKE_TIMEOUT * 5
+
+
+def test_concurrent_senders_each_get_their_own_message(twilio_fake):
+    def send_ten(worker: int) -> list[str]:
+        with TwilioTransport(twilio_fake.account_sid, twilio_fake.auth_token,
+                             from_number=DEFAULT_FROM, base_url=twilio_fake.base_url,
+                             timeout=2.0) as transport:
+            return [transport.send(OutgoingSms(TO, f"{worker}-{n}")).sid for n in range(10)]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        sids = [sid for batch in pool.map(send_ten, range(8)) for sid in batch]
+
+    assert len(set(sids)) == 8 * 10
+    assert sorted(m.sid for m in twilio_fake.messages) == sorted(sids)
+    assert sorted(m.body for m in twilio_fake.messages) == sorted(
+        f"{w}-{n}" for w in range(8) for n in range(10))
