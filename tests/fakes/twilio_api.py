@@ -17,9 +17,7 @@ for a test to post to the Flask app. Not modelled: media, scheduling, prices, re
 
 from __future__ import annotations
 
-import base64
 import json
-import logging
 import re
 import threading
 import uuid
@@ -28,19 +26,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode
 
 from . import twilio_webhooks
 from .twilio_faults import Fault, twilio_error_body
+from .twilio_http import API, FakeServer, Handler
 from .twilio_webhooks import SignedRequest
-
-logger = logging.getLogger("tests.fakes.twilio")
 
 DEFAULT_ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 DEFAULT_AUTH_TOKEN = "fake-twilio-auth-token"
 DEFAULT_FROM = "+15005550006"
-API = "/2010-04-01/Accounts"
 E164 = re.compile(r"\+[1-9]\d{1,14}")
 MAX_BODY = 1600
 
@@ -97,7 +92,7 @@ class FakeTwilio:
         self._opted_out: set[str] = set()
         self._landlines: set[str] = set()
         self._stopping = threading.Event()
-        self._server: _Server | None = None
+        self._server: FakeServer | None = None
         self._thread: threading.Thread | None = None
         self.create_attempts = 0
         """Create calls received, including rejected and faulted ones."""
@@ -105,7 +100,7 @@ class FakeTwilio:
     # -- lifecycle ---------------------------------------------------------------------
 
     def start(self) -> FakeTwilio:
-        server = _Server(("127.0.0.1", 0), _Handler)
+        server = FakeServer(("127.0.0.1", 0), Handler)
         server.fake = self
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, name="fake-twilio",
@@ -311,80 +306,3 @@ def _matches(msg: FakeMessage, query: dict[str, str]) -> bool:
         if key == "DateSent" and msg.date_sent.date() != bound.date():
             return False
     return True
-
-
-class _Server(ThreadingHTTPServer):
-    # Non-daemon handler threads, joined by server_close(): no socket outlives the fake.
-    daemon_threads = False
-    block_on_close = True
-    fake: FakeTwilio
-
-
-class _Handler(BaseHTTPRequestHandler):
-    # HTTP/1.0: one request per connection, so no idle keep-alive thread blocks stop().
-    protocol_version = "HTTP/1.0"
-    timeout = 5
-    server: _Server
-
-    def log_message(self, format: str, *args: object) -> None:
-        logger.debug("%s " + format, self.address_string(), *args)
-
-    def do_GET(self) -> None:
-        fake = self.server.fake
-        parts = urlsplit(self.path)
-        if not self._authorised(parts.path):
-            return
-        query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-        if parts.path == f"{API}/{fake.account_sid}/Messages.json":
-            self._answer(200, json.dumps(fake._list(query)).encode())
-            return
-        found = re.fullmatch(rf"{API}/{fake.account_sid}/Messages/(SM\w+)\.json", parts.path)
-        try:
-            msg = fake.message(found.group(1)) if found else None
-        except KeyError:
-            msg = None
-        if msg is None:
-            self._answer(404, twilio_error_body(404, 20404))
-        else:
-            self._answer(200, json.dumps(msg.to_json()).encode())
-
-    def do_POST(self) -> None:
-        fake = self.server.fake
-        parts = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length).decode()
-        if not self._authorised(parts.path):
-            return
-        if parts.path != f"{API}/{fake.account_sid}/Messages.json":
-            self._answer(404, twilio_error_body(404, 20404))
-            return
-        form = {k: v[-1] for k, v in parse_qs(raw, keep_blank_values=True).items()}
-        fault, status, body = fake._create(form)
-        if fault is not None and fault.delay and fake._stopping.wait(fault.delay):
-            return  # the fake is stopping: hang up without an answer
-        if status is None or (fault is not None and fault.drop):
-            return  # HTTP/1.0: returning unanswered closes the connection
-        content_type = fault.content_type if fault is not None and fault.status else None
-        self._answer(status, body, content_type)
-
-    def _authorised(self, path: str) -> bool:
-        fake = self.server.fake
-        expected = base64.b64encode(f"{fake.account_sid}:{fake.auth_token}".encode()).decode()
-        if self.headers.get("Authorization") == f"Basic {expected}":
-            return True
-        self._answer(401, twilio_error_body(401, 20003),
-                     extra={"WWW-Authenticate": 'Basic realm="Twilio API"'})
-        return False
-
-    def _answer(self, status: int, body: bytes, content_type: str | None = None,
-                extra: dict[str, str] | None = None) -> None:
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type or "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            for name, value in (extra or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up first (a timeout): as with Twilio, the answer is lost
