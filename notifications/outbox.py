@@ -25,14 +25,9 @@ def insert_once(session: Session, rows: Iterable[dict]) -> int:
         return 0
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(OUTBOX).on_conflict_do_nothing(index_elements=["key"])
-    result = session.execute(stmt, rows)
-    return max(result.rowcount, 0) if dialect == "postgresql" else _sqlite_count(result, rows)
-
-
-def _sqlite_count(result, rows: list[dict]) -> int:
-    # SQLite's executemany reports the total of rows changed, which is the number inserted.
-    return result.rowcount if result.rowcount is not None and result.rowcount >= 0 else len(rows)
+    # RETURNING counts what was new: executemany's rowcount is not reliable across drivers.
+    stmt = insert(OUTBOX).on_conflict_do_nothing(index_elements=["key"]).returning(OUTBOX.c.id)
+    return len(session.execute(stmt, rows).all())
 
 
 def cancel(session: Session, ids: Iterable[str], reason: str, now: datetime) -> int:

@@ -26,7 +26,7 @@ from diary.sms.signature import public_request_url
 
 from .dispatch import Dispatcher, DispatchStats
 from .ratelimit import RateLimiter
-from .tick import PlanStats, plan_due
+from .tick import PlanStats, plan_all
 from .transport import Transport, transport_from_config
 
 log = logging.getLogger("paindiary.scheduler")
@@ -76,9 +76,7 @@ def make_dispatcher(runtime: Runtime, transport: Transport, *,
 def tick(runtime: Runtime, dispatcher: Dispatcher, *,
          budget: timedelta | None = None) -> TickResult:
     """Plan every due participant, then send what is due (for at most ``budget``)."""
-    now = runtime.clock.now()
-    with runtime.session_factory() as session:
-        planned = plan_due(session, now)
+    planned = plan_all(runtime.session_factory, runtime.clock.now())
     with dispatch_lock(runtime.engine) as mine:
         if not mine:
             return TickResult(planned, None)

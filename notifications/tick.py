@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from diary.db.messaging import OutboxMessage, ReminderCursor
 from diary.db.models import new_id
@@ -29,6 +29,7 @@ RECHECK = timedelta(days=2)
 anchor events and upgrades bring the cursor forward themselves)."""
 
 CURSORS = ReminderCursor.__table__
+BATCH = 2000
 
 
 @dataclass
@@ -49,9 +50,23 @@ def due_participants(session: Session, now: datetime, limit: int) -> list[str]:
     return list(session.scalars(stmt))
 
 
-def plan_due(session: Session, now: datetime, *, limit: int = 20_000,
+def plan_all(session_factory: sessionmaker[Session], now: datetime, *,
+             batch: int = BATCH) -> PlanStats:
+    """Plan every due participant, one committed batch at a time (short transactions; a
+    second scheduler takes the batches this one has locked)."""
+    total = PlanStats()
+    while True:
+        with session_factory() as session:
+            stats = plan_due(session, now, limit=batch)
+        for name in ("participants", "planned", "inserted", "cancelled"):
+            setattr(total, name, getattr(total, name) + getattr(stats, name))
+        if stats.participants < batch:
+            return total
+
+
+def plan_due(session: Session, now: datetime, *, limit: int = BATCH,
              alert_for: timedelta = ALERT_FOR) -> PlanStats:
-    """Plan every due participant (up to ``limit``) and commit."""
+    """Plan up to ``limit`` due participants and commit."""
     stats = PlanStats()
     ids = due_participants(session, now, limit)
     if not ids:

@@ -10,7 +10,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from diary.api.context import db, now
 from diary.errors import Forbidden, RuleViolation
 from diary.sms.inbound import handle_inbound
-from diary.sms.signature import public_request_url, valid_signature
+from diary.sms.signature import public_request_url, verify_twilio_signature
 from diary.sms.status import apply_status
 
 blp = Blueprint("sms", __name__, url_prefix="/sms")
@@ -26,9 +26,9 @@ def _check_signature() -> dict[str, str]:
                         code="sms_not_configured")
     # Behind a proxy the Host header is not the URL Twilio called: PUBLIC_BASE_URL is.
     base = config.get("PUBLIC_BASE_URL") or request.host_url
-    url = public_request_url(base, request.path, request.query_string.decode("latin-1"))
+    url = public_request_url(base, request.path, request.query_string)
     form = request.form.to_dict()
-    if not valid_signature(token, url, form, request.headers.get("X-Twilio-Signature")):
+    if not verify_twilio_signature(token, url, form, request.headers.get("X-Twilio-Signature")):
         raise Forbidden("missing or invalid X-Twilio-Signature", field="X-Twilio-Signature",
                         code="bad_signature")
     return form

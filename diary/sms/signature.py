@@ -1,32 +1,53 @@
-"""Twilio request signatures, checked against the URL Twilio was given (not the Host
-header): behind a proxy the public base URL is configured, and the path and query of the
-request are appended to it."""
+"""Twilio webhook signatures: the exact public URL Twilio signed, and checking it.
+
+Twilio signs the URL it was told to call (scheme, host, path, query) plus the sorted POST
+parameters with HMAC-SHA1 keyed by the auth token. Behind a proxy the request's own Host
+and scheme are the proxy's, and a client can set Host to anything: rebuild the URL from the
+configured public base URL instead (PITFALLS, "Twilio").
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 from twilio.request_validator import RequestValidator
 
 
-def public_request_url(public_base_url: str, path: str, query_string: str = "") -> str:
-    """The exact URL Twilio signed: configured base + request path (+ ``?query``).
+def public_request_url(public_base_url: str, path: str, query_string: str | bytes = "") -> str:
+    """The URL Twilio called: ``public_base_url`` + ``path`` + ``?query_string`` as sent.
 
-    >>> public_request_url("https://diary.example.org/", "/sms/status", "outbox=7")
-    'https://diary.example.org/sms/status?outbox=7'
+    ``path`` is the path the app routed (Flask's ``request.path``); a base URL with a path
+    (``https://example.org/diary``) is the prefix the proxy strips. Pass the raw query string
+    (``request.query_string``): re-encoding it would change what was signed.
+
+    >>> public_request_url("https://diary.example.org/", "/sms/status", b"outbox=42")
+    'https://diary.example.org/sms/status?outbox=42'
     """
-    url = public_base_url.rstrip("/") + path
+    parts = urlsplit(public_base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"public base URL {public_base_url!r} must be http(s)://host[/prefix]")
+    if parts.query or parts.fragment:
+        raise ValueError(f"public base URL {public_base_url!r} must not have a query")
+    if isinstance(query_string, bytes):
+        query_string = query_string.decode("utf-8", "replace")
+    url = public_base_url.rstrip("/") + "/" + path.lstrip("/")
     return f"{url}?{query_string}" if query_string else url
 
 
-def valid_signature(auth_token: str, url: str, form: Mapping[str, str],
-                    signature: str | None) -> bool:
-    """True when ``X-Twilio-Signature`` matches the form posted to ``url``."""
+def verify_twilio_signature(auth_token: str, public_url: str, form_params: Mapping[str, str],
+                            signature: str | None) -> bool:
+    """True if ``signature`` (the ``X-Twilio-Signature`` header) signs this request.
+
+    ``form_params`` is the POST form only (``request.form``, not ``request.values``, which
+    mixes in the query string that is already part of the URL). A missing or empty
+    signature or token is False, never an exception.
+    """
     if not signature or not auth_token:
         return False
-    return RequestValidator(auth_token).validate(url, dict(form), signature)
+    return bool(RequestValidator(auth_token).validate(public_url, form_params, signature))
 
 
-def sign(auth_token: str, url: str, form: Mapping[str, str]) -> str:
-    """The signature Twilio would send (for tests and the local fake)."""
-    return RequestValidator(auth_token).compute_signature(url, dict(form))
+def sign(auth_token: str, url: str, params: Mapping[str, str]) -> str:
+    """The ``X-Twilio-Signature`` Twilio would send for ``params`` posted to ``url``."""
+    return RequestValidator(auth_token).compute_signature(url, params)

@@ -5,6 +5,8 @@
 ``find_sent``, or retry. ``signature`` checks Twilio's webhook signatures.
 """
 
+from diary.sms.signature import public_request_url, sign, verify_twilio_signature
+
 from .base import OutgoingSms, SendReceipt, SentRecord, Transport
 from .config import transport_from_config
 from .console import ConsoleTransport
@@ -21,7 +23,6 @@ from .errors import (
     classify,
     mask_phone,
 )
-from .signature import public_request_url, sign, verify_twilio_signature
 from .twilio_sms import TwilioTransport
 
 __all__ = [

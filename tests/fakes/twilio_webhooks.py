@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from notifications.transport.signature import sign
+from diary.sms.signature import sign
 
 API_VERSION = "2010-04-01"
 

@@ -1,0 +1,212 @@
+"""Benchmark of the reminder scheduler on PostgreSQL (issue "Reminders and SMS").
+
+100,000 active participants of the crossover protocol, each with an infusion, written in
+bulk. At 20:00 Paris time on a diary day, 1 %, 10 % and 100 % of the reminder cursors are
+made due and one planning pass (``plan_all``) is timed; its baseline is the bare loading
+of the same participants' rows (``load_inputs``), the floor any planner pays. Then the
+planned messages are dispatched through the real Twilio SDK to the local fake with the
+rate limit lifted (messages/s), against a baseline of plain ``requests`` POSTs of the same
+messages to the same fake; and a short run with a configured rate checks it is never
+exceeded. Medians of ``--runs`` runs.
+
+    python bench/reminders.py [--participants 100000] [--runs 3] [--database-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import requests  # noqa: E402
+from sqlalchemy import insert, text, update  # noqa: E402
+
+from diary.clock import FrozenClock  # noqa: E402
+from diary.db.engine import make_engine, make_session_factory  # noqa: E402
+from diary.db.messaging import OutboxMessage, ReminderCursor  # noqa: E402
+from diary.db.migrate import upgrade  # noqa: E402
+from diary.db.models import AnchorEvent, Participant, new_id  # noqa: E402
+from diary.security import PhoneVault  # noqa: E402
+from diary.services.principals import cli_principal  # noqa: E402
+from diary.services.studies import create_study  # noqa: E402
+from notifications.dispatch import Dispatcher  # noqa: E402
+from notifications.loading import load_inputs  # noqa: E402
+from notifications.ratelimit import RateLimiter  # noqa: E402
+from notifications.tick import ALERT_FOR, plan_all  # noqa: E402
+from notifications.transport import TwilioTransport  # noqa: E402
+from tests.fakes.twilio_api import DEFAULT_FROM, FakeTwilio  # noqa: E402
+
+PARIS = ZoneInfo("Europe/Paris")
+INFUSION = datetime(2027, 3, 1, 8, tzinfo=UTC)
+NOW = datetime(2027, 3, 10, 20, tzinfo=PARIS).astimezone(UTC)  # day 9, 20:00 in Paris
+SECRET = "paindiary-bench-secret-key-" + "x" * 32
+
+
+def fresh_database(server_url: str, name: str) -> str:
+    server = make_engine(server_url, isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = server.url.set(database=name).render_as_string(hide_password=False)
+    server.dispose()
+    return url
+
+
+def populate(engine, n: int) -> None:
+    """The study through the service; participants, events and cursors in bulk."""
+    factory = make_session_factory(engine)
+    source = (ROOT / "protocols" / "crossover-ketamine-magnesium.yaml").read_text()
+    with factory() as s:
+        study, _ = create_study(s, cli_principal(), source=source,
+                                now=INFUSION - timedelta(days=10))
+        study_id = study.id
+    vault = PhoneVault(SECRET)
+    enrolled = INFUSION - timedelta(days=9)
+    with engine.begin() as conn:
+        for start in range(0, n, 10_000):
+            people, events, cursors = [], [], []
+            for i in range(start, min(n, start + 10_000)):
+                pid, phone = new_id(), f"+3361{i:07d}"
+                people.append({
+                    "id": pid, "study_id": study_id, "subject_id": f"B{i:06d}",
+                    "site": "CFD01", "arm": None, "sequence": "S1", "timezone": "Europe/Paris",
+                    "language": "en", "reminder_time": "20:00",
+                    "phone_encrypted": vault.encrypt(phone), "phone_index": vault.index(phone),
+                    "enrolled_at": enrolled})
+                events.append({"id": new_id(), "participant_id": pid, "type": "infusion",
+                               "period": 1, "occurred_at": INFUSION, "recorded_at": INFUSION})
+                cursors.append({"participant_id": pid, "next_due_at": None})
+            conn.execute(insert(Participant.__table__), people)
+            conn.execute(insert(AnchorEvent.__table__), events)
+            conn.execute(insert(ReminderCursor.__table__), cursors)
+
+
+def make_due(engine, fraction: float) -> list[str]:
+    """Reset: an empty outbox, ``fraction`` of the cursors due now, the rest tomorrow."""
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM outbox_messages"))
+        ids = [r[0] for r in conn.execute(text(
+            "SELECT participant_id FROM reminder_cursors ORDER BY participant_id"))]
+        due = ids[:round(len(ids) * fraction)]
+        conn.execute(update(ReminderCursor).values(next_due_at=NOW + timedelta(days=1)))
+        for start in range(0, len(due), 5000):
+            conn.execute(update(ReminderCursor).where(
+                ReminderCursor.participant_id.in_(due[start:start + 5000]))
+                .values(next_due_at=NOW))
+        conn.execute(text("ANALYZE"))
+    return due
+
+
+def time_planning(engine, fraction: float, runs: int) -> tuple[float, float, int]:
+    factory = make_session_factory(engine)
+    plans, floors, planned = [], [], 0
+    for _ in range(runs):
+        due = make_due(engine, fraction)
+        t0 = time.perf_counter()
+        with factory() as s:
+            load_inputs(s, due, NOW, ALERT_FOR)
+        floors.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        stats = plan_all(factory, NOW)
+        plans.append(time.perf_counter() - t0)
+        planned = stats.inserted
+        assert stats.participants == len(due), stats
+    return statistics.median(plans), statistics.median(floors), planned
+
+
+def time_dispatch(engine, count: int, runs: int, rate: float | None
+                  ) -> tuple[float, float, float]:
+    """Messages/s through the dispatcher and the SDK, and for plain POSTs (the baseline);
+    and the most sends that started within any one second."""
+    factory = make_session_factory(engine)
+    vault = PhoneVault(SECRET)
+    ours, floors, busiest = [], [], 0
+    for _ in range(runs):
+        make_due(engine, count / 100_000 if count < 100_000 else 1.0)
+        plan_all(factory, NOW)
+        with engine.begin() as conn:  # keep exactly ``count`` messages
+            conn.execute(text("DELETE FROM outbox_messages WHERE id NOT IN (SELECT id FROM "
+                              f"outbox_messages ORDER BY id LIMIT {count})"))
+            bodies = [(r[0], r[1]) for r in conn.execute(text(
+                "SELECT p.phone_encrypted, o.body FROM outbox_messages o JOIN participants p "
+                "ON p.id = o.participant_id"))]
+        with FakeTwilio() as fake, TwilioTransport(
+                fake.account_sid, fake.auth_token, from_number=DEFAULT_FROM,
+                base_url=fake.base_url, timeout=10) as transport:
+            starts: list[float] = []
+
+            class Timed:
+                def send(self, sms):
+                    starts.append(time.monotonic())
+                    return transport.send(sms)
+
+                def find_sent(self, to, after):
+                    return transport.find_sent(to, after)
+
+            dispatcher = Dispatcher(factory, Timed(), vault, lambda: NOW, RateLimiter(rate),
+                                    batch=200)
+            t0 = time.perf_counter()
+            stats = dispatcher.run()
+            ours.append(stats.sent / (time.perf_counter() - t0))
+            assert stats.sent == count and len(fake.messages) == count, stats
+            busiest = max(busiest, max_in_any_second(starts))
+            url = f"{fake.base_url}/2010-04-01/Accounts/{fake.account_sid}/Messages.json"
+            with requests.Session() as http:
+                t0 = time.perf_counter()
+                for blob, body in bodies:
+                    http.post(url, data={"To": vault.decrypt(blob), "From": DEFAULT_FROM,
+                                         "Body": body},
+                              auth=(fake.account_sid, fake.auth_token), timeout=10)
+                floors.append(len(bodies) / (time.perf_counter() - t0))
+    return statistics.median(ours), statistics.median(floors), busiest
+
+
+def max_in_any_second(starts: list[float]) -> int:
+    best, j = 0, 0
+    for i, t in enumerate(starts):
+        while starts[j] <= t - 1.0:
+            j += 1
+        best = max(best, i - j + 1)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--participants", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--dispatch", type=int, default=2000, help="messages per dispatch run")
+    parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    args = parser.parse_args()
+    url = fresh_database(args.database_url, "paindiary_bench_reminders")
+    engine = make_engine(url)
+    upgrade(engine)
+    t0 = time.perf_counter()
+    populate(engine, args.participants)
+    print(f"{args.participants:,} participants written in {time.perf_counter() - t0:.1f} s; "
+          f"tick at {NOW.astimezone(PARIS):%Y-%m-%d %H:%M %Z}; medians of {args.runs} runs")
+    print(f"{'due':>6} {'participants':>12} {'planned':>8} {'tick (s)':>9} "
+          f"{'load floor (s)':>15} {'ratio':>6}")
+    for fraction in (0.01, 0.10, 1.0):
+        plan, floor, planned = time_planning(engine, fraction, args.runs)
+        due = round(args.participants * fraction)
+        print(f"{fraction:>6.0%} {due:>12,} {planned:>8,} {plan:>9.3f} {floor:>15.3f} "
+              f"{plan / floor:>6.1f}")
+    ours, floor, busiest = time_dispatch(engine, args.dispatch, args.runs, None)
+    print(f"dispatch, no rate limit: {ours:.0f} msg/s; plain POSTs to the fake: {floor:.0f} "
+          f"msg/s; ratio {ours / floor:.2f}")
+    limited_rate = 50
+    _, _, busiest = time_dispatch(engine, 300, 1, limited_rate)
+    print(f"dispatch at SMS_RATE={limited_rate}: at most {busiest} sends in any second "
+          f"({'never exceeded' if busiest <= limited_rate else 'EXCEEDED'})")
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
