@@ -9,7 +9,7 @@ per-day MME this package derives, so ``scoring`` still imports nothing from ``di
 """
 
 from diary.medication.intake import Intake, IntakeError, normalise_intake
-from diary.medication.mme import Mme, mme
+from diary.medication.mme import Mme, diary_rows, mme
 from diary.medication.table import (
     DEFAULT_TABLE,
     ConversionTable,
@@ -30,6 +30,7 @@ __all__ = [
     "RouteRule",
     "TableError",
     "available_tables",
+    "diary_rows",
     "load_table",
     "mme",
     "normalise_intake",

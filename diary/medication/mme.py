@@ -23,7 +23,7 @@ from diary.medication.intake import Intake
 from diary.medication.table import ConversionTable
 from diary.medication.vocabulary import plain
 
-__all__ = ["Mme", "mme"]
+__all__ = ["Mme", "diary_rows", "mme"]
 
 _DAY_HOURS = 24
 
@@ -91,3 +91,28 @@ conversion table)'
     full, rest = divmod(intake.worn_hours, _DAY_HOURS)
     per_day = (per_dose,) * full + ((plain(per_dose * rest / _DAY_HOURS),) if rest else ())
     return Mme(plain(sum(per_day, Decimal(0))), None, per_day, rule.mme_factor, table.id)
+
+
+def diary_rows(
+    result: Mme, *, day: int, rescue: bool, entry_id: str
+) -> list[tuple[int, Decimal | None, bool, str, str | None]]:
+    """Rows of one intake for ``scoring.medication_kind.MedicationDays.from_rows``.
+
+    ``(study day, MME, rescue, entry id, why no MME)``: one row per day the intake
+    counts on.  A patch's rescue flag stays on its application day only, so
+    ``rescue_days`` counts the day a dose was taken, not the days a patch is worn.
+
+    Examples
+    --------
+    >>> from diary.medication.intake import normalise_intake
+    >>> from diary.medication.table import load_table
+    >>> t = load_table()
+    >>> diary_rows(mme(normalise_intake("fentanyl", 25, "mcg/h", "td", worn_hours=48), t),
+    ...            day=0, rescue=True, entry_id="i7")
+    [(0, Decimal('60'), True, 'i7', None), (1, Decimal('60'), False, 'i7', None)]
+    >>> diary_rows(mme(normalise_intake("buprenorphine", 2, "mg", "sl"), t), day=3,
+    ...            rescue=False, entry_id="i8")[0][1:3]
+    (None, False)
+    """
+    return [(d, v, rescue and k == 0, entry_id, result.reason)
+            for k, (d, v) in enumerate(result.days(day))]

@@ -117,3 +117,16 @@ def _with(**route) -> dict:
 def test_a_broken_table_file_is_refused_with_its_path(data, message):
     with pytest.raises(TableError, match=message.replace("(", r"\(").replace(")", r"\)")):
         parse_table(data, "t-1")
+
+
+def test_the_table_files_are_declared_as_package_data_so_they_ship():
+    import fnmatch
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    config = tomllib.loads((root / "pyproject.toml").read_text())
+    patterns = config["tool"]["setuptools"]["package-data"]["diary.medication"]
+    shipped = sorted((root / "diary" / "medication" / "tables").glob("*"))
+    assert shipped and all(any(fnmatch.fnmatch(f"tables/{p.name}", pat) for pat in patterns)
+                           for p in shipped)

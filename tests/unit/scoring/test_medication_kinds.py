@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from diary.medication import load_table, mme, normalise_intake
+from diary.medication import diary_rows, load_table, mme, normalise_intake
 from diary.protocol.loader import ProtocolError, build_protocol
 from scoring.adam import long_table
 from scoring.days import DailySeries
@@ -37,7 +37,7 @@ SPECS = validate_endpoints([
 ])
 
 
-def diary_rows(start_day: int | None = -7) -> MedicationDays:
+def week(start_day: int | None = -7) -> MedicationDays:
     """A post-operative week, converted with the CDC 2022 table as the integrator will."""
     t = load_table()
     intakes = [  # (study day, drug, dose, unit, route, rescue, id)
@@ -51,8 +51,7 @@ def diary_rows(start_day: int | None = -7) -> MedicationDays:
     rows = []
     for day, drug, dose, unit, route, rescue, id_ in intakes:
         r = mme(normalise_intake(drug, dose, unit, route, table=t), t)
-        for k, (d, value) in enumerate(r.days(day)):
-            rows.append((d, value, rescue and k == 0, id_, r.reason))
+        rows += diary_rows(r, day=day, rescue=rescue, entry_id=id_)
     return MedicationDays.from_rows(rows, start_day=start_day)
 
 
@@ -62,7 +61,7 @@ def compute(med: MedicationDays | None, **kw) -> dict:
 
 
 def test_hand_worked_totals_means_rescue_days_and_change():
-    r = compute(diary_rows())
+    r = compute(week())
     assert r["mme_d0_2"].value == 15 + 0 + 30 + 60
     assert r["mme_d0_2"].entry_ids == ("ox0", "pa0", "mo1", "fe2")
     assert r["mme_d0_4"].value == 15 + 30 + 60 + (60 + 10) + 60
@@ -76,7 +75,7 @@ def test_hand_worked_totals_means_rescue_days_and_change():
 
 
 def test_a_withdrawal_leaves_no_total_but_a_mean_over_the_days_on_study():
-    r = compute(diary_rows(), stop_day=1)
+    r = compute(week(), stop_day=1)
     assert r["mme_d0_2"].reason == "on study days 0 to 1 only; a total needs days 0 to 2"
     assert r["mme_mean_d0_2"].value == (15 + 30) / 2
     assert (r["mme_mean_d0_2"].n_observed, r["mme_mean_d0_2"].n_expected) == (2, 3)
@@ -84,7 +83,7 @@ def test_a_withdrawal_leaves_no_total_but_a_mean_over_the_days_on_study():
 
 
 def test_a_diary_opened_after_the_window_gives_a_reason():
-    r = compute(diary_rows(start_day=1))
+    r = compute(week(start_day=1))
     assert r["mme_mean_d0_2"].value == (30 + 60) / 2             # days 1 and 2 on study
     assert r["mme_bl"].reason == ("no medication diary days: not on study in days -7 to -1 "
                                   "(diary opened on day 1)")
@@ -99,7 +98,7 @@ def test_a_participant_without_any_intake_has_zero_mme_and_no_rescue_days():
 
 
 def test_outputs_stay_pending_until_their_window_is_over():
-    r = compute(diary_rows(), today_day=2)
+    r = compute(week(), today_day=2)
     assert r["mme_d0_2"].reason == "pending: window ends day 2, today is day 2"
     assert r["mme_bl"].value == 10 / 7
 
@@ -122,7 +121,7 @@ def test_an_intake_without_mme_makes_the_total_missing_unless_skipped():
 
 
 def test_batch_rows_equal_one_by_one_results():
-    meds = [diary_rows(), diary_rows(start_day=1), MedicationDays.from_rows([], start_day=0)]
+    meds = [week(), week(start_day=1), MedicationDays.from_rows([], start_day=0)]
     m = DailyMatrix(np.full((3, 1), np.nan), 0)
     batch = compute_endpoints_batch(SPECS, m, stop_day=[None, 3, None],
                                     extra=[{MEDICATION: x} for x in meds])
@@ -135,7 +134,7 @@ def test_batch_rows_equal_one_by_one_results():
 def records() -> tuple[list[PeriodRecord], list[dict]]:
     recs = [PeriodRecord("S1", "PAR01", "ketamine", NO_SCORES, 1),
             PeriodRecord("S2", "PAR01", "standard_care", NO_SCORES, 1)]
-    return recs, [{MEDICATION: diary_rows()}, {MEDICATION: diary_rows(start_day=1)}]
+    return recs, [{MEDICATION: week()}, {MEDICATION: week(start_day=1)}]
 
 
 def test_the_endpoints_flow_into_the_wide_long_and_summary_layouts():
