@@ -8,7 +8,10 @@ Modules: ``days`` (convention, :class:`DailySeries`), ``matrix`` (batch form),
 ``results``, ``auc``, ``timepoints``, ``baseline``, ``compliance``,
 ``summary``, ``endpoints`` (declarations; kinds in ``kinds``, ``derived``,
 registry in ``spec``), ``tables`` (wide), ``adam`` (long BDS), ``report``
-(summary table), ``naming`` (XPORT short names).
+(summary table), ``naming`` (XPORT short names).  Kinds reading event diaries
+from ``extra``: ``questionnaire_kind``, ``medication_kind`` (MME, rescue days;
+:class:`MedicationDays`) and ``safety_kind`` (adverse events, symptoms;
+:class:`SafetyDays`), with on-study days from ``onstudy``.
 """
 
 from scoring.adam import long_table, paramcds, trace_table
@@ -32,8 +35,10 @@ from scoring.endpoints import (
     validate_endpoints,
 )
 from scoring.matrix import DailyMatrix
+from scoring.medication_kind import MEDICATION, MedicationDays
 from scoring.report import primary_line, summary_table
 from scoring.results import BatchResult, ScoreResult
+from scoring.safety_kind import SAFETY, SafetyDays
 from scoring.spec import KINDS, EndpointSpec, Output, register_kind
 from scoring.summary import Summary, describe, format_mean_sd, responder_rate
 from scoring.tables import Column, PeriodRecord, ScoredRecords, Table, score_records, wide_table
@@ -41,6 +46,8 @@ from scoring.timepoints import value_at, week_days, weekly_mean, window_mean, wi
 
 __all__ = [
     "KINDS",
+    "MEDICATION",
+    "SAFETY",
     "BatchResult",
     "Column",
     "CoverageRule",
@@ -48,9 +55,11 @@ __all__ = [
     "DailySeries",
     "EndpointError",
     "EndpointSpec",
+    "MedicationDays",
     "Output",
     "PeriodRecord",
     "ScoreResult",
+    "SafetyDays",
     "ScoredRecords",
     "Summary",
     "Table",

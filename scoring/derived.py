@@ -149,6 +149,7 @@ class ResponderSpec(EndpointSpec):
 
     kind: ClassVar[str] = "responder"
     derivable: ClassVar[bool] = False
+    binary: ClassVar[bool] = True
     of: str
     reduction_percent: float
     baseline: str | None = None

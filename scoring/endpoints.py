@@ -20,6 +20,11 @@ responder       of (a percent_change, or a score with baseline), reduction_perce
 compliance      from_day, to_day
 ==============  ==============================================================
 
+Medication and side-effect kinds (``mme_total``, ``mme_daily_mean``,
+``rescue_days``, ``mme_change``; ``ae_any``, ``symptom_count``,
+``symptom_max_severity``) read ``extra`` data: see :mod:`scoring.medication_kind`
+and :mod:`scoring.safety_kind`.
+
 Every kind also takes ``key``, ``kind``, ``label`` (<= 40 chars) and
 ``paramcd`` (ADaM PARAMCD, <= 8 chars).  Days follow :mod:`scoring.days`.
 While ``today_day <= `` the last day an output reads, it is pending.
@@ -32,7 +37,9 @@ from typing import Any
 
 import scoring.derived  # noqa: F401  (registers the built-in kinds)
 import scoring.kinds  # noqa: F401
+import scoring.medication_kind  # noqa: F401
 import scoring.questionnaire_kind  # noqa: F401
+import scoring.safety_kind  # noqa: F401
 from scoring.compute import (
     compute_endpoints,
     compute_endpoints_batch,

@@ -3,7 +3,10 @@
 For a crossover, grouping by treatment pools the periods, so each participant
 contributes one value per treatment: the primary line of the 3-period
 ketamine trial reads "AUC days 1-35: 185 ± 100" per treatment (column
-``mean_sd``).  Statistics follow :mod:`scoring.summary`.
+``mean_sd``).  Yes/no endpoints (``spec.binary``: responders, any adverse
+event) give the count and percent of 1s instead, so "% of patients with at
+least one adverse event per treatment" counts each participant-period in the
+treatment it gave.  Statistics follow :mod:`scoring.summary`.
 """
 
 from __future__ import annotations
@@ -38,9 +41,10 @@ _STATS = [
     ("max", "MAX", "Maximum", "num", "largest value"),
     ("mean_sd", "MEANSD", "Mean +/- SD (display)", "char",
      "mean and SD rounded half away from zero, as 'mean ± SD'"),
-    ("n_responders", "NRESP", "Responders", "num", "responder endpoints: flags equal to 1"),
-    ("percent_responders", "PCTRESP", "Responders (%)", "num",
-     "responder endpoints: 100 * NRESP / N"),
+    ("n_responders", "NRESP", "Responders / yes (yes-no endpoints)", "num",
+     "yes/no endpoints (responder, ae_any): values equal to 1"),
+    ("percent_responders", "PCTRESP", "Responders / yes (%)", "num",
+     "yes/no endpoints: 100 * NRESP / N (participant-periods with a value)"),
 ]
 
 
@@ -83,7 +87,7 @@ def summary_table(
         idx = groups[key]
         for spec, o in scored.outputs():
             values = scored.results[o.key].values[idx]
-            if spec.kind == "responder":
+            if spec.binary:
                 rate = responder_rate(values)
                 stats = (rate.n, rate.n_missing) + (None,) * 8
                 resp = (rate.n_responders, rate.percent)

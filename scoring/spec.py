@@ -109,6 +109,9 @@ class EndpointSpec:
     #: May it be named as the ``baseline`` of change / percent_change (the daily
     #: ``baseline`` kind, or a questionnaire score at a baseline visit)?
     baseline_capable: ClassVar[bool] = False
+    #: Are its values yes/no flags (1.0 / 0.0)?  The summary table then reports the
+    #: count and percent of 1s per group (responders, any adverse event).
+    binary: ClassVar[bool] = False
 
     key: str
     label: str | None = None
@@ -176,12 +179,18 @@ def _stack(results: list[ScoreResult]) -> BatchResult:
         dtype=np.uint8,
     )
     base = np.array([np.nan if r.base is None else r.base for r in results])
+    counts = {}
+    for name in ("n_observed", "n_expected"):
+        got = [getattr(r, name) for r in results]
+        if results and None not in got:     # kept only when every row has one
+            counts[name] = np.array(got, dtype=np.int64)
     return BatchResult(
         values,
         lambda i: reasons[i],
         dtype_mask=mask,
         base=base,
         row_ids=[r.entry_ids for r in results],
+        **counts,
     )
 
 

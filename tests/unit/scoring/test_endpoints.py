@@ -53,8 +53,9 @@ AUC = {"key": "a", "kind": "auc", "from_day": 1, "to_day": 35}
         ([{"key": "c", "kind": "change", "of": "a"}, {"key": "bl", "kind": "baseline"}, AUC],
          "endpoints[0].of: unknown endpoint 'a' (declared later, at endpoints[2])"),
         ([{"key": "a", "kind": "aucc"}],
-         "endpoints[0].kind: unknown kind 'aucc' (known: auc, baseline, change, compliance, "
-         "percent_change, questionnaire, responder, timepoint, weekly)"),
+         "endpoints[0].kind: unknown kind 'aucc' (known: ae_any, auc, baseline, change, "
+         "compliance, mme_change, mme_daily_mean, mme_total, percent_change, questionnaire, "
+         "rescue_days, responder, symptom_count, symptom_max_severity, timepoint, weekly)"),
         ([{"key": "a"}], "endpoints[0].kind: is required"),
         ([{**AUC, "ends": "zero"}], "endpoints[0].ends: must be one of carry, none, got 'zero'"),
         ([{**AUC, "min_coverage": 80}],
