@@ -28,9 +28,8 @@ sys.path.insert(0, str(ROOT))
 import requests  # noqa: E402
 from sqlalchemy import insert, text, update  # noqa: E402
 
-from diary.clock import FrozenClock  # noqa: E402
 from diary.db.engine import make_engine, make_session_factory  # noqa: E402
-from diary.db.messaging import OutboxMessage, ReminderCursor  # noqa: E402
+from diary.db.messaging import ReminderCursor  # noqa: E402
 from diary.db.migrate import upgrade  # noqa: E402
 from diary.db.models import AnchorEvent, Participant, new_id  # noqa: E402
 from diary.security import PhoneVault  # noqa: E402
@@ -88,13 +87,14 @@ def populate(engine, n: int) -> None:
             conn.execute(insert(ReminderCursor.__table__), cursors)
 
 
-def make_due(engine, fraction: float) -> list[str]:
-    """Reset: an empty outbox, ``fraction`` of the cursors due now, the rest tomorrow."""
+def make_due(engine, fraction: float, count: int | None = None) -> list[str]:
+    """Reset: an empty outbox, ``fraction`` (or ``count``) of the cursors due now, the
+    rest tomorrow."""
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM outbox_messages"))
         ids = [r[0] for r in conn.execute(text(
             "SELECT participant_id FROM reminder_cursors ORDER BY participant_id"))]
-        due = ids[:round(len(ids) * fraction)]
+        due = ids[:count if count is not None else round(len(ids) * fraction)]
         conn.execute(update(ReminderCursor).values(next_due_at=NOW + timedelta(days=1)))
         for start in range(0, len(due), 5000):
             conn.execute(update(ReminderCursor).where(
@@ -129,34 +129,24 @@ def time_dispatch(engine, count: int, runs: int, rate: float | None
     vault = PhoneVault(SECRET)
     ours, floors, busiest = [], [], 0
     for _ in range(runs):
-        make_due(engine, count / 100_000 if count < 100_000 else 1.0)
+        make_due(engine, 0, count=count)
         plan_all(factory, NOW)
-        with engine.begin() as conn:  # keep exactly ``count`` messages
-            conn.execute(text("DELETE FROM outbox_messages WHERE id NOT IN (SELECT id FROM "
-                              f"outbox_messages ORDER BY id LIMIT {count})"))
+        with engine.begin() as conn:  # one message per participant: the evening reminder
+            conn.execute(text("DELETE FROM outbox_messages WHERE kind <> 'diary'"))
             bodies = [(r[0], r[1]) for r in conn.execute(text(
                 "SELECT p.phone_encrypted, o.body FROM outbox_messages o JOIN participants p "
                 "ON p.id = o.participant_id"))]
         with FakeTwilio() as fake, TwilioTransport(
                 fake.account_sid, fake.auth_token, from_number=DEFAULT_FROM,
                 base_url=fake.base_url, timeout=10) as transport:
-            starts: list[float] = []
-
-            class Timed:
-                def send(self, sms):
-                    starts.append(time.monotonic())
-                    return transport.send(sms)
-
-                def find_sent(self, to, after):
-                    return transport.find_sent(to, after)
-
-            dispatcher = Dispatcher(factory, Timed(), vault, lambda: NOW, RateLimiter(rate),
+            timed = Timed(transport)
+            dispatcher = Dispatcher(factory, timed, vault, lambda: NOW, RateLimiter(rate),
                                     batch=200)
             t0 = time.perf_counter()
             stats = dispatcher.run()
             ours.append(stats.sent / (time.perf_counter() - t0))
             assert stats.sent == count and len(fake.messages) == count, stats
-            busiest = max(busiest, max_in_any_second(starts))
+            busiest = max(busiest, max_in_any_second(timed.starts))
             url = f"{fake.base_url}/2010-04-01/Accounts/{fake.account_sid}/Messages.json"
             with requests.Session() as http:
                 t0 = time.perf_counter()
@@ -166,6 +156,20 @@ def time_dispatch(engine, count: int, runs: int, rate: float | None
                               auth=(fake.account_sid, fake.auth_token), timeout=10)
                 floors.append(len(bodies) / (time.perf_counter() - t0))
     return statistics.median(ours), statistics.median(floors), busiest
+
+
+class Timed:
+    """A transport that notes when each send starts (to check the rate limit)."""
+
+    def __init__(self, transport: TwilioTransport) -> None:
+        self.transport, self.starts = transport, []
+
+    def send(self, sms):
+        self.starts.append(time.monotonic())
+        return self.transport.send(sms)
+
+    def find_sent(self, to, after):
+        return self.transport.find_sent(to, after)
 
 
 def max_in_any_second(starts: list[float]) -> int:

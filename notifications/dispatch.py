@@ -66,14 +66,16 @@ class Dispatcher:
                 if not claimed:
                     break
                 stats.claimed += len(claimed)
+                people, done = batch_context(session, claimed)
                 for row in claimed:
-                    self._handle(session, row, stats)
+                    self._handle(session, row, people.get(row.participant_id),
+                                 (row.participant_id, row.target) in done, stats)
         return stats
 
-    def _handle(self, session: Session, m: OutboxMessage, stats: DispatchStats) -> None:
+    def _handle(self, session: Session, m: OutboxMessage, p: Participant | None,
+                done: bool, stats: DispatchStats) -> None:
         now = self.now()
-        p = session.get(Participant, m.participant_id) if m.participant_id else None
-        reason = why_not_send(session, m, p, now)
+        reason = why_not_send(m, p, now, done)
         if reason is not None:
             session.execute(update(OUTBOX).where(OUTBOX.c.id == m.id)
                             .values(state="cancelled", cancelled_at=now, cancel_reason=reason))
@@ -168,8 +170,8 @@ def claim(session: Session, now: datetime, worker: str, limit: int) -> list[Outb
         OutboxMessage.claimed_by == worker).order_by(OutboxMessage.next_attempt_at)))
 
 
-def why_not_send(session: Session, m: OutboxMessage, p: Participant | None,
-                 now: datetime) -> str | None:
+def why_not_send(m: OutboxMessage, p: Participant | None, now: datetime,
+                 task_done: bool) -> str | None:
     """The reason a claimed message must not go out now, or None to send it."""
     if m.expires_at is not None and now >= m.expires_at:
         return "expired"
@@ -183,23 +185,33 @@ def why_not_send(session: Session, m: OutboxMessage, p: Participant | None,
         return "opted out"
     if p.phone_encrypted is None:
         return "no phone number"
-    if task_done(session, m):
+    if task_done:
         return "task done"
     return None
 
 
-def task_done(session: Session, m: OutboxMessage) -> bool:
-    """Whether the diary day or questionnaire window a reminder asks for is now done."""
-    if m.kind in (DIARY, DIARY_NUDGE):
-        return session.scalar(select(DiaryEntry.id).where(
-            DiaryEntry.participant_id == m.participant_id, DiaryEntry.is_current.is_(True),
-            DiaryEntry.diary_date == date.fromisoformat(m.target)).limit(1)) is not None
-    if m.kind in (WINDOW_OPEN, WINDOW_CLOSING):
-        return session.scalar(select(QuestionnaireResponse.id).where(
-            QuestionnaireResponse.participant_id == m.participant_id,
-            QuestionnaireResponse.is_current.is_(True),
-            QuestionnaireResponse.window_id == m.target).limit(1)) is not None
-    return False
+def batch_context(session: Session, rows: list[OutboxMessage]
+                  ) -> tuple[dict[str, Participant], set[tuple[str, str]]]:
+    """The participants of a claimed batch, and which of its reminded tasks are done now
+    (``(participant id, diary date or window id)``): two queries per batch, not per row."""
+    pids = {m.participant_id for m in rows if m.participant_id}
+    people = {p.id: p for p in session.scalars(
+        select(Participant).where(Participant.id.in_(pids)))} if pids else {}
+    days = {date.fromisoformat(m.target) for m in rows if m.kind in (DIARY, DIARY_NUDGE)}
+    windows = {m.target for m in rows if m.kind in (WINDOW_OPEN, WINDOW_CLOSING)}
+    done: set[tuple[str, str]] = set()
+    if days:
+        done.update((pid, day.isoformat()) for pid, day in session.execute(
+            select(DiaryEntry.participant_id, DiaryEntry.diary_date).where(
+                DiaryEntry.participant_id.in_(pids), DiaryEntry.diary_date.in_(days),
+                DiaryEntry.is_current.is_(True))))
+    if windows:
+        done.update((pid, window) for pid, window in session.execute(
+            select(QuestionnaireResponse.participant_id, QuestionnaireResponse.window_id)
+            .where(QuestionnaireResponse.participant_id.in_(pids),
+                   QuestionnaireResponse.window_id.in_(windows),
+                   QuestionnaireResponse.is_current.is_(True))))
+    return people, done
 
 
 def flag_participant(session: Session, participant_id: str, problem: str,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -23,11 +23,26 @@ def insert_once(session: Session, rows: Iterable[dict]) -> int:
     rows = list(rows)
     if not rows:
         return 0
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    if session.get_bind().dialect.name == "postgresql":
+        return _insert_unnest(session, rows)
     # RETURNING counts what was new: executemany's rowcount is not reliable across drivers.
-    stmt = insert(OUTBOX).on_conflict_do_nothing(index_elements=["key"]).returning(OUTBOX.c.id)
+    stmt = (sqlite.insert(OUTBOX).on_conflict_do_nothing(index_elements=["key"])
+            .returning(OUTBOX.c.id))
     return len(session.execute(stmt, rows).all())
+
+
+def _insert_unnest(session: Session, rows: list[dict]) -> int:
+    """PostgreSQL: one statement with one array per column. A multi-row VALUES of thousands
+    of rows spends longer in the driver's query parsing than in the database."""
+    columns = [c for c in OUTBOX.columns if c.name in rows[0]]
+    dialect = postgresql.dialect()
+    arrays = ", ".join(f"CAST(:{c.name} AS {c.type.compile(dialect=dialect)}[])"
+                       for c in columns)
+    names = ", ".join(c.name for c in columns)
+    stmt = text(f"INSERT INTO {OUTBOX.name} ({names}) SELECT * FROM unnest({arrays}) "
+                "ON CONFLICT (key) DO NOTHING RETURNING id")
+    params = {c.name: [row[c.name] for row in rows] for c in columns}
+    return len(session.execute(stmt, params).all())
 
 
 def cancel(session: Session, ids: Iterable[str], reason: str, now: datetime) -> int:

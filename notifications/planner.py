@@ -64,7 +64,8 @@ from .planning.rules import Context, diary_reminders, missed_days_alert, window_
 __all__ = [
     "COORDINATOR", "DIARY", "DIARY_NUDGE", "KINDS", "MISSED_DAYS", "NOTHING_DONE",
     "PARTICIPANT", "SMS_LIMIT", "TEMPLATES", "WINDOW_CLOSING", "WINDOW_OPEN", "Completed",
-    "PlannerParticipant", "Reminder", "gsm7_length", "next_due_at", "plan", "reminder_key",
+    "PlannerParticipant", "Reminder", "gsm7_length", "next_due_at", "plan", "plan_with_next",
+    "reminder_key",
     "render", "upcoming",
 ]
 
@@ -105,6 +106,20 @@ def next_due_at(protocol: Protocol, participant: PlannerParticipant, schedule: S
     soon = upcoming(protocol, participant, schedule, done, now, horizon=horizon,
                     alert_for=alert_for)
     return soon[0].due_at if soon else None
+
+
+def plan_with_next(protocol: Protocol, participant: PlannerParticipant, schedule: Schedule,
+                   done: Completed, now: datetime, *, horizon: timedelta = timedelta(days=2),
+                   alert_for: timedelta = ALERT_FOR) -> tuple[list[Reminder], datetime | None]:
+    """``plan(...)`` and ``next_due_at(...)`` from one pass over the schedule (the tick's
+    hot path: building reminders, hashing their keys, is the cost)."""
+    _aware(now)
+    until = now + horizon
+    found = _between(protocol, participant, schedule, done, now, until, alert_for)
+    due = [r for r in found if r.due_at <= now < r.expires_at and _allowed(r, participant, now)]
+    later = [r.due_at for r in found
+             if now < r.due_at <= until and _allowed(r, participant, r.due_at)]
+    return due, min(later, default=None)
 
 
 def _aware(now: datetime) -> None:

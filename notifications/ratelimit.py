@@ -8,7 +8,8 @@ from collections.abc import Callable
 
 class RateLimiter:
     """Spaces sends at least ``1/rate`` seconds apart (no burst: a bucket of one token),
-    so no window of one second ever holds more than ``rate`` sends. ``rate=None`` lifts
+    so no one-second window holds more than ``rate`` sends (an integer rate; a fractional
+    one rounds up). ``rate=None`` lifts
     the limit. The clock and sleep are injectable for tests."""
 
     def __init__(self, rate: float | None, *, monotonic: Callable[[], float] = time.monotonic,
@@ -24,7 +25,8 @@ class RateLimiter:
         if not self.interval:
             return
         now = self._monotonic()
-        if now < self._next:
+        while now < self._next:  # sleep may wake early; never send before the slot
             self._sleep(self._next - now)
-            now = self._next
+            now = self._monotonic()
+        # From the actual send time: a late wake-up must not let the next send catch up.
         self._next = now + self.interval

@@ -21,7 +21,7 @@ from diary.schedule import schedule
 
 from .loading import PlanningInput, chunks, load_inputs
 from .outbox import cancel, insert_once
-from .planner import ALERT_FOR, COORDINATOR, KINDS, MISSED_DAYS, next_due_at, plan, render
+from .planner import ALERT_FOR, COORDINATOR, KINDS, MISSED_DAYS, plan_with_next, render
 from .planning.model import Reminder
 
 RECHECK = timedelta(days=2)
@@ -76,12 +76,14 @@ def plan_due(session: Session, now: datetime, *, limit: int = BATCH,
     rows, keys, cursor_rows = [], set(), []
     for item in inputs:
         sched = schedule(item.protocol, item.ref, item.events)
-        due = plan(item.protocol, item.planner, sched, item.done, now, alert_for=alert_for)
+        due, nxt = plan_with_next(item.protocol, item.planner, sched, item.done, now,
+                                  horizon=RECHECK, alert_for=alert_for)
         rows += [outbox_row(item, r, now) for r in due]
         keys.update(r.key for r in due)
-        nxt = (None if item.ref.withdrawn_at is not None else
-               next_due_at(item.protocol, item.planner, sched, item.done, now,
-                           horizon=RECHECK, alert_for=alert_for) or now + RECHECK)
+        if item.ref.withdrawn_at is not None:
+            nxt = None
+        elif nxt is None:
+            nxt = now + RECHECK
         cursor_rows.append({"pid": item.ref.id, "next_due_at": nxt})
     stats.participants, stats.planned = len(inputs), len(rows)
     stats.inserted = insert_once(session, rows)

@@ -59,6 +59,8 @@ class Duration:
         """Calendar arithmetic on a local date; only for durations without a time part."""
         if self.seconds:  # a zero time part (PT0M) moves no date
             raise ValueError(f"{self.text} has a time part; it cannot move a date")
+        if not self.months:  # the common case, and a hot one: plain days need no relativedelta
+            return day + timedelta(days=self.days)
         return day + relativedelta(months=self.months, days=self.days)
 
     def add_elapsed(self, instant: datetime) -> datetime:
