@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 
@@ -19,11 +20,16 @@ class RateLimiter:
         self.interval = 0.0 if rate is None else 1.0 / rate
         self._monotonic, self._sleep = monotonic, sleep
         self._next = float("-inf")
+        self._lock = threading.Lock()
 
     def acquire(self) -> None:
         """Wait until the next send may start."""
         if not self.interval:
             return
+        with self._lock:  # dispatch workers share one limiter
+            self._wait()
+
+    def _wait(self) -> None:
         now = self._monotonic()
         while now < self._next:  # sleep may wake early; never send before the slot
             self._sleep(self._next - now)

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -37,7 +38,12 @@ class OutboxMessage(Base):
         CheckConstraint("state IN ('pending', 'sending', 'sent', 'delivered', 'failed', "
                         "'cancelled')", name="state"),
         CheckConstraint("channel IN ('sms', 'alert')", name="channel"),
-        Index("ix_outbox_messages_work", "state", "next_attempt_at"),
+        # The dispatcher's claim and the planner's cancellations read pending rows only:
+        # partial indexes stay small however long the history of sent messages grows.
+        Index("ix_outbox_messages_pending_due", "next_attempt_at",
+              sqlite_where=text("state = 'pending'"), postgresql_where=text("state = 'pending'")),
+        Index("ix_outbox_messages_pending_participant", "participant_id",
+              sqlite_where=text("state = 'pending'"), postgresql_where=text("state = 'pending'")),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

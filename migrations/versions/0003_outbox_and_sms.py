@@ -104,7 +104,20 @@ def upgrade() -> None:
             batch_op.f("ix_outbox_messages_participant_id"), ["participant_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_outbox_messages_study_id"), ["study_id"], unique=False)
-        batch_op.create_index("ix_outbox_messages_work", ["state", "next_attempt_at"], unique=False)
+        batch_op.create_index(
+            "ix_outbox_messages_pending_due",
+            ["next_attempt_at"],
+            unique=False,
+            sqlite_where=sa.text("state = 'pending'"),
+            postgresql_where=sa.text("state = 'pending'"),
+        )
+        batch_op.create_index(
+            "ix_outbox_messages_pending_participant",
+            ["participant_id"],
+            unique=False,
+            sqlite_where=sa.text("state = 'pending'"),
+            postgresql_where=sa.text("state = 'pending'"),
+        )
 
     op.create_table(
         "reminder_cursors",
@@ -167,7 +180,8 @@ def downgrade() -> None:
 
     op.drop_table("reminder_cursors")
     with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
-        batch_op.drop_index("ix_outbox_messages_work")
+        batch_op.drop_index("ix_outbox_messages_pending_participant")
+        batch_op.drop_index("ix_outbox_messages_pending_due")
         batch_op.drop_index(batch_op.f("ix_outbox_messages_study_id"))
         batch_op.drop_index(batch_op.f("ix_outbox_messages_participant_id"))
 
