@@ -224,3 +224,33 @@ def test_no_input_makes_the_webhook_fail_and_every_reply_fits_one_sms(api, texte
     r, reply = text_in(api.c, body)
     assert r.status_code == 200
     assert reply is not None and 0 < len(reply) <= 160
+
+
+# --- a short questionnaire by SMS -------------------------------------------------------------
+
+def test_q_starts_the_open_questionnaire_one_item_per_message(api, texter, clock):
+    clock.set(datetime(2027, 3, 3, 20, tzinfo=PARIS))  # the day-7 NRS window is not open yet
+    _, reply = text_in(api.c, "Q")
+    assert reply.startswith("There is no questionnaire to answer by text right now.")
+    clock.set(datetime(2027, 3, 8, 19, tzinfo=PARIS))
+    _, reply = text_in(api.c, "q")
+    assert reply.startswith("1/3: Your pain on average over the last 24 hours")
+    assert reply.endswith("Reply 0-10.")
+    _, reply = text_in(api.c, "4")
+    assert reply.startswith("2/3: Your worst pain")
+    _, reply = text_in(api.c, "11")
+    assert reply == "Please reply with a whole number from 0 to 10."
+    _, reply = text_in(api.c, "7")
+    assert reply.startswith("3/3: Your pain right now")
+    _, reply = text_in(api.c, "pain 3")
+    assert reply.startswith("Thank you, your ") and "Mon 8 Mar" in reply
+    r = api.c.get(f"/api/v1/studies/{STUDY}/participants/S001/questionnaire-responses",
+                  headers=api.bearer(api.login("admin@site.org", "correct horse battery")))
+    [response] = r.json["items"]
+    assert response["instrument"] == "nrs_pain" and response["channel"] == "sms"
+    assert response["timing"] == "in_window"
+    assert response["answers"] == {"average": 4, "worst": 7, "current": 3}
+    # The diary is untouched: those numbers answered the questionnaire, not the diary.
+    assert _entries(api) == []
+    _, reply = text_in(api.c, "Q")  # answered: nothing left to ask
+    assert reply.startswith("There is no questionnaire")
