@@ -40,6 +40,8 @@ class Reply:
 def handle_inbound(session: Session, vault: PhoneVault, form: dict[str, str],
                    now: datetime) -> str:
     """The reply text for one signed inbound message (stored before anything is done)."""
+    # PostgreSQL text cannot hold NUL: keep every other character as sent, mark NUL as U+FFFD.
+    form = {k: v.replace("\x00", "\ufffd") for k, v in form.items()}
     sid = form["MessageSid"]
     stored = session.scalar(select(InboundSms).where(InboundSms.message_sid == sid))
     if stored is not None:
