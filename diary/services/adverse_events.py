@@ -89,10 +89,10 @@ def record_adverse_event(session: Session, who: Principal, key: str, subject_id:
     previous = version_to_correct(session, AdverseEventRecord, p.id, n.corrects, n.reason)
     row_id = new_id()
     row = AdverseEventRecord(
-        id=row_id, series_id=row_id, participant_id=p.id, client_id=n.client_id,
+        participant_id=p.id, client_id=n.client_id,
         is_current=True, term=ae.term, onset=ae.onset, resolved=ae.resolved,
         severity=ae.severity, serious=ae.serious, relatedness=ae.relatedness,
-        recorded_by=who.account_id, **version_fields(previous, now, n.reason))
+        recorded_by=who.account_id, **version_fields(previous, row_id, now, n.reason))
     try:
         if previous is not None:
             previous.is_current = False

@@ -76,9 +76,10 @@ def version_to_correct(session: Session, model, participant_id: str, corrects: s
     return row
 
 
-def version_fields(previous, now: datetime, reason: str | None) -> dict:
-    """series_id, version, supersedes_id and reason of a new row (a correction or a first)."""
+def version_fields(previous, row_id: str, now: datetime, reason: str | None) -> dict:
+    """id, series_id, version, supersedes_id and reason of a new row (first or correction)."""
     if previous is None:
-        return {"version": 1, "supersedes_id": None, "reason": None, "received_at": now}
-    return {"series_id": previous.series_id, "version": previous.version + 1,
+        return {"id": row_id, "series_id": row_id, "version": 1, "supersedes_id": None,
+                "reason": None, "received_at": now}
+    return {"id": row_id, "series_id": previous.series_id, "version": previous.version + 1,
             "supersedes_id": previous.id, "reason": reason.strip(), "received_at": now}

@@ -105,12 +105,12 @@ def record_intake(session: Session, p: Participant, protocol: Protocol, n: NewIn
     result = mme(intake, load_table(intake.table))
     row_id = new_id()
     row = MedicationIntake(
-        id=row_id, series_id=row_id, participant_id=p.id, client_id=n.client_id,
+        participant_id=p.id, client_id=n.client_id,
         is_current=True, channel=n.channel, recorded_by=recorded_by, drug=intake.drug,
         dose=f"{intake.dose:f}", unit=intake.unit, route=intake.route, taken_at=n.taken_at,
         taken_date=day, rescue=n.rescue, worn_hours=intake.worn_hours,
         mme_table=intake.table, mme=None if result.value is None else f"{result.value:f}",
-        mme_reason=result.reason, **version_fields(previous, now, n.reason))
+        mme_reason=result.reason, **version_fields(previous, row_id, now, n.reason))
     try:
         if previous is not None:
             previous.is_current = False
