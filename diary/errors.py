@@ -39,5 +39,13 @@ class RuleViolation(DomainError):
     status, code = 422, "rule_violation"
 
 
+class RefusedInput(RuleViolation):
+    """Input a pure rule refused, with per-field messages (and e.g. drug suggestions)."""
+
+    def __init__(self, message: str, *, field: str, errors: dict, code: str | None = None):
+        super().__init__(message, field=field, code=code)
+        self.errors = errors
+
+
 class TooManyAttempts(DomainError):
     status, code = 429, "too_many_attempts"

@@ -13,9 +13,11 @@ def init_api(app: Flask) -> PaindiaryApi:
         endpoints,
         health,
         me,
+        medications,
         participants,
         questionnaires,
         reminders,
+        safety,
         sms,
         studies,
     )
@@ -26,7 +28,7 @@ def init_api(app: Flask) -> PaindiaryApi:
                        "description": "A token from /api/v1/auth/login (staff) or "
                                       "/api/v1/participant/activate (a participant's device)"})
     for module in (health, auth, studies, participants, me, questionnaires, endpoints,
-                   reminders):
+                   reminders, medications, safety):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     app.register_blueprint(sms.blp)  # Twilio's form-posted webhooks: outside the JSON API
     return api

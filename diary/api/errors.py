@@ -47,7 +47,8 @@ class PaindiaryApi(Api):
 
     @staticmethod
     def handle_domain_error(error: DomainError) -> Response:
-        body = error_body(error.status, error.code, error.message, error.field)
+        body = error_body(error.status, error.code, error.message, error.field,
+                          getattr(error, "errors", None))
         if getattr(error, "issues", None):
             body["errors"] = {path or "protocol": [rule] for path, rule in error.issues}
             body["message"] += ": " + "; ".join(f"{p}: {r}" for p, r in error.issues[:5])

@@ -6,7 +6,8 @@ from marshmallow import fields, validate
 from diary.api.schemas import PageArgs, PageMeta
 from diary.db.messaging import OUTBOX_STATES
 
-KINDS = ("diary", "diary_nudge", "window_open", "window_closing", "coordinator_missed_days")
+KINDS = ("diary", "diary_nudge", "window_open", "window_closing", "coordinator_missed_days",
+         "safety_alert")
 
 
 class ReminderListArgs(PageArgs):

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from diary.db.models import AnchorEvent, DiaryEntry, Participant, QuestionnaireResponse
+from diary.exports.safety_records import event_diaries, wanted
 from diary.protocol.model import ENROLMENT, Protocol
 from diary.schedule import AnchorEvent as EventRef
 from diary.schedule import DiarySpan, ParticipantRef, schedule, treatment_in
@@ -73,6 +74,9 @@ def load_study_records(session: Session, study_id: int, protocol: Protocol, *, n
     extra = None
     if any(spec.kind == "questionnaire" for spec in protocol.endpoints):
         extra = _questionnaires(session, study_id, owners, windows)
+    if any(wanted(protocol)):  # medication and side-effect diaries (issue 6)
+        diaries = event_diaries(session, study_id, protocol, records, owners)
+        extra = [{**(extra[i] if extra else {}), **d} for i, d in enumerate(diaries)]
     return StudyRecords(records, matrix, placed, extra)
 
 

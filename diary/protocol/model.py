@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from datetime import time
 from typing import Any
 
+from diary.medication import DEFAULT_TABLE
 from diary.protocol.durations import Duration
+from diary.safety import Checklist
 
 ENROLMENT = "enrolment"
 """The built-in event every participant has: its instant is the enrolment time."""
@@ -147,6 +149,9 @@ class Protocol:
     outside_windows: str = "accept"
     # Licensed item wording supplied by the study: instrument -> language -> item -> text
     instrument_texts: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+    # Issue 6: the pinned MME conversion table and the side-effect checklist.
+    medication_table: str = DEFAULT_TABLE
+    side_effects: Checklist = field(default_factory=Checklist)
 
     @property
     def periods(self) -> int:

@@ -21,6 +21,11 @@ from diary.protocol.model import (
     Sequence,
     Window,
 )
+from diary.protocol.safety_sections import (
+    check_symptom_endpoints,
+    read_medication,
+    read_side_effects,
+)
 from diary.timezones import zone
 from scoring.endpoints import EndpointError, validate_endpoints
 
@@ -33,7 +38,8 @@ DIARY_MEASURES = ("nrs_pain",)
 TOP_FIELDS = {
     "key", "title", "version", "timezone", "design", "sites", "languages", "arms",
     "treatments", "sequences", "anchors", "daily_diary", "assessments", "reminders",
-    "endpoints", "screening", "instrument_texts", "outside_windows",
+    "endpoints", "screening", "instrument_texts", "outside_windows", "medication",
+    "side_effects",
 }
 
 
@@ -76,6 +82,9 @@ def read_protocol(check: Checker, data: Any) -> Protocol | None:
     check.unique(assessments, "assessments")
     reminders = _reminders(check, top.get("reminders") or {})
     endpoints = _endpoints(check, top.get("endpoints"))
+    medication_table = read_medication(check, top.get("medication"))
+    checklist = read_side_effects(check, top.get("side_effects"))
+    check_symptom_endpoints(check, endpoints, checklist)
     screening = check.items(top.get("screening"), "screening",
                             lambda v, p: read_screening_rule(check, v, p))
     texts = read_instrument_texts(check, top.get("instrument_texts"), languages)
@@ -90,7 +99,7 @@ def read_protocol(check: Checker, data: Any) -> Protocol | None:
         treatments=tuple(treatments), sequences=tuple(sequences), anchors=tuple(anchors),
         daily_diary=diary, assessments=tuple(assessments), reminders=reminders,
         endpoints=tuple(endpoints), screening=tuple(screening), instrument_texts=texts,
-        outside_windows=outside,
+        outside_windows=outside, medication_table=medication_table, side_effects=checklist,
     )
 
 

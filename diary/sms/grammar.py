@@ -12,10 +12,16 @@ Text (any case, extra spaces ignored)  Meaning
 ``HELP`` ``INFO``                       the help text
 ``YES`` ``Y`` / ``NO`` ``N``            confirm or refuse a pending correction
 ``Q`` ``QUESTIONS``                     start the open SMS questionnaire
+``MED oxycodone 5mg``                  an analgesic taken now (issue 6): drug name,
+``med paracetamol 1 g R``              dose and unit; ``rescue`` or ``R`` (first or
+``MED rescue morphine 10 mg``          last) marks a rescue dose
 =====================================  ==========================================
 
 Anything else (``6.5``, ``six``, an empty body, an MMS without text) is ``Unclear`` with
-the reason, and is answered with help; nothing is stored for it.
+the reason, and is answered with help; nothing is stored for it. A ``MED`` text without
+a dose is ``Unclear("medication")``; one without a unit is a ``Medication`` whose unit is
+``None`` (the reply asks for it). Whether the drug, unit and dose are valid is the
+medication diary's rule (diary.medication), not the grammar's.
 """
 
 from __future__ import annotations
@@ -35,6 +41,10 @@ QUESTION_WORDS = frozenset({"q", "questions", "questionnaire"})
 _NUMBER = re.compile(r"^(?:pain\s*[:=]?\s*)?(?P<n>[+-]?\d+)(?:\s*/\s*10)?$")
 _DECIMAL = re.compile(r"^(?:pain\s*[:=]?\s*)?\d*[.,]\d+(?:\s*/\s*10)?$")
 MAX_DIGITS = 3
+MED_WORDS = frozenset({"med", "meds", "medication"})
+RESCUE_WORDS = frozenset({"rescue", "r"})
+_DOSE = re.compile(r"^(?P<drug>[^\d]*?)\s*(?P<dose>\d{1,6}(?:[.,]\d{1,4})?)\s*"
+                   r"(?P<unit>[a-zµμ]+(?:/[a-z]+)?)?$")
 
 
 @dataclass(frozen=True)
@@ -52,7 +62,28 @@ class Unclear:
     reason: str  # "empty", "decimal", "not understood"
 
 
-Command = Number | Keyword | Unclear
+@dataclass(frozen=True)
+class Medication:
+    drug: str
+    dose: str  # decimal text, "." as separator
+    unit: str | None
+    rescue: bool = False
+
+
+Command = Number | Keyword | Unclear | Medication
+
+
+def _medication(words: list[str]) -> Medication | Unclear:
+    rescue = False
+    for end in (0, -1):
+        if len(words) > 1 and words[end] in RESCUE_WORDS:
+            rescue = True
+            words.pop(end)
+    match = _DOSE.match(" ".join(words))
+    if match is None or not match["drug"].strip() or not match["dose"].isascii():
+        return Unclear("medication")
+    return Medication(match["drug"].strip(), match["dose"].replace(",", "."), match["unit"],
+                      rescue)
 
 
 def normalise(body: str | None) -> str:
@@ -68,10 +99,15 @@ def parse(body: str | None) -> Command:
 
     >>> parse(" Pain: 6/10 "), parse("STOP"), parse("6.5")
     (Number(value=6), Keyword(word='stop'), Unclear(reason='decimal'))
+    >>> parse("MED oxycodone 5mg R")
+    Medication(drug='oxycodone', dose='5', unit='mg', rescue=True)
     """
     text = normalise(body)
     if not text:
         return Unclear("empty")
+    words = text.split(" ")
+    if words[0] in MED_WORDS:
+        return _medication(words[1:])
     for words, meaning in ((STOP_WORDS, "stop"), (START_WORDS, "start"), (HELP_WORDS, "help"),
                            (YES_WORDS, "yes"), (NO_WORDS, "no"),
                            (QUESTION_WORDS, "questions")):

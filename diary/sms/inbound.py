@@ -26,7 +26,8 @@ from diary.timezones import local_date, zone
 
 from . import replies
 from .conversation import answer_questionnaire, start_questionnaire
-from .grammar import Keyword, Number, Unclear, parse
+from .grammar import Keyword, Medication, Number, Unclear, parse
+from .medication import record_sms_intake
 
 CONFIRM_FOR = timedelta(hours=12)
 
@@ -114,9 +115,12 @@ def act(session: Session, people: list[Participant], cmd, sid: str, now: datetim
         return Reply(text, outcome)
     if isinstance(cmd, Number):
         return record_score(session, p, cmd.value, sid, now)
+    if isinstance(cmd, Medication):
+        return Reply(*record_sms_intake(session, p, cmd, sid, now))
     assert isinstance(cmd, Unclear | Keyword)
-    return Reply(replies.RANGE if getattr(cmd, "reason", "") == "decimal" else replies.HELP,
-                 "unclear")
+    reason = getattr(cmd, "reason", "")
+    text = {"decimal": replies.RANGE, "medication": replies.MED_HELP}.get(reason, replies.HELP)
+    return Reply(text, "unclear")
 
 
 def set_opt_out(session: Session, people: list[Participant], now: datetime, *,

@@ -67,3 +67,37 @@ def answer_range(low: int, high: int) -> str:
 
 def questionnaire_done(label: str, day: date) -> str:
     return f"Thank you, your {label[:80]} answers for {day_label(day)} are recorded."
+
+
+# --- the medication diary by text (issue 6) --------------------------------------------
+
+MED_HELP = ("To record a medicine you took, text MED, its name, dose and unit, e.g. "
+            "MED oxycodone 5mg. Add R for a rescue dose.")
+MED_UNIT = "Please add the unit to the dose, e.g. MED oxycodone 5mg or MED paracetamol 1g."
+
+
+def _plain_name(text: str) -> str:
+    """What the participant typed, shortened and reduced to safe GSM-7 letters."""
+    kept = "".join(c for c in text if c.isascii() and (c.isalnum() or c in " -"))
+    return kept.strip()[:30]
+
+
+def unknown_drug(typed: str, suggestions: tuple[str, ...] | list[str]) -> str:
+    hint = f" Did you mean {' or '.join(suggestions[:2])}?" if suggestions else ""
+    return (f"Unknown medicine '{_plain_name(typed)}'.{hint} Text e.g. MED oxycodone 5mg, "
+            "or ask your study team.")
+
+
+def not_by_text(drug: str, *, patch: bool) -> str:
+    """A drug a text cannot record: only doses taken by mouth are (a patch needs its wear)."""
+    what = f"{drug} patches" if patch else f"{drug} (not taken by mouth)"
+    return (f"Not recorded: {what} cannot be recorded by text. Please use the app "
+            "or tell your study team.")
+
+
+def medication_recorded(drug: str, dose: str, unit: str, at: str, mme: str | None,
+                        rescue: bool) -> str:
+    """``Recorded: oxycodone 5 mg at 20:15 (7.5 MME). Reply HELP for help.``"""
+    what = f"{drug} {dose} {unit}" + (" (rescue)" if rescue else "")
+    tail = f" ({mme} MME)" if mme is not None else ""
+    return f"Recorded: {what} at {at}{tail}. Reply HELP for help."

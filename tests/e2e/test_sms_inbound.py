@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from diary.db.messaging import InboundSms
 from diary.db.models import AuditRecord, DiaryEntry, Participant
+from diary.db.safety_models import MedicationIntake
 from diary.sms.signature import sign
 from tests.e2e.sms_support import (
     AUTH_TOKEN,
@@ -192,6 +193,48 @@ def test_a_withdrawn_participant_is_told_nothing_was_recorded(api, texter, clock
     assert reply.startswith("You are no longer taking part") and _entries(api) == []
 
 
+# --- the medication diary by text (issue 6) -------------------------------------------------
+
+def _intakes(api) -> list[tuple]:
+    with _db(api) as s:
+        return [tuple(r) for r in s.execute(
+            select(MedicationIntake.drug, MedicationIntake.dose, MedicationIntake.unit,
+                   MedicationIntake.route, MedicationIntake.rescue, MedicationIntake.mme,
+                   MedicationIntake.channel, MedicationIntake.client_id)
+            .order_by(MedicationIntake.received_at, MedicationIntake.drug))]
+
+
+def test_med_records_an_intake_taken_now_and_confirms_it(api, texter, clock):
+    clock.set(datetime(2027, 3, 1, 20, 15, tzinfo=PARIS))
+    sid = message_sid()
+    _, reply = text_in(api.c, "MED oxycodone 5mg", sid=sid)
+    assert reply == "Recorded: oxycodone 5 mg at 20:15 (7.5 MME). Reply HELP for help."
+    _, again = text_in(api.c, "MED oxycodone 5mg", sid=sid)  # a retried webhook
+    assert again == reply
+    _, reply = text_in(api.c, "med paracetamol 1g R")
+    assert reply == "Recorded: paracetamol 1 g (rescue) at 20:15. Reply HELP for help."
+    assert [r[:7] for r in _intakes(api)] == [
+        ("oxycodone", "5", "mg", "oral", False, "7.5", "sms"),
+        ("paracetamol", "1000", "mg", "oral", True, "0", "sms")]
+    assert _intakes(api)[0][7] == sid
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("MED oxycodon 5mg", "Unknown medicine 'oxycodon'. Did you mean oxycodone?"),
+    ("MED fentanyl 25 mcg/h", "Not recorded: fentanyl patches cannot be recorded by text."),
+    ("MED oxycodone 5000 mg", "Not recorded: 5000 mg is above the largest plausible"),
+    ("MED oxycodone 5 mcg/h", "Not recorded: mcg/h is a patch delivery rate"),
+    ("MED oxycodone 5", "Please add the unit to the dose"),
+    ("MED", "To record a medicine you took, text MED"),
+])
+def test_refused_med_texts_get_a_short_reply_and_store_nothing(api, texter, clock, body,
+                                                               expected):
+    clock.set(datetime(2027, 3, 1, 20, 15, tzinfo=PARIS))
+    r, reply = text_in(api.c, body)
+    assert r.status_code == 200 and reply.startswith(expected) and len(reply) <= 160, reply
+    assert _intakes(api) == []
+
+
 # --- opt-out ------------------------------------------------------------------------------
 
 def test_stop_records_the_opt_out_with_its_time_and_start_undoes_it(api, texter, clock):
@@ -217,7 +260,10 @@ def test_stop_records_the_opt_out_with_its_time_and_start_undoes_it(api, texter,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=st.one_of(st.none(), st.text(max_size=60),
                       st.from_regex(r"\s*(pain\s*)?[0-9]{1,3}(\s*/\s*10)?\s*", fullmatch=True),
-                      st.sampled_from(["YES", "no", "STOP", "START", "HELP", "Q", "6.5"])))
+                      st.sampled_from(["YES", "no", "STOP", "START", "HELP", "Q", "6.5"]),
+                      st.from_regex(r"\s*(med|MED)\s+(r\s+)?[a-zA-Z ]{0,20}\s*[0-9]{0,7}"
+                                    r"([.,][0-9]{0,5})?\s*(mg|g|mcg|mcg/h|ml|µg)?(\s+rescue)?\s*",
+                                    fullmatch=True)))
 def test_no_input_makes_the_webhook_fail_and_every_reply_fits_one_sms(api, texter, clock,
                                                                        body):
     clock.set(datetime(2027, 3, 1, 20, tzinfo=PARIS))

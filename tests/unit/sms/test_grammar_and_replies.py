@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from diary.sms import replies
-from diary.sms.grammar import Keyword, Number, Unclear, parse
+from diary.sms.grammar import Keyword, Medication, Number, Unclear, parse
 from notifications.planning.messages import gsm7_length
 
 
@@ -77,3 +77,42 @@ def test_refusals_and_questions_are_shortened_to_fit(reason):
 
 def test_the_day_is_named_as_in_the_reminders():
     assert replies.recorded(6, date(2027, 3, 1)) == "Thanks, pain 6 recorded for Mon 1 Mar."
+
+
+# --- MED: the medication diary by text (issue 6) ---------------------------------------
+
+@pytest.mark.parametrize("text, expected", [
+    ("MED oxycodone 5mg", Medication("oxycodone", "5", "mg")),
+    ("MED paracetamol 1g", Medication("paracetamol", "1", "g")),
+    ("med ibuprofen 400 mg", Medication("ibuprofen", "400", "mg")),
+    ("Med Oxycodone 5 MG rescue", Medication("oxycodone", "5", "mg", rescue=True)),
+    ("MED R morphine 10mg", Medication("morphine", "10", "mg", rescue=True)),
+    ("meds codeine phosphate 30 mg.", Medication("codeine phosphate", "30", "mg")),
+    ("MED oxycodone 7,5 mg", Medication("oxycodone", "7.5", "mg")),
+    ("MED fentanyl 25 mcg/h", Medication("fentanyl", "25", "mcg/h")),
+    ("MED oxycodone 5", Medication("oxycodone", "5", None)),
+])
+def test_med_texts_name_drug_dose_unit_and_rescue(text, expected):
+    assert parse(text) == expected
+
+
+@pytest.mark.parametrize("text", ["MED", "med oxycodone", "MED 5mg", "med r", "MED rescue"])
+def test_med_texts_without_a_drug_or_dose_are_unclear(text):
+    assert parse(text) == Unclear("medication")
+
+
+@given(st.text(max_size=60))
+def test_no_med_text_makes_the_parser_fail(rest):
+    assert isinstance(parse("MED " + rest), Medication | Unclear)
+
+
+@given(st.text(max_size=200), st.lists(st.sampled_from(["oxycodone", "oxymorphone"]),
+                                       max_size=3))
+def test_medication_replies_are_one_gsm7_segment(typed, suggestions):
+    assert _fits(replies.unknown_drug(typed, suggestions))
+    assert _fits(replies.not_by_text("buprenorphine", patch=True))
+    assert _fits(replies.not_by_text("hydromorphone", patch=False))
+    assert _fits(replies.medication_recorded("hydromorphone", "123456.1234", "mcg/h", "20:15",
+                                             "123456.1234", True))
+    for name in ("MED_HELP", "MED_UNIT"):
+        assert _fits(getattr(replies, name)), name
