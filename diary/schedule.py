@@ -118,13 +118,15 @@ def treatment_in(protocol: Protocol, sequence_key: str | None, period: int | Non
 
 
 def schedule(protocol: Protocol, participant: ParticipantRef,
-             events: list[AnchorEvent], *, with_windows: bool = True) -> Schedule:
+             events: list[AnchorEvent], *, with_windows: bool = True,
+             near: tuple[datetime, datetime] | None = None) -> Schedule:
     """Turn ``protocol`` into concrete windows for ``participant`` given its anchor events.
 
     Events of types the protocol does not declare are ignored. Windows that open after a
     withdrawal and diary days after it (or before enrolment) are dropped.
     ``with_windows=False`` computes the diary spans only (the export of a large study
-    needs no assessment windows, and they are most of the cost).
+    needs no assessment windows, and they are most of the cost); ``near=(start, end)``
+    keeps only the windows open at some instant of ``[start, end]`` (the reminder tick).
     """
     tz = zone(participant.timezone)
     enrolment = AnchorEvent(ENROLMENT, ENROLMENT, participant.enrolled_at)
@@ -139,9 +141,13 @@ def schedule(protocol: Protocol, participant: ParticipantRef,
             if event.type != assessment.anchor:
                 continue
             for k in range(assessment.occurrences):
-                w = _window(assessment, event, k, participant, tz, treatment(event.period))
-                if participant.withdrawn_at is None or w.opens_at < participant.withdrawn_at:
-                    windows.append(w)
+                opens, closes, target_day = _bounds(assessment, event, k, tz)
+                if participant.withdrawn_at is not None and opens >= participant.withdrawn_at:
+                    continue
+                if near is not None and not (opens <= near[1] and closes > near[0]):
+                    continue
+                windows.append(_window(assessment, event, k, participant, tz,
+                                       treatment(event.period), opens, closes, target_day))
     windows.sort(key=lambda w: (w.opens_at, w.assessment, w.id))
 
     spans: list[DiarySpan] = []
@@ -163,8 +169,9 @@ def schedule(protocol: Protocol, participant: ParticipantRef,
     return Schedule(tuple(windows), tuple(spans))
 
 
-def _window(assessment: Assessment, event: AnchorEvent, k: int, participant: ParticipantRef,
-            tz, treatment: str | None) -> ScheduledWindow:
+def _bounds(assessment: Assessment, event: AnchorEvent, k: int, tz
+            ) -> tuple[datetime, datetime, int | None]:
+    """When occurrence ``k`` opens and closes (UTC), and its target day (calendar offsets)."""
     due: Duration = assessment.offset
     if assessment.repeat is not None and k:
         due = due.plus(assessment.repeat.every.times(k))
@@ -179,6 +186,12 @@ def _window(assessment: Assessment, event: AnchorEvent, k: int, participant: Par
         opens = start_of_day(win.open.add_to_date(target), tz)
         closes = start_of_day(win.close.add_to_date(target) + timedelta(1), tz)
         target_day = (target - day0).days
+    return opens, closes, target_day
+
+
+def _window(assessment: Assessment, event: AnchorEvent, k: int, participant: ParticipantRef,
+            tz, treatment: str | None, opens: datetime, closes: datetime,
+            target_day: int | None) -> ScheduledWindow:
     return ScheduledWindow(
         id=instance_id(participant.id, assessment.key, event.id, k),
         assessment=assessment.key,

@@ -75,7 +75,8 @@ def plan_due(session: Session, now: datetime, *, limit: int = BATCH,
     inputs = load_inputs(session, ids, now, alert_for)
     rows, keys, cursor_rows = [], set(), []
     for item in inputs:
-        sched = schedule(item.protocol, item.ref, item.events)
+        # Only windows open at some point of the planning horizon can have reminders.
+        sched = schedule(item.protocol, item.ref, item.events, near=(now, now + RECHECK))
         due, nxt = plan_with_next(item.protocol, item.planner, sched, item.done, now,
                                   horizon=RECHECK, alert_for=alert_for)
         rows += [outbox_row(item, r, now) for r in due]
