@@ -6,9 +6,6 @@ a retried submission (same client id) or a correction that keeps the same severe
 symptoms does not alert again; a correction that adds a reason (a symptom becomes
 severe, an event becomes serious) does. The scheduler's dispatcher delivers ``alert``
 rows by marking them delivered; coordinators read them at /studies/<key>/alerts.
-
-The insert mirrors notifications.outbox.insert_once (ON CONFLICT DO NOTHING on the
-key) without importing it: diary never imports notifications.
 """
 
 from __future__ import annotations
@@ -16,14 +13,12 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from diary.db.messaging import OutboxMessage
 from diary.db.models import Participant, new_id
+from diary.services.outbox_rows import insert_once
 
 KIND = "safety_alert"
-_OUTBOX = OutboxMessage.__table__
 
 
 def alert_key(series: str, reasons: list[str]) -> str:
@@ -43,7 +38,4 @@ def raise_alert(session: Session, p: Participant, *, series: str, target: str,
            "kind": KIND, "target": target[:64], "reminder_attempt": 0, "body": body[:1000],
            "planned_at": now, "due_at": now, "expires_at": None, "state": "pending",
            "send_attempts": 0, "next_attempt_at": now, "outcome_unknown": False}
-    conn = session.connection()
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(_OUTBOX).on_conflict_do_nothing(index_elements=["key"]).returning(_OUTBOX.c.id)
-    return conn.execute(stmt, row).first() is not None
+    return insert_once(session, [row]) == 1
