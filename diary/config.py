@@ -45,7 +45,7 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "TWILIO_MESSAGING_SERVICE_SID": env.get("TWILIO_MESSAGING_SERVICE_SID"),
         "TWILIO_API_BASE_URL": env.get("TWILIO_API_BASE_URL"),
         "SMS_RATE": float(env.get("SMS_RATE", "1")),  # messages per second; 0 = no limit
-        "SMS_WORKERS": int(env.get("SMS_WORKERS", "4")),  # parallel senders (PostgreSQL)
+        "SMS_WORKERS": int(env.get("SMS_WORKERS", "8")),  # parallel senders (PostgreSQL)
         "SCHEDULER_INTERVAL": int(env.get("SCHEDULER_INTERVAL_SECONDS", "60")),
         # flask-smorest / OpenAPI
         "API_TITLE": "paindiary",

@@ -70,7 +70,7 @@ def make_dispatcher(runtime: Runtime, transport: Transport, *,
         session_factory=runtime.session_factory, transport=transport, vault=runtime.vault,
         now=runtime.clock.now, limiter=limiter or RateLimiter(rate), worker=worker_id(),
         # SQLite has one writer: parallel senders would only queue on its lock.
-        workers=config.get("SMS_WORKERS", 4) if runtime.engine.dialect.name == "postgresql"
+        workers=config.get("SMS_WORKERS", 8) if runtime.engine.dialect.name == "postgresql"
         else 1,
         status_url=(lambda mid: public_request_url(base, "/sms/status", f"outbox={mid}"))
         if base else (lambda mid: None))
