@@ -8,15 +8,15 @@ a correction replaces what it corrects.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from diary.db.models import AnchorEvent, DiaryEntry, Participant, QuestionnaireResponse
+from diary.db.models import AnchorEvent, Participant, QuestionnaireResponse
+from diary.exports.entries import Progress, read_scores
 from diary.protocol.model import ENROLMENT, Protocol
 from diary.schedule import AnchorEvent as EventRef
 from diary.schedule import DiarySpan, ParticipantRef, schedule, treatment_in
@@ -25,11 +25,6 @@ from scoring.endpoints import specs_span
 from scoring.matrix import DailyMatrix
 from scoring.questionnaire_kind import QUESTIONNAIRES
 from scoring.tables import PeriodRecord
-
-EPOCH = np.datetime64("1970-01-01", "D")
-CHUNK = 100_000
-
-Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -145,52 +140,30 @@ def _periods(protocol, ref, sched, events, tz) -> list[DiarySpan]:
 
 
 def _place_entries(session, study_id, slots, span, with_ids, progress):
-    """Current entries as (record row, study day, score[, id]) arrays, chunk by chunk."""
-    cols = [DiaryEntry.participant_id, DiaryEntry.diary_date, DiaryEntry.score]
-    if with_ids:
-        cols.append(DiaryEntry.id)
-    where = (DiaryEntry.is_current.is_(True),
-             DiaryEntry.participant_id.in_(select(Participant.id)
-                                           .where(Participant.study_id == study_id)))
-    total = session.scalar(select(func.count()).select_from(DiaryEntry).where(*where))
-    # The participant -> slot lookups, as dense arrays indexed by a participant number.
-    number: dict[str, int] = {}
-    for slot in slots:
-        for pid in slot:
-            number.setdefault(pid, len(number))
-    rec = np.full((max(len(slots), 1), len(number) + 1), -1, dtype=np.int64)
+    """Current entries as (record row, study day, score[, id]) arrays, one per record whose
+    span of endpoint days holds the entry's date (a date can fall in two periods)."""
+    pids = list(dict.fromkeys(pid for slot in slots for pid in slot))
+    number = {pid: i for i, pid in enumerate(pids)}
+    # Per period k and participant number: the record row (-1: no such period) and the
+    # anchor's day number, so placing is fancy indexing over all entries at once.
+    rec = np.full((len(slots), len(pids)), -1, dtype=np.int64)
     anchor = np.zeros_like(rec)
     for k, slot in enumerate(slots):
         for pid, (r, a) in slot.items():
             rec[k, number[pid]], anchor[k, number[pid]] = r, a
-    parts: list[tuple] = []
-    done = placed = 0
-    result = session.execute(select(*cols).where(*where).execution_options(yield_per=CHUNK))
-    with result:
-        for chunk in result.partitions():
-            pid_col, date_col, score_col, *id_col = zip(*chunk, strict=True)
-            n = np.fromiter((number.get(pid, len(number)) for pid in pid_col), np.int64,
-                            len(chunk))
-            day_ord = np.array(date_col, dtype="datetime64[D]").astype(np.int64)
-            scores = np.array(score_col, dtype=np.float64)
-            entry_ids = np.array(id_col[0], dtype=object) if with_ids else None
-            used = np.zeros(len(chunk), dtype=bool)
-            for k in range(rec.shape[0]):
-                row = rec[k, n]
-                day = day_ord - anchor[k, n]
-                keep = (row >= 0) & (day >= span[0]) & (day <= span[1])
-                used |= keep
-                parts.append((row[keep], day[keep], scores[keep],
-                              entry_ids[keep] if with_ids else None))
-            done += len(chunk)
-            placed += int(used.sum())
-            if progress:
-                progress(done, total)
+    got = read_scores(session, study_id, pids, with_ids=with_ids, progress=progress)
+    parts = []
+    used = np.zeros(got.day.size, dtype=bool)
+    for k in range(len(slots)):
+        row = rec[k, got.participant]
+        day = got.day - anchor[k, got.participant]
+        keep = (row >= 0) & (day >= span[0]) & (day <= span[1])
+        used |= keep
+        parts.append((row[keep], day[keep], got.score[keep],
+                      got.ids[keep] if with_ids else None))
     if not parts:
         empty = np.zeros(0, np.int64)
         return empty, empty, np.zeros(0), (np.zeros(0, object) if with_ids else None), 0
-    rows = np.concatenate([p[0] for p in parts])
-    days = np.concatenate([p[1] for p in parts])
-    values = np.concatenate([p[2] for p in parts])
+    rows, days, values = (np.concatenate([p[j] for p in parts]) for j in range(3))
     ids = np.concatenate([p[3] for p in parts]) if with_ids else None
-    return rows, days, values, ids, placed
+    return rows, days, values, ids, int(used.sum())
