@@ -92,6 +92,8 @@ def per_row_days(days: int | Sequence[int | None] | np.ndarray | None, n: int) -
         return np.full(n, int(days), dtype=np.int64)
     if isinstance(days, np.ndarray):
         out = days.astype(np.int64)
+    elif None not in days:  # the common case, converted in C
+        out = np.array(days, dtype=np.int64)
     else:
         out = np.array([NO_DAY if d is None else d for d in days], dtype=np.int64)
     if out.shape != (n,):

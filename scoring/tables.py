@@ -12,18 +12,17 @@ CSV, XLSX or XPORT is the exporter's job.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from operator import attrgetter
 from typing import Any
 
 import numpy as np
 
-from scoring.days import DailySeries
+from scoring.days import DailySeries  # noqa: F401 (doctests)
 from scoring.endpoints import compute_endpoints_batch, per_row_days, specs_span
 from scoring.matrix import DailyMatrix
 from scoring.naming import fit_label, short_names, xport_name
+from scoring.records import PeriodRecord, PeriodRecords, record_field
 from scoring.results import BatchResult
 from scoring.spec import EndpointSpec, Output
 
@@ -31,6 +30,7 @@ __all__ = [
     "Column",
     "ColumnRows",
     "PeriodRecord",
+    "PeriodRecords",
     "ScoredRecords",
     "Table",
     "nan_to_none",
@@ -40,27 +40,6 @@ __all__ = [
     "score_records",
     "wide_table",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class PeriodRecord:
-    """One participant-period (or one anchor of a participant) to score.
-
-    ``treatment`` is the arm (parallel design) or the period's treatment
-    (crossover); ``period`` the crossover period or anchor number;
-    ``daily`` may be ``None`` when scores come as a prebuilt matrix.
-    ``today_day`` / ``stop_day``: see :func:`scoring.endpoints.compute_endpoints`.
-    """
-
-    subject: str
-    site: str
-    treatment: str
-    daily: DailySeries | None
-    period: int | None = None
-    sequence: str | None = None
-    anchor_date: dt.date | None = None
-    today_day: int | None = None
-    stop_day: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,8 +196,8 @@ def score_records(
         raise ValueError(f"matrix covers days {matrix.first_day} to {matrix.last_day}; "
                          f"the endpoints read days {span[0]} to {span[1]}")
     n = len(records)
-    today = per_row_days([r.today_day for r in records], n)
-    stop = per_row_days([r.stop_day for r in records], n)
+    today = per_row_days(record_field(records, "today_day"), n)
+    stop = per_row_days(record_field(records, "stop_day"), n)
     results = compute_endpoints_batch(specs, matrix, today_day=today, stop_day=stop,
                                       extra=extra)
     return ScoredRecords(records, specs, matrix, results)
@@ -251,9 +230,9 @@ def record_values(r: PeriodRecord) -> tuple:
     return (r.subject, r.site, r.treatment, r.sequence, r.period, r.anchor_date)
 
 
-def record_value_columns(records: Sequence[PeriodRecord]) -> list[list]:
+def record_value_columns(records: Sequence[PeriodRecord]) -> list[Sequence]:
     """Values of :func:`record_columns`, column by column."""
-    return [list(map(attrgetter(f), records)) for f in _RECORD_FIELDS]
+    return [record_field(records, f) for f in _RECORD_FIELDS]
 
 
 def nan_to_none(a: np.ndarray) -> list[float | None]:

@@ -76,7 +76,11 @@ def neutralise(value: str) -> str:
 
 def _safe_column(values: Sequence) -> Sequence:
     """A char column with :func:`neutralise` applied to its strings (itself if none needs it)."""
-    if not any(v.__class__ is str and v.startswith(FORMULA_START) for v in values):
+    try:  # distinct values only: a column repeats sites, treatments, reasons
+        distinct = set(values)
+    except TypeError:  # an unhashable cell: look at them all
+        distinct = values
+    if not any(v.__class__ is str and v.startswith(FORMULA_START) for v in distinct):
         return values
     return [neutralise(v) if v.__class__ is str else v for v in values]
 

@@ -24,19 +24,17 @@ from diary.timezones import local_date, zone
 from scoring.endpoints import specs_span
 from scoring.matrix import DailyMatrix
 from scoring.questionnaire_kind import QUESTIONNAIRES
-from scoring.tables import PeriodRecord
+from scoring.records import PeriodRecords
+
+EPOCH_ORDINAL = date(1970, 1, 1).toordinal()  # day numbers count from 1970-01-01
 
 
 @dataclass(frozen=True)
 class StudyRecords:
-    records: list[PeriodRecord]
+    records: PeriodRecords
     matrix: DailyMatrix
     entries: int  # current diary entries placed on at least one record
     extra: list[dict] | None = None  # per record: questionnaire scores by window
-
-
-def _ordinal(d: date) -> int:
-    return (d - date(1970, 1, 1)).days
 
 
 def load_study_records(session: Session, study_id: int, protocol: Protocol, *, now,
@@ -54,12 +52,11 @@ def load_study_records(session: Session, study_id: int, protocol: Protocol, *, n
         stmt = stmt.where(Participant.site.in_(sites))
     participants = session.execute(stmt.order_by(Participant.subject_id)).all()
     events: dict[str, list[EventRef]] = {}
-    for e in session.execute(
+    for event_id, pid, kind, period, at in session.execute(
             select(AnchorEvent.id, AnchorEvent.participant_id, AnchorEvent.type,
                    AnchorEvent.period, AnchorEvent.occurred_at)
             .join(Participant).where(Participant.study_id == study_id)):
-        events.setdefault(e.participant_id, []).append(EventRef(e.id, e.type, e.occurred_at,
-                                                                e.period))
+        events.setdefault(pid, []).append(EventRef(event_id, kind, at, period))
     records, slots, windows, owners = _records(protocol, participants, events, now)
     rows, days, values, ids, placed = _place_entries(session, study_id, slots, span,
                                                      with_entry_ids, progress)
@@ -96,31 +93,41 @@ def _questionnaires(session, study_id, owners, windows) -> list[dict]:
 def _records(protocol, participants, events, now):
     """One record per diary span, with ``slots[k][pid]`` = (record index, anchor ordinal),
     each participant's windows by id, and each record's (participant, anchor event)."""
-    records: list[PeriodRecord] = []
+    # Kept as columns (PeriodRecords): scoring and the wide table read them field by field.
+    cols: dict[str, list] = {f: [] for f in ("subject", "site", "treatment", "period",
+                                             "sequence", "anchor_date", "today_day",
+                                             "stop_day")}
     slots: list[dict[str, tuple[int, int]]] = []
     windows: dict[str, dict] = {}
     # Assessment windows matter only to questionnaire endpoints.
     with_windows = any(spec.kind == "questionnaire" for spec in protocol.endpoints)
     owners: list[tuple[str, str]] = []
+    today_in: dict[str, date] = {}  # "today" per time zone (a study has few)
     for p in participants:
         ref = ParticipantRef(p.id, p.timezone, p.enrolled_at, p.sequence, p.withdrawn_at)
-        sched = schedule(protocol, ref, events.get(p.id, []), with_windows=with_windows)
-        windows[p.id] = {w.id: w for w in sched.windows}
+        mine = events.get(p.id, [])
+        sched = schedule(protocol, ref, mine, with_windows=with_windows)
+        if with_windows:
+            windows[p.id] = {w.id: w for w in sched.windows}
         tz = zone(p.timezone)
-        today = local_date(now, tz)
+        today = today_in.get(p.timezone)
+        if today is None:
+            today = today_in[p.timezone] = local_date(now, tz)
         stop = local_date(p.withdrawn_at, tz) if p.withdrawn_at else None
-        for k, s in enumerate(_periods(protocol, ref, sched, events.get(p.id, []), tz)):
-            records.append(PeriodRecord(
-                subject=p.subject_id, site=p.site,
-                treatment=s.treatment or p.arm or "ALL", daily=None,
-                period=s.period if s.period is not None else k + 1, sequence=p.sequence,
-                anchor_date=s.anchor_date, today_day=(today - s.anchor_date).days,
-                stop_day=(stop - s.anchor_date).days if stop else None))
+        for k, s in enumerate(_periods(protocol, ref, sched, mine, tz)):
+            cols["subject"].append(p.subject_id)
+            cols["site"].append(p.site)
+            cols["treatment"].append(s.treatment or p.arm or "ALL")
+            cols["period"].append(s.period if s.period is not None else k + 1)
+            cols["sequence"].append(p.sequence)
+            cols["anchor_date"].append(s.anchor_date)
+            cols["today_day"].append((today - s.anchor_date).days)
+            cols["stop_day"].append((stop - s.anchor_date).days if stop else None)
             owners.append((p.id, s.event_id))
             if len(slots) <= k:
                 slots.append({})
-            slots[k][p.id] = (len(records) - 1, _ordinal(s.anchor_date))
-    return records, slots, windows, owners
+            slots[k][p.id] = (len(owners) - 1, s.anchor_date.toordinal() - EPOCH_ORDINAL)
+    return PeriodRecords(**cols), slots, windows, owners
 
 
 def _periods(protocol, ref, sched, events, tz) -> list[DiarySpan]:
