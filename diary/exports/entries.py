@@ -100,7 +100,8 @@ def _read_grouped(session, where, number, total, progress):
     counts: list[int] = []
     texts: list[str] = []
     done = 0
-    result = session.execute(stmt.execution_options(yield_per=1000))
+    # Core, not the ORM's result layer: plain rows are all we read.
+    result = session.connection().execute(stmt.execution_options(yield_per=1000))
     with result:
         for chunk in result.partitions():
             for pid, count, joined in chunk:
@@ -125,7 +126,7 @@ def _read_rows(session, where, number, total, progress):
     stmt = select(DiaryEntry.participant_id, _code(), DiaryEntry.id).where(*where)
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     done = 0
-    result = session.execute(stmt.execution_options(yield_per=CHUNK))
+    result = session.connection().execute(stmt.execution_options(yield_per=CHUNK))
     with result:
         for chunk in result.partitions():
             pid_col, code_col, id_col = zip(*chunk, strict=True)
