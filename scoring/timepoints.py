@@ -143,8 +143,14 @@ def window_mean_batch(
     out = np.full(w.shape[0], np.nan)
     out[ok] = total[ok] / n_obs[ok]
 
-    def reason_of(i: int) -> str:
-        return _reason(int(n_obs[i]), lo, hi, min_days)
+    if lo == hi:  # one day: every row without a value has the same reason
+        text = _reason(0, lo, hi, min_days)
+
+        def reason_of(i: int) -> str:
+            return text
+    else:
+        def reason_of(i: int) -> str:
+            return _reason(int(n_obs[i]), lo, hi, min_days)
 
     m = hi - lo + 1
     return BatchResult(
