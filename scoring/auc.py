@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 import numpy as np
 
@@ -72,12 +73,21 @@ class CoverageRule:
 
     def reason(self, n_observed: int, n_days: int) -> str:
         """Why *n_observed* of *n_days* days is not enough."""
+        # Cached: a study's reasons repeat, and the exact fractions cost ~20 us each.
+        return _coverage_reason(self, int(n_observed), int(n_days))
+
+    def _reason(self, n_observed: int, n_days: int) -> str:
         head = f"{n_observed}/{n_days} days observed"
         by_cov = self._by_coverage(n_days)
         if self.min_coverage is not None and by_cov >= (self.min_days or 0) and by_cov >= 1:
             pct = Fraction(str(self.min_coverage)) * 100
             return f"{head}, {float(pct):g} % required"
         return f"{head}, {self.required(n_days)} required"
+
+
+@lru_cache(maxsize=4096)
+def _coverage_reason(rule: CoverageRule, n_observed: int, n_days: int) -> str:
+    return rule._reason(n_observed, n_days)
 
 
 def _ends_reason(a: int, b: int, first_missing: bool, last_missing: bool) -> str:

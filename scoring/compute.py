@@ -92,8 +92,14 @@ def per_row_days(days: int | Sequence[int | None] | np.ndarray | None, n: int) -
         return np.full(n, int(days), dtype=np.int64)
     if isinstance(days, np.ndarray):
         out = days.astype(np.int64)
+    elif None not in days:  # the common case, converted in C
+        out = np.array(days, dtype=np.int64)
     else:
-        out = np.array([NO_DAY if d is None else d for d in days], dtype=np.int64)
+        # Also in C: None becomes NaN as a float (study days are far below 2**53).
+        as_float = np.array(days, dtype=np.float64)
+        given = ~np.isnan(as_float)
+        out = np.full(as_float.shape, NO_DAY, dtype=np.int64)
+        out[given] = as_float[given]
     if out.shape != (n,):
         raise ValueError(f"expected {n} per-row days, got shape {out.shape}")
     return out

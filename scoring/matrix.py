@@ -158,10 +158,12 @@ class DailyMatrix:
         if m < 1:
             raise ValueError(f"last_day {last_day} is before first_day {first_day}")
         keep = (days >= first_day) & (days <= last_day)
-        flat = np.sort(rows[keep] * m + (days[keep] - first_day))
-        dup = np.flatnonzero(flat[1:] == flat[:-1])
+        # Counting cells is linear; sorting a million observations to compare neighbours
+        # took longer than scoring them (issue 3).
+        flat = rows[keep] * m + (days[keep] - first_day)
+        dup = np.flatnonzero(np.bincount(flat, minlength=n_rows * m) > 1)
         if dup.size:
-            d = int(flat[dup[0]])
+            d = int(dup[0])
             raise ValueError(f"row {d // m} has two values for day {d % m + first_day}")
         ids = None if entry_ids is None else np.asarray(entry_ids, dtype=object)
         if ids is not None and ids.shape != rows.shape:

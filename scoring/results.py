@@ -171,8 +171,10 @@ class BatchResult:
 
     def reasons(self) -> list[str | None]:
         """All reasons (``None`` for rows with a value)."""
-        missing = np.isnan(self.values)
-        return [self.reason_of(i) if m else None for i, m in enumerate(missing.tolist())]
+        out: list[str | None] = [None] * len(self)
+        for i in np.flatnonzero(np.isnan(self.values)).tolist():  # only the rows without one
+            out[i] = self.reason_of(i)
+        return out
 
     def entry_ids(self, i: int, ids: np.ndarray | None, first_day: int) -> tuple[str, ...]:
         """Entry ids read for row *i*, given the id matrix of the daily scores."""

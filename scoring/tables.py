@@ -12,52 +12,34 @@ CSV, XLSX or XPORT is the exporter's job.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from scoring.days import DailySeries
+from scoring.days import DailySeries  # noqa: F401 (doctests)
 from scoring.endpoints import compute_endpoints_batch, per_row_days, specs_span
 from scoring.matrix import DailyMatrix
 from scoring.naming import fit_label, short_names, xport_name
+from scoring.records import PeriodRecord, PeriodRecords, record_field
 from scoring.results import BatchResult
 from scoring.spec import EndpointSpec, Output
 
 __all__ = [
     "Column",
+    "ColumnRows",
     "PeriodRecord",
+    "PeriodRecords",
     "ScoredRecords",
     "Table",
     "nan_to_none",
     "record_columns",
+    "record_value_columns",
     "record_values",
     "score_records",
     "wide_table",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class PeriodRecord:
-    """One participant-period (or one anchor of a participant) to score.
-
-    ``treatment`` is the arm (parallel design) or the period's treatment
-    (crossover); ``period`` the crossover period or anchor number;
-    ``daily`` may be ``None`` when scores come as a prebuilt matrix.
-    ``today_day`` / ``stop_day``: see :func:`scoring.endpoints.compute_endpoints`.
-    """
-
-    subject: str
-    site: str
-    treatment: str
-    daily: DailySeries | None
-    period: int | None = None
-    sequence: str | None = None
-    anchor_date: dt.date | None = None
-    today_day: int | None = None
-    stop_day: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,20 +63,76 @@ class Column:
             raise ValueError(f"column type must be num, char or date, got {self.type!r}")
 
 
+class ColumnRows(Sequence[tuple]):
+    """The rows of a table kept as its columns: a row tuple is made only when read.
+
+    Building 30,000 row tuples of 20 cells each costs more than scoring a study
+    (issue 3); a writer iterating these rows makes them a chunk at a time, and
+    one reading columns (XPORT) takes them as they are.
+
+    Examples
+    --------
+    >>> rows = ColumnRows([["S1", "S2"], [1.0, None]])
+    >>> len(rows), rows[1], list(rows) == [("S1", 1.0), ("S2", None)]
+    (2, ('S2', None), True)
+    """
+
+    __slots__ = ("columns", "_n")
+
+    def __init__(self, columns: Sequence[Sequence]) -> None:
+        self.columns = [list(c) if not isinstance(c, list) else c for c in columns]
+        lengths = {len(c) for c in self.columns}
+        if len(lengths) > 1:
+            raise ValueError(f"columns of different lengths: {sorted(lengths)}")
+        self._n = lengths.pop() if lengths else 0
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __iter__(self) -> Iterator[tuple]:
+        return zip(*self.columns, strict=True) if self.columns else iter(())
+
+    def __getitem__(self, i: int | slice) -> tuple | list[tuple]:
+        if isinstance(i, slice):
+            return list(zip(*(c[i] for c in self.columns), strict=True))
+        return tuple(c[i] for c in self.columns)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  (mutable, like a list)
+
+    def __repr__(self) -> str:
+        return f"ColumnRows({self._n} rows x {len(self.columns)} columns)"
+
+
 @dataclass(frozen=True)
 class Table:
     """Rows (tuples aligned with ``columns``) plus column metadata.
 
-    ``name`` is the dataset name (<= 8 characters for XPORT).
+    ``name`` is the dataset name (<= 8 characters for XPORT).  ``rows`` is a
+    list of tuples or a :class:`ColumnRows` (a table built column by column).
     """
 
     name: str
     columns: tuple[Column, ...]
-    rows: list[tuple]
+    rows: Sequence[tuple]
 
     def header(self, *, xport: bool = False) -> list[str]:
         """Column names for CSV/XLSX, or XPORT names with ``xport=True``."""
         return [c.xport_name if xport else c.name for c in self.columns]
+
+    def column_values(self) -> list[Sequence]:
+        """The cells column by column (no copy for a table built from columns)."""
+        if isinstance(self.rows, ColumnRows):
+            return self.rows.columns
+        by_column = list(zip(*self.rows, strict=True))
+        if self.rows and len(by_column) != len(self.columns):
+            raise ValueError(f"rows of {self.name} have {len(by_column)} cells "
+                             f"for {len(self.columns)} columns")
+        return by_column or [()] * len(self.columns)
 
     def dicts(self) -> list[dict]:
         """Rows as dicts keyed by column name."""
@@ -158,8 +196,8 @@ def score_records(
         raise ValueError(f"matrix covers days {matrix.first_day} to {matrix.last_day}; "
                          f"the endpoints read days {span[0]} to {span[1]}")
     n = len(records)
-    today = per_row_days([r.today_day for r in records], n)
-    stop = per_row_days([r.stop_day for r in records], n)
+    today = per_row_days(record_field(records, "today_day"), n)
+    stop = per_row_days(record_field(records, "stop_day"), n)
     results = compute_endpoints_batch(specs, matrix, today_day=today, stop_day=stop,
                                       extra=extra)
     return ScoredRecords(records, specs, matrix, results)
@@ -184,14 +222,31 @@ def record_columns() -> list[Column]:
     ]
 
 
+_RECORD_FIELDS = ("subject", "site", "treatment", "sequence", "period", "anchor_date")
+
+
 def record_values(r: PeriodRecord) -> tuple:
     """Values of :func:`record_columns` for one record."""
     return (r.subject, r.site, r.treatment, r.sequence, r.period, r.anchor_date)
 
 
+def record_value_columns(records: Sequence[PeriodRecord]) -> list[Sequence]:
+    """Values of :func:`record_columns`, column by column."""
+    return [record_field(records, f) for f in _RECORD_FIELDS]
+
+
 def nan_to_none(a: np.ndarray) -> list[float | None]:
-    """Array to a list with ``None`` for NaN (tables never hold NaN)."""
-    return [None if v != v else v for v in a.tolist()]
+    """Array to a list with ``None`` for NaN (tables never hold NaN).
+
+    Examples
+    --------
+    >>> nan_to_none(np.array([1.5, np.nan]))
+    [1.5, None]
+    """
+    out = a.tolist()
+    for i in np.flatnonzero(np.isnan(a)).tolist():  # few: only the missing values
+        out[i] = None
+    return out
 
 
 def wide_table(scored: ScoredRecords) -> Table:
@@ -220,9 +275,7 @@ def wide_table(scored: ScoredRecords) -> Table:
     short = short_names(keys, reserved=[c.xport_name for c in fixed])
     taken = {c.xport_name for c in fixed} | set(short.values())
     columns = list(fixed)
-    cells: list[list] = [list(c) for c in zip(*map(record_values, scored.records), strict=True)]
-    if not cells:
-        cells = [[] for _ in fixed]
+    cells = record_value_columns(scored.records)
     for spec, o in outputs:
         multi = len(spec.outputs()) > 1
         label = f"{o.label}, {o.visit.lower()}" if multi else o.label
@@ -235,5 +288,5 @@ def wide_table(scored: ScoredRecords) -> Table:
         res = scored.results[o.key]
         cells.append(nan_to_none(res.values))
         cells.append(res.reasons())
-    rows = list(zip(*cells, strict=True))
-    return Table("EPWIDE", tuple(columns), rows)
+    # Kept as columns: the writers make the row tuples as they go (issue 3).
+    return Table("EPWIDE", tuple(columns), ColumnRows(cells))

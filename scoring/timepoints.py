@@ -9,6 +9,8 @@ days are not imputed; too few observed days give no value, with the reason.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from scoring.days import DailySeries
@@ -38,6 +40,7 @@ def _check(lo: int, hi: int, min_days: int) -> None:
         raise ValueError(f"min_days must be an integer >= 1, got {min_days!r}")
 
 
+@lru_cache(maxsize=4096)  # one text per window and count: a study repeats them
 def _reason(n: int, lo: int, hi: int, min_days: int) -> str:
     if lo == hi:
         return f"day {lo} not observed"
@@ -140,8 +143,14 @@ def window_mean_batch(
     out = np.full(w.shape[0], np.nan)
     out[ok] = total[ok] / n_obs[ok]
 
-    def reason_of(i: int) -> str:
-        return _reason(int(n_obs[i]), lo, hi, min_days)
+    if lo == hi:  # one day: every row without a value has the same reason
+        text = _reason(0, lo, hi, min_days)
+
+        def reason_of(i: int) -> str:
+            return text
+    else:
+        def reason_of(i: int) -> str:
+            return _reason(int(n_obs[i]), lo, hi, min_days)
 
     m = hi - lo + 1
     return BatchResult(

@@ -35,7 +35,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from diary.errors import RuleViolation
-from scoring.tables import Column, Table
+from scoring.tables import Column, ColumnRows, Table
 
 __all__ = [
     "CSV_CHUNK_ROWS",
@@ -74,8 +74,27 @@ def neutralise(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_START) else value
 
 
+def _safe_column(values: Sequence) -> Sequence:
+    """A char column with :func:`neutralise` applied to its strings (itself if none needs it)."""
+    try:  # distinct values only: a column repeats sites, treatments, reasons
+        distinct = set(values)
+    except TypeError:  # an unhashable cell: look at them all
+        distinct = values
+    if not any(v.__class__ is str and v.startswith(FORMULA_START) for v in distinct):
+        return values
+    return [neutralise(v) if v.__class__ is str else v for v in values]
+
+
 def _safe_rows(table: Table) -> Iterator[tuple]:
     """``table.rows`` with :func:`neutralise` applied to the strings of char columns."""
+    if isinstance(table.rows, ColumnRows):  # column by column, rows made as they are read
+        return iter(ColumnRows([_safe_column(v) if c.type == "char" else v
+                                for c, v in zip(table.columns, table.rows.columns,
+                                                strict=True)]))
+    return _safe_row_tuples(table)
+
+
+def _safe_row_tuples(table: Table) -> Iterator[tuple]:
     idx = [j for j, c in enumerate(table.columns) if c.type == "char"]
     for row in table.rows:
         for j in idx:

@@ -8,15 +8,15 @@ a correction replaces what it corrects.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from diary.db.models import AnchorEvent, DiaryEntry, Participant, QuestionnaireResponse
+from diary.db.models import AnchorEvent, Participant, QuestionnaireResponse
+from diary.exports.entries import Progress, read_scores
 from diary.exports.safety_records import event_diaries, wanted
 from diary.protocol.model import ENROLMENT, Protocol
 from diary.schedule import AnchorEvent as EventRef
@@ -25,24 +25,17 @@ from diary.timezones import local_date, zone
 from scoring.endpoints import specs_span
 from scoring.matrix import DailyMatrix
 from scoring.questionnaire_kind import QUESTIONNAIRES
-from scoring.tables import PeriodRecord
+from scoring.records import PeriodRecords
 
-EPOCH = np.datetime64("1970-01-01", "D")
-CHUNK = 100_000
-
-Progress = Callable[[int, int], None]
+EPOCH_ORDINAL = date(1970, 1, 1).toordinal()  # day numbers count from 1970-01-01
 
 
 @dataclass(frozen=True)
 class StudyRecords:
-    records: list[PeriodRecord]
+    records: PeriodRecords
     matrix: DailyMatrix
     entries: int  # current diary entries placed on at least one record
     extra: list[dict] | None = None  # per record: questionnaire scores by window
-
-
-def _ordinal(d: date) -> int:
-    return (d - date(1970, 1, 1)).days
 
 
 def load_study_records(session: Session, study_id: int, protocol: Protocol, *, now,
@@ -60,12 +53,11 @@ def load_study_records(session: Session, study_id: int, protocol: Protocol, *, n
         stmt = stmt.where(Participant.site.in_(sites))
     participants = session.execute(stmt.order_by(Participant.subject_id)).all()
     events: dict[str, list[EventRef]] = {}
-    for e in session.execute(
+    for event_id, pid, kind, period, at in session.execute(
             select(AnchorEvent.id, AnchorEvent.participant_id, AnchorEvent.type,
                    AnchorEvent.period, AnchorEvent.occurred_at)
             .join(Participant).where(Participant.study_id == study_id)):
-        events.setdefault(e.participant_id, []).append(EventRef(e.id, e.type, e.occurred_at,
-                                                                e.period))
+        events.setdefault(pid, []).append(EventRef(event_id, kind, at, period))
     records, slots, windows, owners = _records(protocol, participants, events, now)
     rows, days, values, ids, placed = _place_entries(session, study_id, slots, span,
                                                      with_entry_ids, progress)
@@ -105,31 +97,41 @@ def _questionnaires(session, study_id, owners, windows) -> list[dict]:
 def _records(protocol, participants, events, now):
     """One record per diary span, with ``slots[k][pid]`` = (record index, anchor ordinal),
     each participant's windows by id, and each record's (participant, anchor event)."""
-    records: list[PeriodRecord] = []
+    # Kept as columns (PeriodRecords): scoring and the wide table read them field by field.
+    cols: dict[str, list] = {f: [] for f in ("subject", "site", "treatment", "period",
+                                             "sequence", "anchor_date", "today_day",
+                                             "stop_day")}
     slots: list[dict[str, tuple[int, int]]] = []
     windows: dict[str, dict] = {}
     # Assessment windows matter only to questionnaire endpoints.
     with_windows = any(spec.kind == "questionnaire" for spec in protocol.endpoints)
     owners: list[tuple[str, str]] = []
+    today_in: dict[str, date] = {}  # "today" per time zone (a study has few)
     for p in participants:
         ref = ParticipantRef(p.id, p.timezone, p.enrolled_at, p.sequence, p.withdrawn_at)
-        sched = schedule(protocol, ref, events.get(p.id, []), with_windows=with_windows)
-        windows[p.id] = {w.id: w for w in sched.windows}
+        mine = events.get(p.id, [])
+        sched = schedule(protocol, ref, mine, with_windows=with_windows)
+        if with_windows:
+            windows[p.id] = {w.id: w for w in sched.windows}
         tz = zone(p.timezone)
-        today = local_date(now, tz)
+        today = today_in.get(p.timezone)
+        if today is None:
+            today = today_in[p.timezone] = local_date(now, tz)
         stop = local_date(p.withdrawn_at, tz) if p.withdrawn_at else None
-        for k, s in enumerate(_periods(protocol, ref, sched, events.get(p.id, []), tz)):
-            records.append(PeriodRecord(
-                subject=p.subject_id, site=p.site,
-                treatment=s.treatment or p.arm or "ALL", daily=None,
-                period=s.period if s.period is not None else k + 1, sequence=p.sequence,
-                anchor_date=s.anchor_date, today_day=(today - s.anchor_date).days,
-                stop_day=(stop - s.anchor_date).days if stop else None))
+        for k, s in enumerate(_periods(protocol, ref, sched, mine, tz)):
+            cols["subject"].append(p.subject_id)
+            cols["site"].append(p.site)
+            cols["treatment"].append(s.treatment or p.arm or "ALL")
+            cols["period"].append(s.period if s.period is not None else k + 1)
+            cols["sequence"].append(p.sequence)
+            cols["anchor_date"].append(s.anchor_date)
+            cols["today_day"].append((today - s.anchor_date).days)
+            cols["stop_day"].append((stop - s.anchor_date).days if stop else None)
             owners.append((p.id, s.event_id))
             if len(slots) <= k:
                 slots.append({})
-            slots[k][p.id] = (len(records) - 1, _ordinal(s.anchor_date))
-    return records, slots, windows, owners
+            slots[k][p.id] = (len(owners) - 1, s.anchor_date.toordinal() - EPOCH_ORDINAL)
+    return PeriodRecords(**cols), slots, windows, owners
 
 
 def _periods(protocol, ref, sched, events, tz) -> list[DiarySpan]:
@@ -149,52 +151,30 @@ def _periods(protocol, ref, sched, events, tz) -> list[DiarySpan]:
 
 
 def _place_entries(session, study_id, slots, span, with_ids, progress):
-    """Current entries as (record row, study day, score[, id]) arrays, chunk by chunk."""
-    cols = [DiaryEntry.participant_id, DiaryEntry.diary_date, DiaryEntry.score]
-    if with_ids:
-        cols.append(DiaryEntry.id)
-    where = (DiaryEntry.is_current.is_(True),
-             DiaryEntry.participant_id.in_(select(Participant.id)
-                                           .where(Participant.study_id == study_id)))
-    total = session.scalar(select(func.count()).select_from(DiaryEntry).where(*where))
-    # The participant -> slot lookups, as dense arrays indexed by a participant number.
-    number: dict[str, int] = {}
-    for slot in slots:
-        for pid in slot:
-            number.setdefault(pid, len(number))
-    rec = np.full((max(len(slots), 1), len(number) + 1), -1, dtype=np.int64)
+    """Current entries as (record row, study day, score[, id]) arrays, one per record whose
+    span of endpoint days holds the entry's date (a date can fall in two periods)."""
+    pids = list(dict.fromkeys(pid for slot in slots for pid in slot))
+    number = {pid: i for i, pid in enumerate(pids)}
+    # Per period k and participant number: the record row (-1: no such period) and the
+    # anchor's day number, so placing is fancy indexing over all entries at once.
+    rec = np.full((len(slots), len(pids)), -1, dtype=np.int64)
     anchor = np.zeros_like(rec)
     for k, slot in enumerate(slots):
         for pid, (r, a) in slot.items():
             rec[k, number[pid]], anchor[k, number[pid]] = r, a
-    parts: list[tuple] = []
-    done = placed = 0
-    result = session.execute(select(*cols).where(*where).execution_options(yield_per=CHUNK))
-    with result:
-        for chunk in result.partitions():
-            pid_col, date_col, score_col, *id_col = zip(*chunk, strict=True)
-            n = np.fromiter((number.get(pid, len(number)) for pid in pid_col), np.int64,
-                            len(chunk))
-            day_ord = np.array(date_col, dtype="datetime64[D]").astype(np.int64)
-            scores = np.array(score_col, dtype=np.float64)
-            entry_ids = np.array(id_col[0], dtype=object) if with_ids else None
-            used = np.zeros(len(chunk), dtype=bool)
-            for k in range(rec.shape[0]):
-                row = rec[k, n]
-                day = day_ord - anchor[k, n]
-                keep = (row >= 0) & (day >= span[0]) & (day <= span[1])
-                used |= keep
-                parts.append((row[keep], day[keep], scores[keep],
-                              entry_ids[keep] if with_ids else None))
-            done += len(chunk)
-            placed += int(used.sum())
-            if progress:
-                progress(done, total)
+    got = read_scores(session, study_id, pids, with_ids=with_ids, progress=progress)
+    parts = []
+    used = np.zeros(got.day.size, dtype=bool)
+    for k in range(len(slots)):
+        row = rec[k, got.participant]
+        day = got.day - anchor[k, got.participant]
+        keep = (row >= 0) & (day >= span[0]) & (day <= span[1])
+        used |= keep
+        parts.append((row[keep], day[keep], got.score[keep],
+                      got.ids[keep] if with_ids else None))
     if not parts:
         empty = np.zeros(0, np.int64)
         return empty, empty, np.zeros(0), (np.zeros(0, object) if with_ids else None), 0
-    rows = np.concatenate([p[0] for p in parts])
-    days = np.concatenate([p[1] for p in parts])
-    values = np.concatenate([p[2] for p in parts])
+    rows, days, values = (np.concatenate([p[j] for p in parts]) for j in range(3))
     ids = np.concatenate([p[3] for p in parts]) if with_ids else None
-    return rows, days, values, ids, placed
+    return rows, days, values, ids, int(used.sum())

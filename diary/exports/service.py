@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from diary import audit
 from diary.errors import RuleViolation
+from diary.exports.bulk import cyclic_gc_paused
 from diary.exports.records import Progress, load_study_records
 from diary.services.principals import Principal
 from diary.services.studies import current_version, get_study
@@ -45,18 +46,20 @@ def export_endpoints(session: Session, principal: Principal, key: str, *, layout
     if not protocol.endpoints:
         raise RuleViolation("the study's protocol declares no endpoints", field="layout")
     sites = principal.sites(study.id)
-    data = load_study_records(session, study.id, protocol, now=now, sites=sites,
-                              with_entry_ids=layout in ("long", "trace"), progress=progress)
-    scored = score_records(data.records, protocol.endpoints, matrix=data.matrix,
-                           extra=data.extra)
-    if layout == "wide":
-        table = wide_table(scored)
-    elif layout == "long":
-        table = long_table(scored, source_ids=fmt != "xpt")
-    elif layout == "trace":
-        table = trace_table(scored)
-    else:
-        table = summary_table(scored)
+    with cyclic_gc_paused():
+        data = load_study_records(session, study.id, protocol, now=now, sites=sites,
+                                  with_entry_ids=layout in ("long", "trace"),
+                                  progress=progress)
+        scored = score_records(data.records, protocol.endpoints, matrix=data.matrix,
+                               extra=data.extra)
+        if layout == "wide":
+            table = wide_table(scored)
+        elif layout == "long":
+            table = long_table(scored, source_ids=fmt != "xpt")
+        elif layout == "trace":
+            table = trace_table(scored)
+        else:
+            table = summary_table(scored)
     version = current_version(session, study)
     provenance = {
         "study": study.key, "title": study.title, "layout": layout,

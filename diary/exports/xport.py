@@ -158,10 +158,7 @@ def write_xpt(table: Table, path: str | os.PathLike[str], *, label: str | None =
         raise ValueError(f"duplicate XPORT names in {table.name}: {names}")
     if label is not None and len(label) > 40:
         raise ValueError(f"dataset label {label!r} is longer than 40 characters")
-    by_column = list(zip(*table.rows, strict=True)) or [()] * len(table.columns)
-    if len(by_column) != len(table.columns):
-        raise ValueError(f"rows of {table.name} have {len(by_column)} cells "
-                         f"for {len(table.columns)} columns")
+    by_column = table.column_values()
     data = {c.xport_name: _text(c, v) if c.type == "char" else _numbers(c, v)
             for c, v in zip(table.columns, by_column, strict=True)}
 

@@ -27,7 +27,14 @@ from scoring.adam import long_table
 from scoring.days import DailySeries
 from scoring.endpoints import validate_endpoints
 from scoring.report import summary_table
-from scoring.tables import Column, PeriodRecord, Table, score_records, wide_table
+from scoring.tables import (
+    Column,
+    ColumnRows,
+    PeriodRecord,
+    Table,
+    score_records,
+    wide_table,
+)
 
 COLUMNS = (
     Column("subject", "USUBJID", "Unique subject identifier", "char", "participant id"),
@@ -63,6 +70,22 @@ def test_csv_round_trips_missing_values_dates_exact_floats_and_neutralised_formu
     ]
     assert float(read_csv(tmp_path / "t.csv")[4][2]) == 0.1 + 0.2       # repr: exact, no rounding
     assert list(tmp_path.iterdir()) == [tmp_path / "t.csv"]             # no temporary file left
+
+
+def test_a_table_kept_as_columns_writes_the_same_files_as_one_of_rows(tmp_path):
+    by_column = Table("EPWIDE", COLUMNS, ColumnRows([list(c) for c in zip(*ROWS, strict=True)]))
+    assert by_column.rows == ROWS and by_column.rows[1:3] == ROWS[1:3]
+    assert b"".join(iter_csv(by_column)) == b"".join(iter_csv(TABLE))   # formulas neutralised
+    assert by_column.rows.columns[3][0].startswith("=")                  # the table is untouched
+    write_xpt(by_column, tmp_path / "c.xpt")
+    write_xpt(TABLE, tmp_path / "r.xpt")
+    assert pyreadstat.read_xport(tmp_path / "c.xpt")[0].equals(
+        pyreadstat.read_xport(tmp_path / "r.xpt")[0])
+    write_xlsx(by_column, tmp_path / "c.xlsx", provenance={})
+    sheet = openpyxl.load_workbook(tmp_path / "c.xlsx")["EPWIDE"]
+    assert [c.value for c in sheet[2]][3] == "'=HYPERLINK(\"http://x\")"
+    with pytest.raises(ValueError, match="columns of different lengths"):
+        ColumnRows([["S1"], []])
 
 
 def test_iter_csv_streams_the_header_then_one_chunk_per_thousand_rows():

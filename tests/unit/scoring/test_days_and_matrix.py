@@ -68,6 +68,11 @@ def test_from_long_scatters_observations_and_refuses_two_values_for_one_day():
     with pytest.raises(ValueError, match="row 0 has two values for day 1"):
         DailyMatrix.from_long(np.array([0, 0]), np.array([1, 1]), np.array([1.0, 2.0]),
                               n_rows=1, first_day=1, last_day=2)
+    # The first repeated cell in row-major order is named, wherever its values sit.
+    with pytest.raises(ValueError, match="row 1 has two values for day -1"):
+        DailyMatrix.from_long(np.array([2, 1, 2, 1, 0]), np.array([0, -1, 0, -1, 3]),
+                              np.array([1.0, 2.0, 3.0, 4.0, 5.0]), n_rows=3, first_day=-1,
+                              last_day=2)
 
 
 def test_window_view_pads_days_outside_the_matrix_with_missing():

@@ -8,6 +8,8 @@ from typing import ClassVar
 import numpy as np
 import pytest
 
+from scoring.compliance import NO_DAY
+from scoring.compute import per_row_days
 from scoring.days import DailySeries
 from scoring.endpoints import (
     EndpointError,
@@ -225,3 +227,18 @@ def test_a_pending_batch_uses_each_rows_today():
     r = compute_endpoints_batch(specs, m, today_day=[8, 7])["d7"]
     assert r.values[0] == 5.0
     assert r.reason(1) == "pending: window ends day 7, today is day 7"
+
+
+@pytest.mark.parametrize(("days", "expected"), [
+    ([5, None, -3], [5, NO_DAY, -3]),
+    ([None, None], [NO_DAY, NO_DAY]),
+    ([7, 8], [7, 8]),
+    (np.array([1, 2]), [1, 2]),
+])
+def test_per_row_days_mark_a_missing_day_with_no_day(days, expected):
+    assert per_row_days(days, len(expected)).tolist() == expected
+
+
+def test_per_row_days_refuse_the_wrong_number_of_rows():
+    with pytest.raises(ValueError, match="expected 3 per-row days"):
+        per_row_days([1, None], 3)

@@ -16,7 +16,7 @@ from scoring.endpoints import validate_endpoints
 from scoring.matrix import DailyMatrix
 from scoring.naming import short_names, xport_name
 from scoring.report import primary_line, summary_table
-from scoring.tables import PeriodRecord, score_records, wide_table
+from scoring.tables import PeriodRecord, PeriodRecords, score_records, wide_table
 
 CROSSOVER = validate_endpoints([
     {"key": "auc_d1_35", "kind": "auc", "from_day": 1, "to_day": 35, "min_coverage": 0.8},
@@ -199,3 +199,33 @@ def test_any_endpoint_keys_get_unique_xport_names(keys):
     assert len(set(names)) == len(names)
     assert all(len(n) <= 8 and n[0].isalpha() and n.isalnum() for n in names)
     assert all(xport_name(k) == xport_name(k) for k in keys)
+
+
+def test_records_kept_as_columns_score_and_lay_out_like_a_list_of_records():
+    records = crossover_records()
+    series = [r.daily for r in records]
+    rows = np.repeat(np.arange(len(series)), [len(s) for s in series])
+    m = DailyMatrix.from_long(rows, np.concatenate([s.days for s in series]),
+                              np.concatenate([s.values for s in series]), n_rows=len(series),
+                              first_day=1, last_day=35,
+                              entry_ids=[i for s in series for i in s.entry_ids])
+    # Withdrawn (stop day) and pending (today) values differ per record.
+    today = [40, 40, 20, 40, 40, 40]
+    stop = [None, None, 12, None, None, None]
+    listed = [PeriodRecord(r.subject, r.site, r.treatment, None, r.period, r.sequence,
+                           r.anchor_date, t, s) for r, t, s in zip(records, today, stop,
+                                                                    strict=True)]
+    columns = PeriodRecords(**{f: [getattr(r, f) for r in listed]
+                               for f in ("subject", "site", "treatment", "period", "sequence",
+                                         "anchor_date", "today_day", "stop_day")})
+    assert list(columns) == listed and columns[2] == listed[2]
+    for layout in (wide_table, long_table, summary_table):
+        a = layout(score_records(listed, CROSSOVER, matrix=m))
+        b = layout(score_records(columns, CROSSOVER, matrix=m))
+        assert a.rows == b.rows
+    assert wide_table(score_records(columns, CROSSOVER, matrix=m)).dicts()[2][
+        "auc_d1_35_reason"].startswith("pending")
+    with pytest.raises(ValueError, match="different lengths"):
+        PeriodRecords(subject=["S1"], site=[])
+    with pytest.raises(TypeError, match="no field 'arm'"):
+        PeriodRecords(arm=["A"])
