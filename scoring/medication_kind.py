@@ -138,6 +138,7 @@ def _min_days(p: Params, span: dict[str, int]) -> int:
 class _WindowSpec(EndpointSpec):
     """A medication window ``[from_day, to_day]``; reads no daily scores."""
 
+    reads_daily: ClassVar[bool] = False  # only extra["medication"]
     derivable: ClassVar[bool] = False
     from_day: int
     to_day: int

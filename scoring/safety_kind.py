@@ -34,11 +34,20 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from scoring.compliance import NO_DAY
 from scoring.days import DailySeries
 from scoring.onstudy import off_study_reason, on_study
 from scoring.params import FieldError, Params
-from scoring.results import ScoreResult, merge_ids
-from scoring.spec import EndpointSpec, Output, PeriodInputs, check_day_range, register_kind
+from scoring.results import BatchResult, ScoreResult, merge_ids
+from scoring.spec import (
+    BatchInputs,
+    EndpointSpec,
+    Output,
+    PeriodInputs,
+    check_day_range,
+    register_kind,
+    stack_results,
+)
 
 __all__ = ["SAFETY", "SEVERITY_WORDS", "AeAnySpec", "SafetyDays", "SymptomCountSpec",
            "SymptomMaxSeveritySpec"]
@@ -119,6 +128,7 @@ def _sources(p: Params) -> tuple[str, ...]:
 @dataclass(frozen=True, kw_only=True)
 class _SafetyWindowSpec(EndpointSpec):
     derivable: ClassVar[bool] = False
+    reads_daily: ClassVar[bool] = False  # only extra["safety"]
     from_day: int
     to_day: int
     _what: ClassVar[str] = ""
@@ -149,6 +159,9 @@ def _in(s: DailySeries, lo: int, hi: int) -> np.ndarray:
 
 def _series_ids(s: DailySeries, mask: np.ndarray) -> list[str]:
     return [] if s.entry_ids is None else [s.entry_ids[i] for i in np.flatnonzero(mask)]
+
+
+_NOTHING_REPORTED = ScoreResult(0.0, entry_ids=())
 
 
 @register_kind
@@ -182,6 +195,28 @@ class AeAnySpec(_SafetyWindowSpec):
         return (f"1 if {what} at {SEVERITY_WORDS[self.min_severity]} or worse on an on-study "
                 f"day of days {self.from_day} to {self.to_day} ({_ANCHOR}); 0 if none and "
                 "assessed; else missing")
+
+    def compute_batch(
+        self, inputs: BatchInputs, done: Mapping[str, BatchResult]
+    ) -> dict[str, BatchResult]:
+        """Rows with nothing reported (most of a study) are 0 without building a row:
+        the same value ``compute`` gives them, found with array operations."""
+        n = inputs.daily.n_rows
+        safs = [None] * n if inputs.extra is None else [e.get(SAFETY) for e in inputs.extra]
+        quiet = np.fromiter((s is not None and not s.symptoms and not s.ae_days.size
+                             for s in safs), dtype=bool, count=n)
+        start = np.fromiter((self.from_day if s is None or s.start_day is None
+                             else s.start_day for s in safs), dtype=np.int64, count=n)
+        lo = np.maximum(start, self.from_day)
+        hi = np.full(n, self.to_day, dtype=np.int64)
+        today, stop = inputs.today_day, inputs.stop_day
+        hi = np.where(today != NO_DAY, np.minimum(hi, today - 1), hi)
+        hi = np.where(stop != NO_DAY, np.minimum(hi, stop), hi)
+        fast = quiet & (lo <= hi) & ("adverse_events" in self.sources)
+        results = [_NOTHING_REPORTED if f else
+                   self.compute(inputs.row(i, with_daily=False), {})[self.key]
+                   for i, f in enumerate(fast.tolist())]
+        return {self.key: stack_results(results)}
 
     def compute(
         self, inputs: PeriodInputs, done: Mapping[str, ScoreResult]

@@ -75,6 +75,9 @@ class PeriodInputs:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
+_NO_DAILY = DailySeries([], [])
+
+
 @dataclass(frozen=True)
 class BatchInputs:
     """The batch form of :class:`PeriodInputs`: one row per participant-period.
@@ -87,12 +90,14 @@ class BatchInputs:
     stop_day: np.ndarray
     extra: Sequence[Mapping[str, Any]] | None = None
 
-    def row(self, i: int) -> PeriodInputs:
+    def row(self, i: int, *, with_daily: bool = True) -> PeriodInputs:
+        """Row ``i``; ``with_daily=False`` skips building its daily series (kinds that
+        read only ``extra`` need none, and building it is most of a row's cost)."""
         from scoring.compliance import NO_DAY
 
         t, s = int(self.today_day[i]), int(self.stop_day[i])
         return PeriodInputs(
-            self.daily.series(i),
+            self.daily.series(i) if with_daily else _NO_DAILY,
             None if t == NO_DAY else t,
             None if s == NO_DAY else s,
             {} if self.extra is None else self.extra[i],
@@ -106,6 +111,9 @@ class EndpointSpec:
     kind: ClassVar[str] = ""
     #: May this kind's outputs be the ``of`` of change / percent_change / responder?
     derivable: ClassVar[bool] = True
+    #: Does it read the daily pain series?  Kinds that read only ``extra`` say False, and
+    #: the default ``compute_batch`` then gives them rows without one.
+    reads_daily: ClassVar[bool] = True
     #: May it be named as the ``baseline`` of change / percent_change (the daily
     #: ``baseline`` kind, or a questionnaire score at a baseline visit)?
     baseline_capable: ClassVar[bool] = False
@@ -164,14 +172,15 @@ class EndpointSpec:
         rows = []
         for i in range(inputs.daily.n_rows):
             row_done = {k: r.result(i) for k, r in done.items()}
-            rows.append(self.compute(inputs.row(i), row_done))
-        return {k: _stack([r[k] for r in rows]) for k in keys}
+            rows.append(self.compute(inputs.row(i, with_daily=self.reads_daily), row_done))
+        return {k: stack_results([r[k] for r in rows]) for k in keys}
 
 
 _BITS = {"INTERP": DTYPE_INTERP, "NOCB": DTYPE_NOCB, "LOCF": DTYPE_LOCF}
 
 
-def _stack(results: list[ScoreResult]) -> BatchResult:
+def stack_results(results: list[ScoreResult]) -> BatchResult:
+    """Row results as one batch result (the default ``compute_batch``'s last step)."""
     values = np.array([np.nan if r.value is None else r.value for r in results])
     reasons = [r.reason for r in results]
     mask = np.array(

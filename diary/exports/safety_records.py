@@ -118,7 +118,12 @@ def _safety(session, study_id, protocol, records, by_pid, start) -> dict[int, Sa
         for i in by_pid.get(r.participant_id, ()):
             aes[i].append(((r.onset - records[i].anchor_date).days, r.severity, r.series_id))
     out = {}
+    empty: dict[int | None, SafetyDays] = {}  # frozen: periods with no report share one
     for i in range(len(records)):
+        if i not in sym and i not in aes:
+            out[i] = empty.get(start[i]) or empty.setdefault(start[i],
+                                                             SafetyDays(start_day=start[i]))
+            continue
         series = {code: DailySeries([d for d, _, _ in rows], [float(v) for _, v, _ in rows],
                                     entry_ids=[e for _, _, e in rows])
                   for code, rows in sym.get(i, {}).items()}
