@@ -46,7 +46,6 @@ from scoring.spec import (
     PeriodInputs,
     check_day_range,
     register_kind,
-    stack_results,
 )
 
 __all__ = ["SAFETY", "SEVERITY_WORDS", "AeAnySpec", "SafetyDays", "SymptomCountSpec",
@@ -161,9 +160,6 @@ def _series_ids(s: DailySeries, mask: np.ndarray) -> list[str]:
     return [] if s.entry_ids is None else [s.entry_ids[i] for i in np.flatnonzero(mask)]
 
 
-_NOTHING_REPORTED = ScoreResult(0.0, entry_ids=())
-
-
 @register_kind
 @dataclass(frozen=True, kw_only=True)
 class AeAnySpec(_SafetyWindowSpec):
@@ -213,10 +209,16 @@ class AeAnySpec(_SafetyWindowSpec):
         hi = np.where(today != NO_DAY, np.minimum(hi, today - 1), hi)
         hi = np.where(stop != NO_DAY, np.minimum(hi, stop), hi)
         fast = quiet & (lo <= hi) & ("adverse_events" in self.sources)
-        results = [_NOTHING_REPORTED if f else
-                   self.compute(inputs.row(i, with_daily=False), {})[self.key]
-                   for i, f in enumerate(fast.tolist())]
-        return {self.key: stack_results(results)}
+        slow = {int(i): self.compute(inputs.row(int(i), with_daily=False), {})[self.key]
+                for i in np.flatnonzero(~fast)}
+        values = np.zeros(n)
+        for i, r in slow.items():
+            values[i] = np.nan if r.value is None else r.value
+        no_ids: tuple[str, ...] = ()
+        return {self.key: BatchResult(
+            values, lambda i: slow[i].reason, dtype_mask=np.zeros(n, dtype=np.uint8),
+            base=np.full(n, np.nan),
+            row_ids=[slow[i].entry_ids if i in slow else no_ids for i in range(n)])}
 
     def compute(
         self, inputs: PeriodInputs, done: Mapping[str, ScoreResult]
