@@ -230,7 +230,10 @@ def child_main(spec: dict) -> dict:
     for _ in range(runs):
         gc.collect()
         t = time.perf_counter()
-        scored = score_records(data.records, protocol.endpoints, matrix=data.matrix)
+        # What the export scores: the matrix and the per-record extra inputs (issue 6's
+        # side-effect diary for the crossover's ae_any endpoint).
+        scored = score_records(data.records, protocol.endpoints, matrix=data.matrix,
+                               extra=data.extra)
         t1 = time.perf_counter()
         table = wide_table(scored)
         res["score"].append(t1 - t)
