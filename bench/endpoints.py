@@ -61,6 +61,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from _databases import pg_database  # noqa: E402,I001
 from _endpoint_child import GOAL_RATIO, GOAL_RSS_MB, SECRET_KEY, child_main  # noqa: E402,I001
 
 GOAL_E2E_S = 2.0
@@ -169,22 +170,6 @@ def run_child(spec: dict) -> dict:
             return res
     raise RuntimeError(f"measurement process failed ({r.returncode}):\n"
                        f"{(r.stdout + r.stderr)[-3000:]}")
-
-
-def pg_database(server_url: str, name: str, create: bool) -> str:
-    from sqlalchemy import text
-
-    from diary.db.engine import make_engine
-
-    server = make_engine(server_url, isolation_level="AUTOCOMMIT")
-    try:
-        with server.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            if create:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        server.dispose()
-    return server.url.set(database=name).render_as_string(hide_password=False)
 
 
 def set_up(url: str, n: int, seed: int) -> tuple[str, object]:

@@ -27,8 +27,10 @@ from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 import requests  # noqa: E402
+from _databases import pg_database  # noqa: E402
 from sqlalchemy import insert, text, update  # noqa: E402
 
 from diary.db.engine import make_engine, make_session_factory  # noqa: E402
@@ -53,16 +55,6 @@ PARIS = ZoneInfo("Europe/Paris")
 INFUSION = datetime(2027, 3, 1, 8, tzinfo=UTC)
 NOW = datetime(2027, 3, 10, 20, tzinfo=PARIS).astimezone(UTC)  # day 9, 20:00 in Paris
 SECRET = "paindiary-bench-secret-key-" + "x" * 32
-
-
-def fresh_database(server_url: str, name: str) -> str:
-    server = make_engine(server_url, isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = server.url.set(database=name).render_as_string(hide_password=False)
-    server.dispose()
-    return url
 
 
 def populate(engine, n: int) -> None:
@@ -230,7 +222,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=8, help="parallel senders")
     parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
-    url = fresh_database(args.database_url, "paindiary_bench_reminders")
+    url = pg_database(args.database_url, "paindiary_bench_reminders", create=True)
     engine = make_engine(url)
     upgrade(engine)
     t0 = time.perf_counter()

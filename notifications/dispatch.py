@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from diary.db.messaging import OutboxMessage
 from diary.db.models import DiaryEntry, Participant, QuestionnaireResponse
 from diary.security import PhoneVault
-from diary.sms.status import PERMANENT_CODES
+from diary.sms.status import PERMANENT_CODES, flag_participant
 
 from .outbox import OUTBOX, backoff, mark_failed, mark_sent, retry_later
 from .planner import DIARY, DIARY_NUDGE, WINDOW_CLOSING, WINDOW_OPEN
@@ -241,11 +241,3 @@ def batch_context(session: Session, rows: list[OutboxMessage]
                    QuestionnaireResponse.window_id.in_(windows),
                    QuestionnaireResponse.is_current.is_(True))))
     return people, done
-
-
-def flag_participant(session: Session, participant_id: str, problem: str,
-                     now: datetime) -> None:
-    """Record a permanent delivery problem on the participant for the site to resolve."""
-    session.execute(update(Participant.__table__)
-                    .where(Participant.__table__.c.id == participant_id)
-                    .values(sms_problem=problem, sms_problem_at=now))

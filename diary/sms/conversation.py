@@ -53,6 +53,18 @@ def prompt(instrument: Instrument, index: int) -> str:
     return replies.question(item.label, low, high, meaning=meaning, step=step)
 
 
+def replace_conversation(session: Session, participant_id: str, kind: str, state: dict,
+                         now: datetime, expires_at: datetime) -> None:
+    """Open a conversation, ending any the participant had (one at a time); commits."""
+    old = session.get(SmsConversation, participant_id)
+    if old is not None:
+        session.delete(old)
+        session.flush()
+    session.add(SmsConversation(participant_id=participant_id, kind=kind, state=state,
+                                started_at=now, expires_at=expires_at))
+    session.commit()
+
+
 def start_questionnaire(session: Session, p: Participant, now: datetime,
                         ttl: timedelta) -> tuple[str, str]:
     """Open the SMS questionnaire for the unanswered open window that closes first."""
@@ -67,15 +79,9 @@ def start_questionnaire(session: Session, p: Participant, now: datetime,
     if not windows:
         return replies.NO_QUESTIONNAIRE, "no_questionnaire"
     window = windows[0]
-    old = session.get(SmsConversation, p.id)
-    if old is not None:
-        session.delete(old)
-        session.flush()
-    session.add(SmsConversation(
-        participant_id=p.id, kind="questionnaire", started_at=now,
-        expires_at=min(now + ttl, window.closes_at),
-        state={"instrument": window.instrument, "window_id": window.id, "answers": {}}))
-    session.commit()
+    replace_conversation(session, p.id, "questionnaire",
+                         {"instrument": window.instrument, "window_id": window.id,
+                          "answers": {}}, now, min(now + ttl, window.closes_at))
     return prompt(INSTRUMENTS[window.instrument], 0), "questionnaire_started"
 
 

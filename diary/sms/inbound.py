@@ -25,7 +25,7 @@ from diary.services.replanning import replan_participant
 from diary.timezones import local_date, zone
 
 from . import replies
-from .conversation import answer_questionnaire, start_questionnaire
+from .conversation import answer_questionnaire, replace_conversation, start_questionnaire
 from .grammar import Keyword, Medication, Number, Unclear, parse
 from .medication import record_sms_intake
 
@@ -164,9 +164,9 @@ def record_score(session: Session, p: Participant, score: int, sid: str,
     if current is not None and current.client_id != sid:
         if current.score == score:
             return Reply(replies.recorded(score, day), "duplicate_score")
-        _replace_conversation(session, p.id, "correction",
-                              {"date": day.isoformat(), "score": score, "old": current.score,
-                               "message_sid": sid}, now, CONFIRM_FOR)
+        replace_conversation(session, p.id, "correction",
+                             {"date": day.isoformat(), "score": score, "old": current.score,
+                              "message_sid": sid}, now, now + CONFIRM_FOR)
         return Reply(replies.already(current.score, score, day), "confirm_correction")
     try:
         record_diary_entry(session, p, protocol, NewEntry(day, score, sid, None, channel="sms"),
@@ -195,17 +195,6 @@ def confirm_correction(session: Session, p: Participant, conversation: SmsConver
         session.rollback()
         return Reply(replies.refused(exc.message), "refused")
     return Reply(replies.corrected(state["old"], state["score"], day), "corrected")
-
-
-def _replace_conversation(session: Session, participant_id: str, kind: str, state: dict,
-                          now: datetime, ttl: timedelta) -> None:
-    old = session.get(SmsConversation, participant_id)
-    if old is not None:
-        session.delete(old)
-        session.flush()
-    session.add(SmsConversation(participant_id=participant_id, kind=kind, state=state,
-                                started_at=now, expires_at=now + ttl))
-    session.commit()
 
 
 def _current(session: Session, participant_id: str, day: date) -> DiaryEntry | None:

@@ -62,8 +62,7 @@ def apply_status(session: Session, outbox_id: str, form: dict[str, str],
             values["last_error_code"] = code
             values["last_error"] = f"delivery failed ({status}, error {code})"
             if code in PERMANENT_CODES and m.participant_id:
-                session.execute(update(Participant).where(Participant.id == m.participant_id)
-                                .values(sms_problem=PERMANENT_CODES[code], sms_problem_at=now))
+                flag_participant(session, m.participant_id, PERMANENT_CODES[code], now)
     session.execute(update(OutboxMessage).where(OutboxMessage.id == m.id).values(**values))
     session.commit()
     return True
@@ -74,3 +73,10 @@ def _code(raw: str | None) -> int | None:
         return int(raw) if raw else None
     except ValueError:
         return None
+
+
+def flag_participant(session: Session, participant_id: str, problem: str,
+                     now: datetime) -> None:
+    """Record a permanent delivery problem on the participant for the site to resolve."""
+    session.execute(update(Participant).where(Participant.id == participant_id)
+                    .values(sms_problem=problem[:200], sms_problem_at=now))

@@ -10,6 +10,8 @@ from __future__ import annotations
 import unicodedata
 from datetime import date, datetime
 
+from diary.sms.replies import day_label
+
 from .model import DIARY, DIARY_NUDGE, MISSED_DAYS, WINDOW_CLOSING, WINDOW_OPEN, Reminder
 
 SMS_LIMIT = 160
@@ -19,8 +21,6 @@ GSM7_BASIC = frozenset(
 )
 GSM7_EXTENDED = frozenset("^{}\\[~]|€\f")  # each costs two septets (escape + char)
 
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 TEMPLATES: dict[str, dict[str, str]] = {
     "en": {
@@ -71,7 +71,7 @@ def _day(value: str) -> str:
         at = datetime.fromisoformat(value)
         return f"{_day(at.date().isoformat())} {at:%H:%M}"
     d = date.fromisoformat(value)
-    return f"{_WEEKDAYS[d.weekday()]} {d.day} {_MONTHS[d.month - 1]}"
+    return day_label(d)
 
 
 def render(reminder: Reminder, language: str = "en") -> str:
