@@ -105,8 +105,17 @@ class Schedule:
 
 def instance_id(*parts: object) -> str:
     """A deterministic id; JSON encoding keeps field boundaries unambiguous."""
-    encoded = json.dumps([str(p) for p in parts], separators=(",", ":")).encode()
+    texts = [str(p) for p in parts]
+    if _json_as_is("".join(texts)):  # the usual ids and dates: the same bytes, faster
+        encoded = ('["' + '","'.join(texts) + '"]').encode()
+    else:
+        encoded = json.dumps(texts, separators=(",", ":")).encode()
     return hashlib.sha256(encoded).hexdigest()[:32]
+
+
+def _json_as_is(text: str) -> bool:
+    """Whether ``json.dumps`` writes ``text`` unescaped between its quotes."""
+    return text.isascii() and text.isprintable() and '"' not in text and "\\" not in text
 
 
 def treatment_in(protocol: Protocol, sequence_key: str | None, period: int | None) -> str | None:
@@ -119,7 +128,8 @@ def treatment_in(protocol: Protocol, sequence_key: str | None, period: int | Non
 
 def schedule(protocol: Protocol, participant: ParticipantRef,
              events: list[AnchorEvent], *, with_windows: bool = True,
-             near: tuple[datetime, datetime] | None = None) -> Schedule:
+             near: tuple[datetime, datetime] | None = None,
+             bounds_cache: dict | None = None) -> Schedule:
     """Turn ``protocol`` into concrete windows for ``participant`` given its anchor events.
 
     Events of types the protocol does not declare are ignored. Windows that open after a
@@ -127,6 +137,9 @@ def schedule(protocol: Protocol, participant: ParticipantRef,
     ``with_windows=False`` computes the diary spans only (the export of a large study
     needs no assessment windows, and they are most of the cost); ``near=(start, end)``
     keeps only the windows open at some instant of ``[start, end]`` (the reminder tick).
+    ``bounds_cache``, one dict shared by the calls for many participants of one protocol
+    (the tick), computes each window's bounds once per anchor date and zone; it holds the
+    ids of the protocol's assessments, so keep the protocol alive as long as the dict.
     """
     tz = zone(participant.timezone)
     enrolment = AnchorEvent(ENROLMENT, ENROLMENT, participant.enrolled_at)
@@ -136,18 +149,15 @@ def schedule(protocol: Protocol, participant: ParticipantRef,
         return treatment_in(protocol, participant.sequence, period)
 
     windows: list[ScheduledWindow] = []
-    for assessment in protocol.assessments if with_windows else ():
-        for event in all_events:
-            if event.type != assessment.anchor:
+    for event in all_events if with_windows else ():
+        for assessment, k, opens, closes, target_day in _occurrences(protocol, event, tz,
+                                                                      bounds_cache):
+            if participant.withdrawn_at is not None and opens >= participant.withdrawn_at:
                 continue
-            for k in range(assessment.occurrences):
-                opens, closes, target_day = _bounds(assessment, event, k, tz)
-                if participant.withdrawn_at is not None and opens >= participant.withdrawn_at:
-                    continue
-                if near is not None and not (opens <= near[1] and closes > near[0]):
-                    continue
-                windows.append(_window(assessment, event, k, participant, tz,
-                                       treatment(event.period), opens, closes, target_day))
+            if near is not None and not (opens <= near[1] and closes > near[0]):
+                continue
+            windows.append(_window(assessment, event, k, participant, tz,
+                                   treatment(event.period), opens, closes, target_day))
     windows.sort(key=lambda w: (w.opens_at, w.assessment, w.id))
 
     spans: list[DiarySpan] = []
@@ -167,6 +177,30 @@ def schedule(protocol: Protocol, participant: ParticipantRef,
                 spans.append(DiarySpan(event.id, event.type, event.period,
                                        treatment(event.period), day0, first, last))
     return Schedule(tuple(windows), tuple(spans))
+
+
+def _occurrences(protocol: Protocol, event: AnchorEvent, tz, cache: dict | None
+                 ) -> list[tuple[Assessment, int, datetime, datetime, int | None]]:
+    """Every occurrence of the assessments anchored on ``event``, with its bounds. Through
+    ``cache`` those with calendar offsets are computed once per anchor date and zone (they
+    depend on nothing else); elapsed ones are cheap UTC arithmetic."""
+    def of(elapsed: bool) -> list:
+        return [(a, k, *_bounds(a, event, k, tz)) for a in protocol.assessments
+                if a.anchor == event.type and _is_elapsed(a) == elapsed
+                for k in range(a.occurrences)]
+
+    if cache is None:
+        return of(False) + of(True)
+    key = (id(protocol), event.type, tz.key, local_date(event.occurred_at, tz))
+    calendar = cache.get(key)
+    if calendar is None:
+        calendar = cache[key] = of(False)
+    return calendar + of(True)
+
+
+def _is_elapsed(assessment: Assessment) -> bool:
+    repeat = assessment.repeat
+    return assessment.offset.is_elapsed or (repeat is not None and repeat.every.is_elapsed)
 
 
 def _bounds(assessment: Assessment, event: AnchorEvent, k: int, tz

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import ARRAY, ColumnElement, String, any_, literal, select
 from sqlalchemy.orm import Session
 
 from diary.db.models import (
@@ -47,6 +47,15 @@ def chunks(ids: Sequence[str], size: int = CHUNK):
         yield ids[start:start + size]
 
 
+def among(session: Session, column, ids: Sequence[str]) -> list[ColumnElement[bool]]:
+    """Conditions "``column`` is one of ``ids``", one per query to run: on PostgreSQL one
+    ``= ANY(array)`` (a single parameter; thousands of ``IN`` parameters cost more to bind
+    than the query takes), elsewhere ``IN`` lists of at most ``CHUNK``."""
+    if session.get_bind().dialect.name == "postgresql":
+        return [column == any_(literal(list(ids), ARRAY(String)))]
+    return [column.in_(chunk) for chunk in chunks(ids)]
+
+
 def lookback(protocol: Protocol, alert_for: timedelta) -> timedelta:
     """How far back the planner reads diary dates: late entries, the alert's life and the
     missed-days streak (see ``notifications.planner._between``)."""
@@ -60,7 +69,7 @@ def load_inputs(session: Session, ids: Sequence[str], now: datetime,
                 alert_for: timedelta) -> list[PlanningInput]:
     """Participants ``ids`` with their current protocol, events and recent completions."""
     rows = []
-    for chunk in chunks(ids):
+    for where in among(session, Participant.id, ids):
         rows += session.execute(
             select(Participant.id, Participant.study_id, Participant.subject_id,
                    Participant.timezone, Participant.language, Participant.reminder_time,
@@ -70,27 +79,30 @@ def load_inputs(session: Session, ids: Sequence[str], now: datetime,
             .join(Study, Study.id == Participant.study_id)
             .join(ProtocolVersion, (ProtocolVersion.study_id == Study.id)
                   & (ProtocolVersion.version == Study.current_version))
-            .where(Participant.id.in_(chunk))).all()
+            .where(where)).all()
     protocols = {sha: protocol_by_sha(session, sha) for sha in {r[-1] for r in rows}}
     since = (now - max((lookback(p, alert_for) for p in protocols.values()),
                        default=timedelta(0))).date() - timedelta(days=1)
     events: dict[str, list[EventRef]] = defaultdict(list)
     dates: dict[str, set[date]] = defaultdict(set)
     windows: dict[str, set[str]] = defaultdict(set)
-    for chunk in chunks([r[0] for r in rows]):
+    found = [r[0] for r in rows]
+    for events_of, dates_of, windows_of in zip(
+            among(session, AnchorEvent.participant_id, found),
+            among(session, DiaryEntry.participant_id, found),
+            among(session, QuestionnaireResponse.participant_id, found), strict=True):
         for pid, eid, etype, at, period in session.execute(
                 select(AnchorEvent.participant_id, AnchorEvent.id, AnchorEvent.type,
-                       AnchorEvent.occurred_at, AnchorEvent.period)
-                .where(AnchorEvent.participant_id.in_(chunk))):
+                       AnchorEvent.occurred_at, AnchorEvent.period).where(events_of)):
             events[pid].append(EventRef(eid, etype, at, period))
         for pid, day in session.execute(
                 select(DiaryEntry.participant_id, DiaryEntry.diary_date)
-                .where(DiaryEntry.participant_id.in_(chunk), DiaryEntry.is_current.is_(True),
+                .where(dates_of, DiaryEntry.is_current.is_(True),
                        DiaryEntry.diary_date >= since)):
             dates[pid].add(day)
         for pid, window in session.execute(
                 select(QuestionnaireResponse.participant_id, QuestionnaireResponse.window_id)
-                .where(QuestionnaireResponse.participant_id.in_(chunk),
+                .where(windows_of,
                        QuestionnaireResponse.is_current.is_(True),
                        QuestionnaireResponse.window_id.is_not(None))):
             windows[pid].add(window)

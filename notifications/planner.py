@@ -115,7 +115,13 @@ def plan_with_next(protocol: Protocol, participant: PlannerParticipant, schedule
     hot path: building reminders, hashing their keys, is the cost)."""
     _aware(now)
     until = now + horizon
-    found = _between(protocol, participant, schedule, done, now, until, alert_for)
+    return due_and_next(_between(protocol, participant, schedule, done, now, until, alert_for),
+                        participant, now, until)
+
+
+def due_and_next(found: list[Reminder], participant: PlannerParticipant, now: datetime,
+                 until: datetime) -> tuple[list[Reminder], datetime | None]:
+    """Of ``found`` (sorted), those due at ``now``, and the first due time in ``(now, until]``."""
     due = [r for r in found if r.due_at <= now < r.expires_at and _allowed(r, participant, now)]
     later = [r.due_at for r in found
              if now < r.due_at <= until and _allowed(r, participant, r.due_at)]
@@ -140,31 +146,65 @@ def _between(protocol: Protocol, participant: PlannerParticipant, schedule: Sche
              done: Completed, start: datetime, end: datetime, alert_for: timedelta
              ) -> list[Reminder]:
     """Every reminder whose life ``[due_at, expires_at)`` may meet ``[start, end]``."""
-    tz = zone(participant.timezone)
+    ctx = context(protocol, participant, schedule, done, start, end, alert_for)
+    found = diary_between(ctx) + windows_between(ctx)
+    found.sort(key=sort_key)
+    return found
+
+
+def sort_key(r: Reminder) -> tuple:
+    return (r.due_at, r.kind, r.key)
+
+
+def context(protocol: Protocol, participant: PlannerParticipant, schedule: Schedule,
+            done: Completed, start: datetime, end: datetime, alert_for: timedelta
+            ) -> Context:
     daily_time = participant.reminder_time
-    ctx = Context(protocol, participant, schedule, done, tz,
-                  protocol.reminders.daily_time if daily_time is None else daily_time,
-                  alert_for, start, end)
-    found: list[Reminder] = []
+    return Context(protocol, participant, schedule, done, zone(participant.timezone),
+                   protocol.reminders.daily_time if daily_time is None else daily_time,
+                   alert_for, start, end)
+
+
+def diary_between(ctx: Context) -> list[Reminder]:
+    """The diary reminders and missed-days alerts of ``_between``: they read the schedule
+    and what is done only through ``ctx.missed(day)``, for days in ``diary_days(ctx)``."""
+    protocol, tz = ctx.protocol, ctx.tz
     diary = protocol.daily_diary
-    if diary is not None:
-        # A date's reminders are due no earlier than its own start and expire by its
-        # late-entry deadline, before the end of date + days_after.
-        late = diary.late_entry.days_after if diary.late_entry else 0
-        first, last = local_date(start, tz) - timedelta(late + 1), local_date(end, tz)
-        for day in _days(first, last):
-            found.extend(diary_reminders(ctx, day))
-        if protocol.reminders.missed_days_alert is not None:
-            # An alert is due at the last day's deadline and lives alert_for after it.
-            since = local_date(start - alert_for, tz) - timedelta(late + 1)
-            for day in _days(since, last - timedelta(late)):
-                alert = missed_days_alert(ctx, day)
-                if alert is not None:
-                    found.append(alert)
-    for window in schedule.windows:
-        if window.opens_at <= end and window.closes_at > start:
+    found: list[Reminder] = []
+    if diary is None:
+        return found
+    # A date's reminders are due no earlier than its own start and expire by its
+    # late-entry deadline, before the end of date + days_after.
+    late = diary.late_entry.days_after if diary.late_entry else 0
+    first, last = local_date(ctx.start, tz) - timedelta(late + 1), local_date(ctx.end, tz)
+    for day in _days(first, last):
+        found.extend(diary_reminders(ctx, day))
+    if protocol.reminders.missed_days_alert is not None:
+        # An alert is due at the last day's deadline and lives alert_for after it.
+        since = local_date(ctx.start - ctx.alert_for, tz) - timedelta(late + 1)
+        for day in _days(since, last - timedelta(late)):
+            alert = missed_days_alert(ctx, day)
+            if alert is not None:
+                found.append(alert)
+    return found
+
+
+def diary_days(ctx: Context) -> tuple[date, date]:
+    """The first and last diary dates ``diary_between`` may ask ``ctx.missed`` about (a
+    streak's alert looks ``missed_days_alert`` days further back, one more for its start)."""
+    diary = ctx.protocol.daily_diary
+    late = diary.late_entry.days_after if diary and diary.late_entry else 0
+    streak = ctx.rules.missed_days_alert or 0
+    first = min(local_date(ctx.start - ctx.alert_for, ctx.tz), local_date(ctx.start, ctx.tz))
+    return first - timedelta(late + 1 + streak), local_date(ctx.end, ctx.tz)
+
+
+def windows_between(ctx: Context) -> list[Reminder]:
+    """The questionnaire-window reminders of ``_between``."""
+    found: list[Reminder] = []
+    for window in ctx.schedule.windows:
+        if window.opens_at <= ctx.end and window.closes_at > ctx.start:
             found.extend(window_reminders(ctx, window))
-    found.sort(key=lambda r: (r.due_at, r.kind, r.key))
     return found
 
 

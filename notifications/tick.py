@@ -12,16 +12,17 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from diary.db.messaging import OutboxMessage, ReminderCursor
 from diary.db.models import new_id
 from diary.schedule import schedule
 
-from .loading import PlanningInput, chunks, load_inputs
+from .batch_planner import BatchPlanner
+from .loading import PlanningInput, among, load_inputs
 from .outbox import cancel, insert_once
-from .planner import ALERT_FOR, COORDINATOR, KINDS, MISSED_DAYS, plan_with_next, render
+from .planner import ALERT_FOR, COORDINATOR, KINDS, MISSED_DAYS, render
 from .planning.model import Reminder
 
 RECHECK = timedelta(days=2)
@@ -74,11 +75,12 @@ def plan_due(session: Session, now: datetime, *, limit: int = BATCH,
         return stats
     inputs = load_inputs(session, ids, now, alert_for)
     rows, keys, cursor_rows = [], set(), []
+    planner, bounds = BatchPlanner(now, horizon=RECHECK, alert_for=alert_for), {}
     for item in inputs:
         # Only windows open at some point of the planning horizon can have reminders.
-        sched = schedule(item.protocol, item.ref, item.events, near=(now, now + RECHECK))
-        due, nxt = plan_with_next(item.protocol, item.planner, sched, item.done, now,
-                                  horizon=RECHECK, alert_for=alert_for)
+        sched = schedule(item.protocol, item.ref, item.events, near=(now, now + RECHECK),
+                         bounds_cache=bounds)
+        due, nxt = planner.plan(item.protocol, item.planner, sched, item.done)
         rows += [outbox_row(item, r, now) for r in due]
         keys.update(r.key for r in due)
         if item.ref.withdrawn_at is not None:
@@ -87,14 +89,29 @@ def plan_due(session: Session, now: datetime, *, limit: int = BATCH,
             nxt = now + RECHECK
         cursor_rows.append({"pid": item.ref.id, "next_due_at": nxt})
     stats.participants, stats.planned = len(inputs), len(rows)
-    stats.inserted = insert_once(session, rows)
+    # Cancelling first reads back only what earlier ticks left pending, not this one's rows.
     stats.cancelled = _cancel_unplanned(session, inputs, keys, now)
-    if cursor_rows:
-        session.execute(
-            update(CURSORS).where(CURSORS.c.participant_id == bindparam("pid"))
-            .values(next_due_at=bindparam("next_due_at"), planned_at=now), cursor_rows)
+    stats.inserted = insert_once(session, rows)
+    move_cursors(session, cursor_rows, now)
     session.commit()
     return stats
+
+
+def move_cursors(session: Session, cursors: list[dict], now: datetime) -> None:
+    """Set each planned participant's ``next_due_at`` (rows of ``pid``, ``next_due_at``)."""
+    if not cursors:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        # One statement with two arrays: an executemany binds every row on its own.
+        session.execute(text(
+            "UPDATE reminder_cursors SET next_due_at = moved.due, planned_at = :now "
+            "FROM unnest(CAST(:pids AS varchar[]), CAST(:dues AS timestamptz[])) "
+            "AS moved(pid, due) WHERE participant_id = moved.pid"),
+            {"now": now, "pids": [c["pid"] for c in cursors],
+             "dues": [c["next_due_at"] for c in cursors]})
+        return
+    session.execute(update(CURSORS).where(CURSORS.c.participant_id == bindparam("pid"))
+                    .values(next_due_at=bindparam("next_due_at"), planned_at=now), cursors)
 
 
 def outbox_row(item: PlanningInput, r: Reminder, now: datetime) -> dict:
@@ -121,11 +138,11 @@ def _cancel_unplanned(session: Session, inputs: list[PlanningInput], keys: set[s
     each with the reason a coordinator will see."""
     by_id = {i.ref.id: i for i in inputs}
     stale: dict[str, list[str]] = {}
-    for chunk in chunks(list(by_id)):
+    for of_these in among(session, OutboxMessage.participant_id, list(by_id)):
         for mid, key, pid, kind, target, expires_at in session.execute(
                 select(OutboxMessage.id, OutboxMessage.key, OutboxMessage.participant_id,
                        OutboxMessage.kind, OutboxMessage.target, OutboxMessage.expires_at)
-                .where(OutboxMessage.participant_id.in_(chunk),
+                .where(of_these,
                        OutboxMessage.state == "pending", OutboxMessage.kind.in_(KINDS))):
             if key not in keys:
                 reason = cancel_reason(by_id[pid], kind, target, expires_at, now)

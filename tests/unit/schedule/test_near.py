@@ -29,3 +29,22 @@ def test_near_keeps_the_windows_that_meet_the_range_and_only_those(start_day, ho
     assert near.diary_spans == full.diary_spans
     assert len(full.windows) > len(near.windows)
     assert near.windows or start_day in (-5, 200)  # before the first window, after the last
+
+
+@pytest.mark.parametrize("name", [p.stem for p in sorted(PROTOCOLS.glob("*.yaml"))])
+def test_a_shared_bounds_cache_changes_no_schedule(name):
+    """The tick shares one cache among thousands of participants: whatever their zones,
+    anchor instants (across daylight-saving changes) and withdrawals, each schedule must
+    be what it is without the cache."""
+    protocol = parse_protocol((PROTOCOLS / f"{name}.yaml").read_text())
+    anchor = protocol.anchors[0].key
+    cache: dict = {}
+    for n in range(60):
+        tz = ("Europe/Paris", "America/Chicago", "Australia/Lord_Howe")[n % 3]
+        at = datetime(2027, 3, 5, tzinfo=UTC) + timedelta(hours=7 * n)
+        who = ParticipantRef(f"p-{n}", tz, at - timedelta(days=8), "S1",
+                             at + timedelta(days=20) if n % 5 == 0 else None)
+        events = [AnchorEvent(f"e{n}", anchor, at, 1)]
+        assert (schedule(protocol, who, events, bounds_cache=cache)
+                == schedule(protocol, who, events))
+    assert cache

@@ -7,11 +7,15 @@ UTC-5) and 7 November (back); Europe/Paris 28 March (CET -> CEST, UTC+1 -> UTC+2
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from diary.protocol.loader import build_protocol, parse_protocol
 from diary.protocol.model import Protocol
@@ -365,3 +369,10 @@ def test_a_window_is_open_from_its_opening_instant_until_just_before_it_closes()
     assert plan.open_windows(w.closes_at - timedelta(microseconds=1)) == [w]
     assert plan.open_windows(w.closes_at) == []
     assert plan.open_windows(w.opens_at - timedelta(microseconds=1)) == []
+
+
+@given(st.lists(st.text(max_size=12) | st.integers() | st.sampled_from(['"', "\\", "\x7f", "é"]),
+                min_size=1, max_size=5))
+def test_instance_id_is_the_hash_of_the_json_list(parts):
+    encoded = json.dumps([str(p) for p in parts], separators=(",", ":")).encode()
+    assert instance_id(*parts) == hashlib.sha256(encoded).hexdigest()[:32]
