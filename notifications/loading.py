@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ARRAY, ColumnElement, String, any_, literal, select
+from sqlalchemy import ARRAY, ColumnElement, String, any_, func, literal, select
 from sqlalchemy.orm import Session
 
 from diary.db.models import (
@@ -23,7 +23,7 @@ from diary.schedule import AnchorEvent as EventRef
 from diary.schedule import ParticipantRef
 from diary.services.studies import protocol_by_sha
 
-from .planning.model import Completed, PlannerParticipant
+from .planning.model import NOTHING_DONE, Completed, PlannerParticipant
 
 CHUNK = 900  # below SQLite's bound-parameter limit of old builds, and cheap on PostgreSQL
 
@@ -51,9 +51,12 @@ def among(session: Session, column, ids: Sequence[str]) -> list[ColumnElement[bo
     """Conditions "``column`` is one of ``ids``", one per query to run: on PostgreSQL one
     ``= ANY(array)`` (a single parameter; thousands of ``IN`` parameters cost more to bind
     than the query takes), elsewhere ``IN`` lists of at most ``CHUNK``."""
-    if session.get_bind().dialect.name == "postgresql":
+    if session.get_bind().dialect.name != "postgresql":
+        return [column.in_(chunk) for chunk in chunks(ids)]
+    if any("," in i for i in ids):
         return [column == any_(literal(list(ids), ARRAY(String)))]
-    return [column.in_(chunk) for chunk in chunks(ids)]
+    # Our ids are hex: one comma-joined text binds at once (a list binds item by item).
+    return [column == any_(func.string_to_array(literal(",".join(ids), String), ","))]
 
 
 def lookback(protocol: Protocol, alert_for: timedelta) -> timedelta:
@@ -115,5 +118,9 @@ def load_inputs(session: Session, ids: Sequence[str], now: datetime,
             ref=ParticipantRef(pid, tz, enrolled_at, sequence, withdrawn_at),
             planner=PlannerParticipant(pid, tz, reminder_time or None, bool(has_phone),
                                        withdrawn_at, opted_out_at),
-            events=events[pid], done=Completed(dates[pid], windows[pid])))
+            events=events.get(pid, []), done=_completed(dates.get(pid), windows.get(pid))))
     return out
+
+
+def _completed(dates: set[date] | None, windows: set[str] | None) -> Completed:
+    return Completed(dates or (), windows or ()) if dates or windows else NOTHING_DONE

@@ -9,7 +9,8 @@ cancelled, and the cursor moves to the participant's next due instant.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, select, text, update
@@ -22,7 +23,8 @@ from diary.schedule import schedule
 from .batch_planner import BatchPlanner
 from .loading import PlanningInput, among, load_inputs
 from .outbox import cancel, insert_once
-from .planner import ALERT_FOR, COORDINATOR, KINDS, MISSED_DAYS, render
+from .planner import ALERT_FOR, COORDINATOR, KINDS, MISSED_DAYS
+from .planning.messages import render_text
 from .planning.model import Reminder
 
 RECHECK = timedelta(days=2)
@@ -54,45 +56,105 @@ def due_participants(session: Session, now: datetime, limit: int) -> list[str]:
 def plan_all(session_factory: sessionmaker[Session], now: datetime, *,
              batch: int = BATCH) -> PlanStats:
     """Plan every due participant, one committed batch at a time (short transactions; a
-    second scheduler takes the batches this one has locked)."""
+    second scheduler takes the batches this one has locked).
+
+    On PostgreSQL a batch's writes run in a thread while the next batch is read and
+    planned: the database's work then overlaps this process's (the claimed rows stay
+    locked until their batch commits, so the next claim skips them). SQLite has one
+    writer and no row locks: there the batches run one after the other.
+    """
     total = PlanStats()
-    while True:
-        with session_factory() as session:
-            stats = plan_due(session, now, limit=batch)
-        for name in ("participants", "planned", "inserted", "cancelled"):
-            setattr(total, name, getattr(total, name) + getattr(stats, name))
-        if stats.participants < batch:
-            return total
+    with session_factory() as probe:
+        overlap = probe.get_bind().dialect.name == "postgresql"
+    with ThreadPoolExecutor(1, thread_name_prefix="tick-writer") as writer:
+        writing: Future[PlanStats] | None = None
+        while True:
+            session = session_factory()
+            try:
+                work = plan_batch(session, now, limit=batch)
+            except BaseException:
+                session.close()
+                raise
+            finally:
+                if writing is not None:
+                    _add(total, writing.result())
+                    writing = None
+            if work is None:
+                session.close()
+                return total
+            writing = writer.submit(_write_and_close, session, work, now)
+            if not overlap or work.participants < batch:
+                _add(total, writing.result())
+                writing = None
+                if work.participants < batch:
+                    return total
+
+
+def _add(total: PlanStats, stats: PlanStats) -> None:
+    for name in ("participants", "planned", "inserted", "cancelled"):
+        setattr(total, name, getattr(total, name) + getattr(stats, name))
+
+
+def _write_and_close(session: Session, work: PlannedBatch, now: datetime) -> PlanStats:
+    with session:
+        return write_batch(session, work, now)
+
+
+@dataclass
+class PlannedBatch:
+    """A claimed batch, planned: what ``write_batch`` stores."""
+
+    inputs: list[PlanningInput]
+    rows: list[dict]  # outbox rows of the reminders due now
+    keys: set[str]  # their keys: pending reminders of these participants not here are stale
+    cursors: list[dict]  # pid, next_due_at
+
+    @property
+    def participants(self) -> int:
+        return len(self.inputs)
 
 
 def plan_due(session: Session, now: datetime, *, limit: int = BATCH,
              alert_for: timedelta = ALERT_FOR) -> PlanStats:
     """Plan up to ``limit`` due participants and commit."""
-    stats = PlanStats()
+    work = plan_batch(session, now, limit=limit, alert_for=alert_for)
+    return PlanStats() if work is None else write_batch(session, work, now)
+
+
+def plan_batch(session: Session, now: datetime, *, limit: int = BATCH,
+               alert_for: timedelta = ALERT_FOR) -> PlannedBatch | None:
+    """Claim up to ``limit`` due participants and plan them (None: nobody is due). The
+    claim holds until ``write_batch`` commits."""
     ids = due_participants(session, now, limit)
     if not ids:
         session.rollback()
-        return stats
+        return None
     inputs = load_inputs(session, ids, now, alert_for)
-    rows, keys, cursor_rows = [], set(), []
+    work = PlannedBatch(inputs, [], set(), [])
     planner, bounds = BatchPlanner(now, horizon=RECHECK, alert_for=alert_for), {}
     for item in inputs:
         # Only windows open at some point of the planning horizon can have reminders.
         sched = schedule(item.protocol, item.ref, item.events, near=(now, now + RECHECK),
                          bounds_cache=bounds)
         due, nxt = planner.plan(item.protocol, item.planner, sched, item.done)
-        rows += [outbox_row(item, r, now) for r in due]
-        keys.update(r.key for r in due)
+        work.rows += [outbox_row(item, r, now) for r in due]
+        work.keys.update(r.key for r in due)
         if item.ref.withdrawn_at is not None:
             nxt = None
         elif nxt is None:
             nxt = now + RECHECK
-        cursor_rows.append({"pid": item.ref.id, "next_due_at": nxt})
-    stats.participants, stats.planned = len(inputs), len(rows)
+        work.cursors.append({"pid": item.ref.id, "next_due_at": nxt})
+    return work
+
+
+def write_batch(session: Session, work: PlannedBatch, now: datetime) -> PlanStats:
+    """Store a planned batch and commit: stale reminders cancelled, new ones inserted,
+    cursors moved."""
+    stats = PlanStats(participants=work.participants, planned=len(work.rows))
     # Cancelling first reads back only what earlier ticks left pending, not this one's rows.
-    stats.cancelled = _cancel_unplanned(session, inputs, keys, now)
-    stats.inserted = insert_once(session, rows)
-    move_cursors(session, cursor_rows, now)
+    stats.cancelled = _cancel_unplanned(session, work.inputs, work.keys, now)
+    stats.inserted = insert_once(session, work.rows)
+    move_cursors(session, work.cursors, now)
     session.commit()
     return stats
 
@@ -117,18 +179,18 @@ def move_cursors(session: Session, cursors: list[dict], now: datetime) -> None:
 def outbox_row(item: PlanningInput, r: Reminder, now: datetime) -> dict:
     """The outbox row for a planned reminder; the body is rendered now, in the
     participant's language (a coordinator alert names the subject, not the internal id)."""
+    params = r.params
     if r.audience == COORDINATOR:
-        r = replace(r, params=tuple((k, item.subject_id if k == "participant" else v)
-                                    for k, v in r.params))
+        params = tuple((k, item.subject_id if k == "participant" else v) for k, v in params)
     return {
         "id": new_id(), "key": r.key, "study_id": item.study_id,
         "participant_id": r.participant_id,
         "channel": "alert" if r.audience == COORDINATOR else "sms",
         "audience": r.audience, "kind": r.kind, "target": r.target,
         "reminder_attempt": r.attempt,
-        "body": render(r, item.language), "planned_at": now, "due_at": r.due_at,
-        "expires_at": r.expires_at, "state": "pending", "send_attempts": 0,
-        "next_attempt_at": r.due_at, "outcome_unknown": False,
+        "body": render_text(r.template, params, item.language), "planned_at": now,
+        "due_at": r.due_at, "expires_at": r.expires_at, "state": "pending",
+        "send_attempts": 0, "next_attempt_at": r.due_at, "outcome_unknown": False,
     }
 
 

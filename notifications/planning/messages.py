@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date, datetime
+from functools import lru_cache
 
 from diary.sms.replies import day_label
 
@@ -85,10 +86,16 @@ def render(reminder: Reminder, language: str = "en") -> str:
     >>> render(r)
     'Pain diary: no score yet for Mon 1 Mar. Reply with your pain (0-10), e.g. 6, before Tue 2 Mar 12:00.'
     """  # noqa: E501
+    return render_text(reminder.template, reminder.params, language)
+
+
+@lru_cache(maxsize=4096)  # a tick renders the same reminder for thousands of participants
+def render_text(key: str, params: tuple[tuple[str, str], ...], language: str = "en") -> str:
+    """The body of template ``key`` with ``params`` (see ``render``)."""
     texts = TEMPLATES.get(language) or TEMPLATES["en"]
-    template = texts.get(reminder.template) or TEMPLATES["en"][reminder.template]
+    template = texts.get(key) or TEMPLATES["en"][key]
     values = {}
-    for name, value in reminder.params:
+    for name, value in params:
         if name in ("date", "first", "until", "deadline"):
             values[name] = _day(value)
         else:
@@ -103,5 +110,5 @@ def render(reminder: Reminder, language: str = "en") -> str:
             overflow = len(body) - SMS_LIMIT
     length = gsm7_length(body)
     if length is None or length > SMS_LIMIT:
-        raise ValueError(f"{reminder.template} text does not fit one GSM-7 segment: {body!r}")
+        raise ValueError(f"{key} text does not fit one GSM-7 segment: {body!r}")
     return body

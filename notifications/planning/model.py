@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import lru_cache
 
 from diary.schedule import instance_id
 
@@ -31,11 +32,17 @@ def parse_clock_time(value: time | str) -> time:
             raise ValueError("a reminder time is local wall-clock time, without a zone")
         return value.replace(second=0, microsecond=0)
     if isinstance(value, str):
-        parts = value.strip().split(":")
-        if len(parts) == 2 and all(p.isdigit() and len(p) == 2 for p in parts):
-            hour, minute = int(parts[0]), int(parts[1])
-            if hour < 24 and minute < 60:
-                return time(hour, minute)
+        return _parse_clock_text(value)
+    raise ValueError(f"reminder time {value!r} must be local wall-clock time as 'HH:MM'")
+
+
+@lru_cache(maxsize=4096)  # a tick parses the same few times for thousands of participants
+def _parse_clock_text(value: str) -> time:
+    parts = value.strip().split(":")
+    if len(parts) == 2 and all(p.isdigit() and len(p) == 2 for p in parts):
+        hour, minute = int(parts[0]), int(parts[1])
+        if hour < 24 and minute < 60:
+            return time(hour, minute)
     raise ValueError(f"reminder time {value!r} must be local wall-clock time as 'HH:MM'")
 
 

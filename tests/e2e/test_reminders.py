@@ -288,3 +288,25 @@ def test_alerts_are_listed_and_acknowledged_once(api, study, harness, clock):
     first = api.c.post(url, headers=h)
     assert first.status_code == 200 and first.json["acknowledged_at"] is not None
     assert api.c.post(url, headers=h).status_code == 409
+
+
+def test_a_tick_in_many_batches_plans_everyone_once(api, admin, app, clock):
+    """Batches of 4 for 11 participants: on PostgreSQL each batch's writes overlap the next
+    batch's planning (its claimed cursors stay locked, so no participant is planned twice)."""
+    from notifications.tick import plan_all
+
+    api.create_study(admin, REMINDING_CROSSOVER)
+    for n in range(11):
+        api.enrol(admin, STUDY, subject_id=f"S{n:03d}", site="PAR", sequence="KP",
+                  phone=f"+336123451{n:02d}")
+        assert api.event(admin, STUDY, f"S{n:03d}", type="infusion", period=1,
+                         occurred_at="2027-03-01T08:00:00+00:00").status_code == 201
+    factory = app.extensions["paindiary"].session_factory
+    now = paris(2027, 3, 2, 20)
+    stats = plan_all(factory, now, batch=4)
+    assert (stats.participants, stats.inserted) == (11, 11)
+    assert plan_all(factory, now, batch=4).participants == 0  # every cursor moved on
+    rows = Harness(app, None).outbox()
+    assert Counter((r.participant_id, r.kind) for r in rows) == {
+        (p, "diary"): 1 for p in {r.participant_id for r in rows}}
+    assert len(rows) == 11 and {r.target for r in rows} == {"2027-03-02"}
