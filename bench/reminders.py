@@ -129,9 +129,8 @@ def time_writes(engine, due: list[str]) -> float:
     """The database's own share: the tick's outbox rows inserted again from a table and the
     same cursors updated, in one transaction (rolled back), with no planning at all."""
     with engine.connect() as conn:
-        conn.execute(text("CREATE TEMP TABLE planned AS SELECT * FROM outbox_messages"))
-        conn.commit()
-        with conn.begin() as tx:
+        with conn.begin() as tx:  # rolled back: the temporary table goes with it
+            conn.execute(text("CREATE TEMP TABLE planned AS SELECT * FROM outbox_messages"))
             conn.execute(text("TRUNCATE outbox_messages"))
             t0 = time.perf_counter()
             conn.execute(text("INSERT INTO outbox_messages SELECT * FROM planned "

@@ -56,21 +56,21 @@ class BatchPlanner:
                 due, nxt = due_and_next(sorted(part(ctx[0]), key=sort_key), participant,
                                         self.now, self.until)
                 self._seen[pattern] = (participant.id, window_id, due, nxt)
-                return due, nxt
+                return list(due), nxt
             owner, owner_window, due, nxt = known
-            if due and (owner != participant.id or owner_window != window_id):
-                due = [_as(r, participant.id, window_id) for r in due]
-            return due, nxt
+            if owner == participant.id and owner_window == window_id:
+                return list(due), nxt
+            return [_as(r, participant.id, window_id) for r in due], nxt
 
         who = (id(protocol), participant.timezone, participant.has_phone,
                participant.withdrawn_at, participant.opted_out_at,
                participant.follow_up_completed_at)
         first, last = self._diary_days(protocol, participant)
-        parts = [shared((*who, participant.reminder_time, first,
+        parts = [shared(("diary", *who, participant.reminder_time, first,
                          _missed_mask(schedule, done, first, last)), None, diary_between)]
         for w in schedule.windows:
             if w.opens_at <= self.until and w.closes_at > self.now:
-                pattern = (*who, w.assessment, w.instrument, w.opens_at, w.closes_at,
+                pattern = ("window", *who, w.assessment, w.instrument, w.opens_at, w.closes_at,
                            w.id in done.windows)
                 parts.append(shared(pattern, w.id, partial(window_reminders, window=w)))
         if len(parts) == 1:

@@ -68,26 +68,29 @@ def plan_all(session_factory: sessionmaker[Session], now: datetime, *,
         overlap = probe.get_bind().dialect.name == "postgresql"
     with ThreadPoolExecutor(1, thread_name_prefix="tick-writer") as writer:
         writing: Future[PlanStats] | None = None
-        while True:
-            session = session_factory()
-            try:
-                work = plan_batch(session, now, limit=batch)
-            except BaseException:
-                session.close()
-                raise
-            finally:
+        try:
+            while True:
+                session = session_factory()
+                try:
+                    work = plan_batch(session, now, limit=batch)
+                except BaseException:
+                    session.close()
+                    raise
+                if work is None:
+                    session.close()
+                    break
                 if writing is not None:
                     _add(total, writing.result())
+                writing = writer.submit(_write_and_close, session, work, now)
+                if not overlap:
+                    _add(total, writing.result())
                     writing = None
-            if work is None:
-                session.close()
-                return total
-            writing = writer.submit(_write_and_close, session, work, now)
-            if not overlap or work.participants < batch:
-                _add(total, writing.result())
-                writing = None
                 if work.participants < batch:
-                    return total
+                    break
+        finally:
+            if writing is not None:
+                _add(total, writing.result())
+    return total
 
 
 def _add(total: PlanStats, stats: PlanStats) -> None:
