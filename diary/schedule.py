@@ -195,7 +195,11 @@ def _occurrences(protocol: Protocol, event: AnchorEvent, tz, cache: dict | None
     calendar = cache.get(key)
     if calendar is None:
         calendar = cache[key] = of(False)
-    return calendar + of(True)
+    anchored_elapsed = (id(protocol), event.type)  # most protocols have none
+    if anchored_elapsed not in cache:
+        cache[anchored_elapsed] = any(a.anchor == event.type and _is_elapsed(a)
+                                      for a in protocol.assessments)
+    return calendar + of(True) if cache[anchored_elapsed] else calendar
 
 
 def _is_elapsed(assessment: Assessment) -> bool:
