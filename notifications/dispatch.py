@@ -3,7 +3,8 @@
 A row is claimed (state ``sending``) and committed before the provider is called, so a
 crash never leaves a message that might be re-sent blindly: a claim older than the lease
 is treated as "maybe sent" and reconciled with the provider's message list first. Each
-outcome is committed right after its call.
+outcome of a failure is committed right after its call; the acceptances of a claimed
+batch are recorded together at its end.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from diary.db.models import DiaryEntry, Participant, QuestionnaireResponse
 from diary.security import PhoneVault
 from diary.sms.status import PERMANENT_CODES, flag_participant
 
-from .outbox import OUTBOX, backoff, mark_failed, mark_sent, retry_later
+from .outbox import OUTBOX, Sent, backoff, mark_all_sent, mark_failed, mark_sent, retry_later
 from .planner import DIARY, DIARY_NUDGE, WINDOW_CLOSING, WINDOW_OPEN
 from .ratelimit import RateLimiter
 from .transport import OutgoingSms, SendError, Transport
@@ -87,13 +88,21 @@ class Dispatcher:
                     break
                 stats.claimed += len(claimed)
                 people, done = batch_context(session, claimed)
-                for row in claimed:
-                    self._handle(session, row, people.get(row.participant_id),
-                                 (row.participant_id, row.target) in done, stats)
+                accepted: list[Sent] = []
+                try:
+                    for row in claimed:
+                        self._handle(session, row, people.get(row.participant_id),
+                                     (row.participant_id, row.target) in done, stats,
+                                     accepted)
+                finally:
+                    # One write for the batch's acceptances, as safe as one each: one lost
+                    # in a crash leaves its row claimed, reconciled before any new attempt.
+                    mark_all_sent(session, accepted)
+                    relaxed_commit(session)
         return stats
 
     def _handle(self, session: Session, m: OutboxMessage, p: Participant | None,
-                done: bool, stats: DispatchStats) -> None:
+                done: bool, stats: DispatchStats, accepted: list[Sent]) -> None:
         now = self.now()
         reason = why_not_send(m, p, now, done)
         if reason is not None:
@@ -118,8 +127,7 @@ class Dispatcher:
         except SendError as exc:
             self._failed(session, m, p, exc, stats)
             return
-        mark_sent(session, m.id, sid=receipt.sid, provider_status=receipt.status, now=now)
-        relaxed_commit(session)
+        accepted.append(Sent(m.id, receipt.sid, receipt.status, now))
         stats.sent += 1
 
     def _reconcile(self, session: Session, m: OutboxMessage, to: str, now: datetime) -> bool:

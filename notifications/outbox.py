@@ -7,17 +7,18 @@ callback or a second scheduler can never move a message backwards or send it twi
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 
 from diary.db.messaging import OutboxMessage
 from diary.services.outbox_rows import insert_once
 
 OUTBOX = OutboxMessage.__table__
-__all__ = ["OUTBOX", "backoff", "cancel", "insert_once", "mark_failed", "mark_sent",
-           "retry_later"]
+__all__ = ["OUTBOX", "Sent", "backoff", "cancel", "insert_once", "mark_all_sent", "mark_failed",
+           "mark_sent", "retry_later"]
 
 
 def cancel(session: Session, ids: Iterable[str], reason: str, now: datetime) -> int:
@@ -32,10 +33,31 @@ def cancel(session: Session, ids: Iterable[str], reason: str, now: datetime) -> 
 
 def mark_sent(session: Session, message_id: str, *, sid: str, provider_status: str,
               now: datetime) -> None:
-    session.execute(
-        update(OUTBOX).where(OUTBOX.c.id == message_id, OUTBOX.c.state == "sending")
-        .values(state="sent", sent_at=now, provider_sid=sid, provider_status=provider_status,
-                outcome_unknown=False, last_error=None))
+    mark_all_sent(session, [Sent(message_id, sid, provider_status, now)])
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A provider's acceptance of one claimed message."""
+
+    message_id: str
+    sid: str
+    provider_status: str
+    at: datetime
+
+
+def mark_all_sent(session: Session, outcomes: list[Sent]) -> None:
+    """Record acceptances in one round trip. Only rows still claimed change: a status
+    callback that came first has already moved the row on (and set its sid and sent time)."""
+    if outcomes:
+        session.execute(
+            update(OUTBOX).where(OUTBOX.c.id == bindparam("message_id"),
+                                 OUTBOX.c.state == "sending")
+            .values(state="sent", sent_at=bindparam("at"), provider_sid=bindparam("sid"),
+                    provider_status=bindparam("status"), outcome_unknown=False,
+                    last_error=None),
+            [{"message_id": o.message_id, "sid": o.sid, "status": o.provider_status,
+              "at": o.at} for o in outcomes])
 
 
 def retry_later(session: Session, message_id: str, *, error: str, code: int | None,
