@@ -310,3 +310,45 @@ def test_a_tick_in_many_batches_plans_everyone_once(api, admin, app, clock):
     assert Counter((r.participant_id, r.kind) for r in rows) == {
         (p, "diary"): 1 for p in {r.participant_id for r in rows}}
     assert len(rows) == 11 and {r.target for r in rows} == {"2027-03-02"}
+
+
+def test_a_dispatcher_dying_mid_batch_keeps_what_it_sent_and_never_resends(
+        api, admin, app, clock, twilio_transport, twilio_fake):
+    """Acceptances are written once per claimed batch: the ones before a crash are still
+    recorded, and the message in flight stays claimed, to be reconciled, not re-sent."""
+    from notifications.tick import plan_all
+
+    api.create_study(admin, REMINDING_CROSSOVER)
+    for n in range(3):
+        api.enrol(admin, STUDY, subject_id=f"S{n:03d}", site="PAR", sequence="KP",
+                  phone=f"+336123452{n:02d}")
+        api.event(admin, STUDY, f"S{n:03d}", type="infusion", period=1,
+                  occurred_at="2027-03-01T08:00:00+00:00")
+    clock.set(paris(2027, 3, 2, 20))
+    plan_all(app.extensions["paindiary"].session_factory, clock.now())
+
+    class DiesOnSecondSend:
+        def __init__(self):
+            self.calls = 0
+
+        def send(self, sms):
+            self.calls += 1
+            receipt = twilio_transport.send(sms)  # the provider has it ...
+            if self.calls == 2:
+                raise KeyboardInterrupt  # ... but the process dies before recording it
+            return receipt
+
+        def find_sent(self, to, after):
+            return twilio_transport.find_sent(to, after)
+
+    with pytest.raises(KeyboardInterrupt):
+        Harness(app, DiesOnSecondSend()).tick()
+    # One batch claimed all three: one recorded, one in flight, one not tried yet.
+    assert sorted(r.state for r in Harness(app, None).outbox()) == [
+        "sending", "sending", "sent"]
+    clock.set(paris(2027, 3, 2, 20, 6))  # past the lease: the claim is stale
+    Harness(app, twilio_transport).tick()
+    rows = Harness(app, None).outbox()
+    assert [r.state for r in rows] == ["sent"] * 3
+    assert len(twilio_fake.messages) == 3  # the one in flight was reconciled, not re-sent
+    assert sum(r.outcome_unknown is False and r.provider_sid is not None for r in rows) == 3
