@@ -4,7 +4,8 @@ Pure (plain data in, plain data out), like :mod:`diary.schedule`. The participan
 study share one protocol, so once each instant is a local day number their spans are
 array arithmetic. Calling :func:`diary.schedule.schedule` per participant cost the
 endpoint export ~0.5 s of 2 at 10,000 participants (issue 3), nearly all in making
-objects. ``tests/unit/schedule/test_schedule_batch.py`` holds the batch equal to the
+objects. Instants come as int64 microseconds from 1970-01-01 UTC, as the export reads
+them. ``tests/unit/schedule/test_schedule_batch.py`` holds the batch equal to the
 per-participant reference. Assessment windows are not computed here.
 """
 
@@ -12,17 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 
 import numpy as np
 
 from diary.protocol.model import ENROLMENT, Protocol
 from diary.schedule import DiarySpan, treatment_in
-from diary.timezones import zone
+from diary.timezones import local_days, zone
 
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()  # day numbers count from 1970-01-01
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
+NO_INSTANT = np.iinfo(np.int64).min  # an instant not given (numpy's NaT as an integer)
 NOT_WITHDRAWN = np.iinfo(np.int64).max  # a withdrawal day after every day: min() keeps the other
 
 
@@ -31,26 +31,37 @@ def day_number(day: date) -> int:
     return day.toordinal() - EPOCH_ORDINAL
 
 
-def local_day_numbers(instants: Sequence[datetime | None], timezones: Sequence[str], *,
+def local_day_numbers(micros: np.ndarray, timezones: Sequence[str], *,
                       missing: int = NOT_WITHDRAWN) -> np.ndarray:
-    """Each aware instant's local date in its zone, as a day number (``missing`` for None).
+    """Each instant's local date in its zone, as a day number (``missing`` for NO_INSTANT).
 
-    One ``astimezone`` per instant: zoneinfo's rules are not arrays, and this is the
-    exact conversion :func:`diary.timezones.local_date` makes (daylight saving included).
+    Instants are microseconds from 1970-01-01 UTC; zone by zone,
+    :func:`diary.timezones.local_days` converts them (daylight saving included).
     """
-    return np.fromiter(
-        (missing if at is None else at.astimezone(zone(tz)).toordinal() - EPOCH_ORDINAL
-         for at, tz in zip(instants, timezones, strict=True)),
-        dtype=np.int64, count=len(instants))
+    micros = np.asarray(micros, dtype=np.int64)
+    out = np.full(micros.size, missing, dtype=np.int64)
+    given = micros != NO_INSTANT
+    if not given.any():
+        return out
+    names, which = np.unique(np.asarray(timezones, dtype=str)[given], return_inverse=True)
+    where = np.flatnonzero(given)
+    for k, name in enumerate(names.tolist()):  # a study has few zones
+        rows = where[which == k]
+        out[rows] = local_days(micros[rows], zone(name))
+    return out
 
 
 @dataclass(frozen=True)
 class Participants:
-    """A study's participants as columns (one item each), in the order spans come out."""
+    """A study's participants as columns (one item each), in the order spans come out.
+
+    Instants are microseconds from 1970-01-01 UTC; ``withdrawn_us`` is NO_INSTANT for a
+    participant not withdrawn.
+    """
 
     timezone: Sequence[str]
-    enrolled_at: Sequence[datetime]
-    withdrawn_at: Sequence[datetime | None]
+    enrolled_us: np.ndarray
+    withdrawn_us: np.ndarray
     sequence: Sequence[str | None]
 
 
@@ -61,7 +72,7 @@ class Events:
     participant: np.ndarray
     id: Sequence[str]
     type: Sequence[str]
-    occurred_at: Sequence[datetime]
+    occurred_us: np.ndarray
     period: Sequence[int | None]
 
 
@@ -111,30 +122,27 @@ def diary_spans_batch(protocol: Protocol, participants: Participants,
         raise ValueError("the protocol has no daily diary")
     n = len(participants.timezone)
     zones = participants.timezone
-    enrolled = local_day_numbers(participants.enrolled_at, zones)
-    withdrawn = local_day_numbers(participants.withdrawn_at, zones)
+    enrolled = local_day_numbers(participants.enrolled_us, zones)
+    withdrawn = local_day_numbers(participants.withdrawn_us, zones)
 
     # The anchoring events: enrolment (an event every participant has, listed first by
     # schedule) and/or the stored events of the anchor type.
-    chosen = [j for j, kind in enumerate(events.type) if kind == diary.anchor]
+    chosen = np.array([kind == diary.anchor for kind in events.type], dtype=bool)
     owner = np.asarray(events.participant, dtype=np.int64)[chosen]
-    ids = [events.id[j] for j in chosen]
-    instants = [events.occurred_at[j] for j in chosen]
-    periods = [events.period[j] for j in chosen]
-    first_rank = np.ones(len(chosen), dtype=np.int64)  # sorts after enrolment
+    ids = [i for i, c in zip(events.id, chosen.tolist(), strict=True) if c]
+    micros = np.asarray(events.occurred_us, dtype=np.int64)[chosen]
+    periods = [p for p, c in zip(events.period, chosen.tolist(), strict=True) if c]
+    first_rank = np.ones(owner.size, dtype=np.int64)  # sorts after enrolment
     if diary.anchor == ENROLMENT:
         owner = np.concatenate([np.arange(n, dtype=np.int64), owner])
         ids = [ENROLMENT] * n + ids
-        instants = list(participants.enrolled_at) + instants
+        micros = np.concatenate([np.asarray(participants.enrolled_us, dtype=np.int64), micros])
         periods = [None] * n + periods
         first_rank = np.concatenate([np.zeros(n, dtype=np.int64), first_rank])
-    micros = np.fromiter(((at - _EPOCH) // _MICROSECOND for at in instants), dtype=np.int64,
-                         count=len(instants))
     # schedule sorts a participant's events by (instant, id); ids compare as str here too.
     order = np.lexsort((np.array(ids, dtype=str), micros, first_rank, owner))
     owner = owner[order]
-    anchor_day = local_day_numbers([instants[j] for j in order],
-                                   [zones[p] for p in owner.tolist()])
+    anchor_day = local_day_numbers(micros[order], [zones[p] for p in owner.tolist()])
 
     first = np.maximum(anchor_day + diary.from_day, enrolled[owner])
     last = np.minimum(anchor_day + diary.to_day, withdrawn[owner])

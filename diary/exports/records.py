@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from diary.db.models import AnchorEvent, Participant, QuestionnaireResponse
 from diary.exports.entries import Progress, read_scores
+from diary.exports.instants import epoch_us
 from diary.exports.periods import StudyPeriods, study_periods
 from diary.exports.safety_records import event_diaries, wanted
 from diary.protocol.model import ENROLMENT, Protocol
@@ -41,9 +42,10 @@ def load_study_records(session: Session, study_id: int, protocol: Protocol, *, n
     ``sites`` limits the records to those sites (a site-scoped role); None means all.
     """
     span = specs_span(protocol.endpoints) or (0, 0)
+    # Instants as numbers (epoch_us): study_periods converts them a column at a time.
     stmt = select(Participant.id, Participant.subject_id, Participant.site, Participant.arm,
-                  Participant.sequence, Participant.timezone, Participant.enrolled_at,
-                  Participant.withdrawn_at).where(Participant.study_id == study_id)
+                  Participant.sequence, Participant.timezone, epoch_us(Participant.enrolled_at),
+                  epoch_us(Participant.withdrawn_at)).where(Participant.study_id == study_id)
     if sites is not None:
         stmt = stmt.where(Participant.site.in_(sites))
     # Core rows (the connection's execute): the ORM's result layer would add a pass per row.
@@ -51,7 +53,7 @@ def load_study_records(session: Session, study_id: int, protocol: Protocol, *, n
     participants = db.execute(stmt.order_by(Participant.subject_id)).all()
     events = db.execute(
         select(AnchorEvent.id, AnchorEvent.participant_id, AnchorEvent.type,
-               AnchorEvent.period, AnchorEvent.occurred_at)
+               AnchorEvent.period, epoch_us(AnchorEvent.occurred_at))
         .join(Participant).where(Participant.study_id == study_id)).all()
     # Assessment windows matter only to questionnaire endpoints.
     with_windows = any(spec.kind == "questionnaire" for spec in protocol.endpoints)

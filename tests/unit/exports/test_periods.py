@@ -9,15 +9,15 @@ the period (else the span's position).
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from diary.exports.periods import study_periods
-from diary.protocol.loader import parse_protocol
+from diary.protocol.loader import build_protocol, parse_protocol
 from diary.schedule import AnchorEvent, ParticipantRef, schedule
-from diary.timezones import local_date, zone
+from diary.timezones import EPOCH, MICROSECOND, local_date, zone
 
 PROTOCOL = parse_protocol((Path(__file__).resolve().parents[3]
                            / "protocols/crossover-ketamine-magnesium.yaml").read_text("utf-8"))
@@ -40,6 +40,12 @@ def reference(protocol, participants, events, now) -> list[tuple]:
                          (stop - s.anchor_date).days if stop else None,
                          pid, s.event_id, (local_date(enrolled, z) - s.anchor_date).days))
     return rows
+
+
+def as_read(rows: list[tuple]) -> list[tuple]:
+    """Rows as the export reads them: instants as microseconds (epoch_us on PostgreSQL)."""
+    return [tuple((v - EPOCH) // MICROSECOND if isinstance(v, datetime) else v for v in row)
+            for row in rows]
 
 
 def study(seed: int, n: int = 80):
@@ -68,7 +74,7 @@ def study(seed: int, n: int = 80):
 @pytest.mark.parametrize("seed", range(5))
 def test_records_equal_the_per_participant_reference(seed):
     participants, events = study(seed)
-    got = study_periods(PROTOCOL, participants, events, NOW)
+    got = study_periods(PROTOCOL, as_read(participants), as_read(events), NOW)
     r = got.records
     columns = [r.column(f) for f in ("subject", "site", "treatment", "period", "sequence",
                                      "anchor_date", "today_day", "stop_day")]
@@ -83,15 +89,34 @@ def test_records_equal_the_per_participant_reference(seed):
 
 def test_windows_are_the_schedules_when_asked_for():
     participants, events = study(7, n=10)
-    got = study_periods(PROTOCOL, participants, events, NOW, with_windows=True)
+    got = study_periods(PROTOCOL, as_read(participants), as_read(events), NOW,
+                        with_windows=True)
     pid, _, _, _, sequence, tz, enrolled, withdrawn = participants[3]
     mine = [AnchorEvent(e, kind, at, period)
             for e, owner, kind, period, at in events if owner == pid]
     want = schedule(PROTOCOL, ParticipantRef(pid, tz, enrolled, sequence, withdrawn), mine)
     assert got.windows[pid] == {w.id: w for w in want.windows}
-    assert study_periods(PROTOCOL, participants, events, NOW).windows == {}
+    assert study_periods(PROTOCOL, as_read(participants), as_read(events), NOW).windows == {}
 
 
 def test_no_participants_give_no_records():
     got = study_periods(PROTOCOL, [], [], NOW)
     assert len(got.records) == 0 and got.pid == [] and got.start_days == []
+
+
+def test_without_a_daily_diary_each_event_of_the_first_anchor_type_is_a_period():
+    protocol = build_protocol({
+        "key": "no-diary", "title": "No diary", "timezone": "UTC", "design": "single_group",
+        "anchors": [{"key": "surgery", "max_count": None}, {"key": "dose"}]})
+    tz = "America/Chicago"
+    enrolled = datetime(2027, 3, 1, 15, tzinfo=UTC)
+    participants = [("p0", "S-0", "A", None, None, tz, enrolled, None)]
+    # 04:30 UTC on 15 March is 23:30 CDT on the 14th; the dose is not an anchor here.
+    events = [("late", "p0", "surgery", None, datetime(2027, 5, 2, 12, tzinfo=UTC)),
+              ("dose", "p0", "dose", None, datetime(2027, 3, 2, 12, tzinfo=UTC)),
+              ("early", "p0", "surgery", None, datetime(2027, 3, 15, 4, 30, tzinfo=UTC))]
+    got = study_periods(protocol, as_read(participants), as_read(events), NOW)
+    assert got.event_id == ["early", "late"]
+    assert got.records.column("period") == [1, 2]
+    assert got.records.column("anchor_date") == [date(2027, 3, 14), date(2027, 5, 2)]
+    assert got.start_days == [-13, -62]  # enrolled on 1 March (local)

@@ -19,6 +19,7 @@ from diary.protocol.loader import build_protocol, parse_protocol
 from diary.protocol.model import Protocol
 from diary.schedule import AnchorEvent, ParticipantRef, schedule
 from diary.schedule_batch import (
+    NO_INSTANT,
     NOT_WITHDRAWN,
     Events,
     Participants,
@@ -26,7 +27,7 @@ from diary.schedule_batch import (
     diary_spans_batch,
     local_day_numbers,
 )
-from diary.timezones import local_date, zone
+from diary.timezones import EPOCH, MICROSECOND, local_date, zone
 
 PROTOCOLS = Path(__file__).resolve().parents[3] / "protocols"
 # Zones with daylight saving (north and south), a 30-minute change (Lord Howe), a date-line
@@ -82,14 +83,20 @@ def random_study(rng: random.Random, n: int, types: tuple[str, ...], sequences: 
     return refs, events
 
 
+def micros(instants: list[datetime | None]) -> np.ndarray:
+    """Microseconds from 1970-01-01 UTC, NO_INSTANT for None (as the export reads them)."""
+    return np.array([NO_INSTANT if at is None else (at - EPOCH) // MICROSECOND
+                     for at in instants], dtype=np.int64)
+
+
 def batch(protocol: Protocol, refs: list[ParticipantRef],
           events: list[tuple[int, AnchorEvent]]):
     return diary_spans_batch(
         protocol,
-        Participants([r.timezone for r in refs], [r.enrolled_at for r in refs],
-                     [r.withdrawn_at for r in refs], [r.sequence for r in refs]),
+        Participants([r.timezone for r in refs], micros([r.enrolled_at for r in refs]),
+                     micros([r.withdrawn_at for r in refs]), [r.sequence for r in refs]),
         Events(np.array([k for k, _ in events], dtype=np.int64), [e.id for _, e in events],
-               [e.type for _, e in events], [e.occurred_at for _, e in events],
+               [e.type for _, e in events], micros([e.occurred_at for _, e in events]),
                [e.period for _, e in events]))
 
 
@@ -152,6 +159,6 @@ def test_a_withdrawal_before_the_span_drops_it_and_one_inside_cuts_it():
 
 def test_local_day_numbers_follow_each_zone_and_mark_missing_instants():
     at = datetime(2027, 3, 28, 0, 30, tzinfo=UTC)  # 01:30 CET in Paris, 19:30 CDT in Chicago
-    got = local_day_numbers([at, at, None], ["Europe/Paris", "America/Chicago", "UTC"])
+    got = local_day_numbers(micros([at, at, None]), ["Europe/Paris", "America/Chicago", "UTC"])
     assert got.tolist() == [day_number(date(2027, 3, 28)), day_number(date(2027, 3, 27)),
                             NOT_WITHDRAWN]
