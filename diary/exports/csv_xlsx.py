@@ -108,11 +108,8 @@ def _csv_column(values: Sequence) -> Sequence:
     >>> _csv_column([1, 1.0, 1, 1]), _csv_column([0.0, -0.0, 0.0, 0.0])
     ([1, 1.0, 1, 1], [0.0, -0.0, 0.0, 0.0])
     """
-    classes = set(map(type, values))
-    classes.discard(type(None))
-    if len(classes) != 1:
-        return values
-    cls = classes.pop()
+    classes = set(map(type, values)) - {type(None)}
+    cls = classes.pop() if len(classes) == 1 else None
     if cls not in _REPEATABLE:
         return values
     distinct = set(values)
