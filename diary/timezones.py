@@ -10,6 +10,7 @@ import zoneinfo
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 
+import numpy as np
 import tzdata
 
 TZDATA_VERSION: str = tzdata.IANA_VERSION
@@ -58,3 +59,64 @@ def local_date(instant: datetime, tz: zoneinfo.ZoneInfo) -> date:
 def elapsed(instant: datetime, delta: timedelta) -> datetime:
     """Elapsed-time arithmetic ("48 h after the dose"), always in UTC."""
     return (instant.astimezone(UTC) + delta).astimezone(UTC)
+
+
+# --- many instants at once (the export: issue 3) -----------------------------------------
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+US_PER_DAY = 86_400_000_000
+# Offsets are read on a grid this fine and transitions found between its points by
+# bisection: no zone of the tz database changes its offset twice within 6 hours
+# (tests/unit/test_timezones.py compares with astimezone across every zone).
+_GRID_US = 6 * 3600 * 1_000_000
+
+
+def utc_offsets(micros: np.ndarray, tz: zoneinfo.ZoneInfo) -> np.ndarray:
+    """The UTC offset in effect at each instant, both in microseconds (from 1970-01-01 UTC).
+
+    One zoneinfo call per 6 hours spanned (and ~35 per clock change) instead of one per
+    instant; instants spread thinly over a long time are converted one by one.
+    """
+    micros = np.asarray(micros, dtype=np.int64)
+    if micros.size == 0:
+        return np.zeros(0, np.int64)
+    lo, hi = int(micros.min()), int(micros.max())
+    points = (hi - lo) // _GRID_US + 2
+    if points > micros.size:
+        return np.fromiter((_offset(tz, t) for t in micros.tolist()), np.int64, micros.size)
+    grid = [lo + _GRID_US * k for k in range(points)]
+    offsets = [_offset(tz, t) for t in grid]
+    starts, values = [lo], [offsets[0]]  # values[i] holds from instant starts[i] on
+    for k in range(1, points):
+        if offsets[k] != offsets[k - 1]:
+            before, after = grid[k - 1], grid[k]  # the change is in (before, after]
+            while after - before > 1:
+                mid = (before + after) // 2
+                if _offset(tz, mid) == offsets[k - 1]:
+                    before = mid
+                else:
+                    after = mid
+            starts.append(after)
+            values.append(offsets[k])
+    return np.array(values, dtype=np.int64)[np.searchsorted(starts, micros, side="right") - 1]
+
+
+def local_days(micros: np.ndarray, tz: zoneinfo.ZoneInfo) -> np.ndarray:
+    """Each instant's local date in ``tz`` as days from 1970-01-01 (what
+    :func:`local_date` gives, for microseconds from 1970-01-01 UTC).
+
+    Examples
+    --------
+    >>> at = datetime(2027, 3, 28, 0, 30, tzinfo=UTC)  # 01:30 CET; 19:30 CDT on the 27th
+    >>> us = np.array([(at - EPOCH) // MICROSECOND])
+    >>> [str(np.datetime64(int(d), "D")) for d in (
+    ...     local_days(us, zone("Europe/Paris"))[0], local_days(us, zone("America/Chicago"))[0])]
+    ['2027-03-28', '2027-03-27']
+    """
+    micros = np.asarray(micros, dtype=np.int64)
+    return (micros + utc_offsets(micros, tz)) // US_PER_DAY
+
+
+def _offset(tz: zoneinfo.ZoneInfo, micros: int) -> int:
+    return (EPOCH + timedelta(microseconds=micros)).astimezone(tz).utcoffset() // MICROSECOND

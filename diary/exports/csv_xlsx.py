@@ -27,10 +27,12 @@ import os
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import date
 from itertools import islice
 from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -85,10 +87,47 @@ def _safe_column(values: Sequence) -> Sequence:
     return [neutralise(v) if v.__class__ is str else v for v in values]
 
 
+_REPEATABLE = frozenset({float, int, date})  # equal values of the class print alike
+
+
+def _csv_column(values: Sequence) -> Sequence:
+    """A num or date column as the text ``csv.writer`` makes of its cells (``repr`` of a
+    float, ``str`` of anything else, ``None`` left empty), each distinct value converted once.
+
+    Issue 3: the writer converting 30,000 cells per column was most of writing a study's
+    wide table; a column repeats few values (scores, percentages of 35 days, dates). Only a
+    column of one class whose equal values print alike (float, int, date) is converted, and
+    only when values repeat: ``1 == 1.0 == True`` print apart, and so do ``-0.0 == 0.0``
+    (a float column holding -0.0 is left to the writer). A NaN is found by identity, as
+    dicts look keys up.
+
+    Examples
+    --------
+    >>> _csv_column([1.5, None, 1.5, 0.0, 1.5, 1.5, 0.0])
+    ['1.5', None, '1.5', '0.0', '1.5', '1.5', '0.0']
+    >>> _csv_column([1, 1.0, 1, 1]), _csv_column([0.0, -0.0, 0.0, 0.0])
+    ([1, 1.0, 1, 1], [0.0, -0.0, 0.0, 0.0])
+    """
+    classes = set(map(type, values)) - {type(None)}
+    cls = classes.pop() if len(classes) == 1 else None
+    if cls not in _REPEATABLE:
+        return values
+    distinct = set(values)
+    if len(distinct) > len(values) // 2:  # barely repeats: nothing to save
+        return values
+    if cls is float and 0.0 in distinct:
+        as_array = np.array(values, dtype=np.float64)  # None -> NaN
+        if np.signbit(as_array[as_array == 0]).any():
+            return values
+    text = {v: None if v is None else repr(v) if cls is float else str(v) for v in distinct}
+    return list(map(text.__getitem__, values))
+
+
 def _safe_rows(table: Table) -> Iterator[tuple]:
-    """``table.rows`` with :func:`neutralise` applied to the strings of char columns."""
+    """``table.rows`` with :func:`neutralise` applied to the strings of char columns (and,
+    in a table kept as columns, num and date cells already as text: :func:`_csv_column`)."""
     if isinstance(table.rows, ColumnRows):  # column by column, rows made as they are read
-        return iter(ColumnRows([_safe_column(v) if c.type == "char" else v
+        return iter(ColumnRows([_safe_column(v) if c.type == "char" else _csv_column(v)
                                 for c, v in zip(table.columns, table.rows.columns,
                                                 strict=True)]))
     return _safe_row_tuples(table)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import Integer, String, cast, func, select, text
+from sqlalchemy import Integer, String, cast, func, select, text, type_coerce
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement, aggregate_strings
@@ -25,6 +25,7 @@ Progress = Callable[[int, int], None]
 # Scores are 0..10 (CHECK score_range), so a score fits below 16: code = day * 16 + score.
 SCORE_SLOTS = 16
 CHUNK = 100_000
+DATE_CHARS = len("2025-01-31")  # SQLite stores a DATE as this ISO text (SQLAlchemy)
 # The partial indexes' predicate, verbatim: SQLite uses a partial index only for a query
 # with that very term, and SQLAlchemy writes a boolean column as "is_current = 1" there.
 CURRENT = text(f"{DiaryEntry.__tablename__}.is_current")
@@ -93,32 +94,63 @@ def read_scores(session: Session, study_id: int, participants: Sequence[str], *,
 
 def _read_grouped(session, where, number, total, progress):
     """One row per participant: its entry count and its codes joined by commas."""
-    stmt = (select(DiaryEntry.participant_id, func.count(),
-                   aggregate_strings(cast(_code(), String), ","))
+    texts = _sqlite_texts if session.get_bind().dialect.name == "sqlite" else _code_texts
+    columns, parse = texts()
+    stmt = (select(DiaryEntry.participant_id, func.count(), *columns)
             .where(*where).group_by(DiaryEntry.participant_id))
     owners: list[int] = []
     counts: list[int] = []
-    texts: list[str] = []
+    parts: list[tuple[str, ...]] = []
     done = 0
     # Core, not the ORM's result layer: plain rows are all we read.
     result = session.connection().execute(stmt.execution_options(yield_per=1000))
     with result:
         for chunk in result.partitions():
-            for pid, count, joined in chunk:
+            for pid, count, *joined in chunk:
                 done += count
                 i = number.get(pid)
                 if i is not None:  # else a participant outside the caller's sites
                     owners.append(i)
                     counts.append(count)
-                    texts.append(joined)
+                    parts.append(joined)
             if progress:
                 progress(done, total)
-    codes = np.fromstring(",".join(texts), dtype=np.int64, sep=",") if texts else (
-        np.zeros(0, np.int64))
-    if codes.size != sum(counts):
-        raise RuntimeError(f"parsed {codes.size} scores of {sum(counts)} entries")
+    n = sum(counts)
+    codes = parse(*zip(*parts, strict=True)) if parts else np.zeros(0, np.int64)
+    if codes.size != n:
+        raise RuntimeError(f"parsed {codes.size} scores of {n} entries")
     owner = np.repeat(np.array(owners, dtype=np.int64), np.array(counts, dtype=np.int64))
     return owner, codes, None
+
+
+def _code_texts():
+    """Each entry as its code, computed by the database (PostgreSQL: a date difference)."""
+    def parse(joined: Sequence[str]) -> np.ndarray:
+        return np.fromstring(",".join(joined), dtype=np.int64, sep=",")
+
+    return (aggregate_strings(cast(_code(), String), ","),), parse
+
+
+def _sqlite_texts():
+    """Dates as stored and scores apart, combined into codes by numpy.
+
+    SQLite has no date type: ``julianday()`` parses each stored 'YYYY-MM-DD' text, which
+    cost 0.6 s of the 1.2 s query at 1.26 M entries (issue 3). The stored texts, 10
+    characters each, joined without a separator, are one array numpy parses in C.
+    """
+    def parse(dates: Sequence[str], scores: Sequence[str]) -> np.ndarray:
+        text = "".join(dates).encode("ascii")
+        if len(text) % DATE_CHARS:
+            raise RuntimeError("diary dates are not all stored as 'YYYY-MM-DD'")
+        day = np.frombuffer(text, dtype=f"S{DATE_CHARS}").astype("datetime64[D]")
+        score = np.fromstring(",".join(scores), dtype=np.int64, sep=",")
+        if score.size != day.size:
+            raise RuntimeError(f"parsed {day.size} dates and {score.size} scores")
+        return day.astype(np.int64) * SCORE_SLOTS + score
+
+    # type_coerce: the stored text itself (a CAST would cost a conversion per entry).
+    return (aggregate_strings(type_coerce(DiaryEntry.diary_date, String), ""),
+            aggregate_strings(DiaryEntry.score, ",")), parse
 
 
 def _read_rows(session, where, number, total, progress):

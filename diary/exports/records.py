@@ -9,7 +9,6 @@ a correction replaces what it corrects.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 import numpy as np
 from sqlalchemy import select
@@ -17,17 +16,14 @@ from sqlalchemy.orm import Session
 
 from diary.db.models import AnchorEvent, Participant, QuestionnaireResponse
 from diary.exports.entries import Progress, read_scores
+from diary.exports.instants import epoch_us
+from diary.exports.periods import StudyPeriods, study_periods
 from diary.exports.safety_records import event_diaries, wanted
 from diary.protocol.model import ENROLMENT, Protocol
-from diary.schedule import AnchorEvent as EventRef
-from diary.schedule import DiarySpan, ParticipantRef, schedule, treatment_in
-from diary.timezones import local_date, zone
 from scoring.endpoints import specs_span
 from scoring.matrix import DailyMatrix
 from scoring.questionnaire_kind import QUESTIONNAIRES
 from scoring.records import PeriodRecords
-
-EPOCH_ORDINAL = date(1970, 1, 1).toordinal()  # day numbers count from 1970-01-01
 
 
 @dataclass(frozen=True)
@@ -46,29 +42,35 @@ def load_study_records(session: Session, study_id: int, protocol: Protocol, *, n
     ``sites`` limits the records to those sites (a site-scoped role); None means all.
     """
     span = specs_span(protocol.endpoints) or (0, 0)
+    # Instants as numbers (epoch_us): study_periods converts them a column at a time.
     stmt = select(Participant.id, Participant.subject_id, Participant.site, Participant.arm,
-                  Participant.sequence, Participant.timezone, Participant.enrolled_at,
-                  Participant.withdrawn_at).where(Participant.study_id == study_id)
+                  Participant.sequence, Participant.timezone, epoch_us(Participant.enrolled_at),
+                  epoch_us(Participant.withdrawn_at)).where(Participant.study_id == study_id)
     if sites is not None:
         stmt = stmt.where(Participant.site.in_(sites))
-    participants = session.execute(stmt.order_by(Participant.subject_id)).all()
-    events: dict[str, list[EventRef]] = {}
-    for event_id, pid, kind, period, at in session.execute(
-            select(AnchorEvent.id, AnchorEvent.participant_id, AnchorEvent.type,
-                   AnchorEvent.period, AnchorEvent.occurred_at)
-            .join(Participant).where(Participant.study_id == study_id)):
-        events.setdefault(pid, []).append(EventRef(event_id, kind, at, period))
-    records, slots, windows, owners = _records(protocol, participants, events, now)
-    rows, days, values, ids, placed = _place_entries(session, study_id, slots, span,
+    # Core rows (the connection's execute): the ORM's result layer would add a pass per row.
+    db = session.connection()
+    participants = db.execute(stmt.order_by(Participant.subject_id)).all()
+    events = db.execute(
+        select(AnchorEvent.id, AnchorEvent.participant_id, AnchorEvent.type,
+               AnchorEvent.period, epoch_us(AnchorEvent.occurred_at))
+        .join(Participant).where(Participant.study_id == study_id)).all()
+    # Assessment windows matter only to questionnaire endpoints.
+    with_windows = any(spec.kind == "questionnaire" for spec in protocol.endpoints)
+    periods = study_periods(protocol, participants, events, now, with_windows=with_windows)
+    records = periods.records
+    rows, days, values, ids, placed = _place_entries(session, study_id, periods, span,
                                                      with_entry_ids, progress)
     matrix = DailyMatrix.from_long(rows, days, values, n_rows=len(records),
                                    first_day=span[0], last_day=span[1], entry_ids=ids)
     extra = None
-    if any(spec.kind == "questionnaire" for spec in protocol.endpoints):
-        extra = _questionnaires(session, study_id, owners, windows)
+    if with_windows:
+        extra = _questionnaires(session, study_id, periods.owners, periods.windows)
     if any(wanted(protocol)):  # medication and side-effect diaries (issue 6)
-        diaries = event_diaries(session, study_id, protocol, records, owners)
-        extra = [{**(extra[i] if extra else {}), **d} for i, d in enumerate(diaries)]
+        diaries = event_diaries(session, study_id, protocol, records, periods.pid,
+                                periods.start_days)
+        extra = diaries if extra is None else [{**e, **d} for e, d in zip(extra, diaries,
+                                                                           strict=True)]
     return StudyRecords(records, matrix, placed, extra)
 
 
@@ -94,78 +96,26 @@ def _questionnaires(session, study_id, owners, windows) -> list[dict]:
             for pid, event_id in owners]
 
 
-def _records(protocol, participants, events, now):
-    """One record per diary span, with ``slots[k][pid]`` = (record index, anchor ordinal),
-    each participant's windows by id, and each record's (participant, anchor event)."""
-    # Kept as columns (PeriodRecords): scoring and the wide table read them field by field.
-    cols: dict[str, list] = {f: [] for f in ("subject", "site", "treatment", "period",
-                                             "sequence", "anchor_date", "today_day",
-                                             "stop_day")}
-    slots: list[dict[str, tuple[int, int]]] = []
-    windows: dict[str, dict] = {}
-    # Assessment windows matter only to questionnaire endpoints.
-    with_windows = any(spec.kind == "questionnaire" for spec in protocol.endpoints)
-    owners: list[tuple[str, str]] = []
-    today_in: dict[str, date] = {}  # "today" per time zone (a study has few)
-    for p in participants:
-        ref = ParticipantRef(p.id, p.timezone, p.enrolled_at, p.sequence, p.withdrawn_at)
-        mine = events.get(p.id, [])
-        sched = schedule(protocol, ref, mine, with_windows=with_windows)
-        if with_windows:
-            windows[p.id] = {w.id: w for w in sched.windows}
-        tz = zone(p.timezone)
-        today = today_in.get(p.timezone)
-        if today is None:
-            today = today_in[p.timezone] = local_date(now, tz)
-        stop = local_date(p.withdrawn_at, tz) if p.withdrawn_at else None
-        for k, s in enumerate(_periods(protocol, ref, sched, mine, tz)):
-            cols["subject"].append(p.subject_id)
-            cols["site"].append(p.site)
-            cols["treatment"].append(s.treatment or p.arm or "ALL")
-            cols["period"].append(s.period if s.period is not None else k + 1)
-            cols["sequence"].append(p.sequence)
-            cols["anchor_date"].append(s.anchor_date)
-            cols["today_day"].append((today - s.anchor_date).days)
-            cols["stop_day"].append((stop - s.anchor_date).days if stop else None)
-            owners.append((p.id, s.event_id))
-            if len(slots) <= k:
-                slots.append({})
-            slots[k][p.id] = (len(owners) - 1, s.anchor_date.toordinal() - EPOCH_ORDINAL)
-    return PeriodRecords(**cols), slots, windows, owners
-
-
-def _periods(protocol, ref, sched, events, tz) -> list[DiarySpan]:
-    """The periods a participant is scored over: its diary spans, or, for a study without
-    a daily diary, one per event of its first anchor type (enrolment when it has none)."""
-    if protocol.daily_diary is not None:
-        return list(sched.diary_spans)
-    anchor = protocol.anchors[0].key if protocol.anchors else ENROLMENT
-    chosen = [e for e in events if e.type == anchor] if protocol.anchors else [
-        EventRef(ENROLMENT, ENROLMENT, ref.enrolled_at)]
-    periods = []
-    for e in sorted(chosen, key=lambda e: e.occurred_at):
-        day0 = local_date(e.occurred_at, tz)
-        periods.append(DiarySpan(e.id, e.type, e.period,
-                                 treatment_in(protocol, ref.sequence, e.period), day0, day0, day0))
-    return periods
-
-
-def _place_entries(session, study_id, slots, span, with_ids, progress):
+def _place_entries(session, study_id, periods: StudyPeriods, span, with_ids, progress):
     """Current entries as (record row, study day, score[, id]) arrays, one per record whose
     span of endpoint days holds the entry's date (a date can fall in two periods)."""
-    pids = list(dict.fromkeys(pid for slot in slots for pid in slot))
-    number = {pid: i for i, pid in enumerate(pids)}
-    # Per period k and participant number: the record row (-1: no such period) and the
-    # anchor's day number, so placing is fancy indexing over all entries at once.
-    rec = np.full((len(slots), len(pids)), -1, dtype=np.int64)
+    # Participants with records, in record order, and each record's participant number.
+    numbers: dict[str, int] = {}
+    number = np.fromiter((numbers.setdefault(pid, len(numbers)) for pid in periods.pid),
+                         dtype=np.int64, count=len(periods.pid))
+    pids = list(numbers)
+    # Per period k (the record's ordinal) and participant number: the record row (-1: no
+    # such period) and the anchor's day number, so placing is fancy indexing over all
+    # entries at once.
+    n_periods = int(periods.ordinal.max()) + 1 if periods.ordinal.size else 0
+    rec = np.full((n_periods, len(pids)), -1, dtype=np.int64)
     anchor = np.zeros_like(rec)
-    for k, slot in enumerate(slots):
-        for pid, (r, a) in slot.items():
-            rec[k, number[pid]], anchor[k, number[pid]] = r, a
+    rec[periods.ordinal, number] = np.arange(number.size)
+    anchor[periods.ordinal, number] = periods.anchor_day
     got = read_scores(session, study_id, pids, with_ids=with_ids, progress=progress)
     parts = []
     used = np.zeros(got.day.size, dtype=bool)
-    for k in range(len(slots)):
+    for k in range(n_periods):
         row = rec[k, got.participant]
         day = got.day - anchor[k, got.participant]
         keep = (row >= 0) & (day >= span[0]) & (day <= span[1])

@@ -17,6 +17,7 @@ days before it are not "days without medication". Only current versions count.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from decimal import Decimal
 
 import numpy as np
@@ -27,11 +28,10 @@ from diary.db.models import Participant
 from diary.db.safety_models import AdverseEventRecord, MedicationIntake, SideEffectReport
 from diary.medication import Intake, diary_rows, load_table, mme
 from diary.protocol.model import Protocol
-from diary.timezones import local_date, zone
 from scoring.days import DailySeries
 from scoring.medication_kind import MEDICATION, MedicationDays
+from scoring.records import PeriodRecord, record_field
 from scoring.safety_kind import SAFETY, SafetyDays
-from scoring.tables import PeriodRecord
 
 MEDICATION_KINDS = frozenset({"mme_total", "mme_daily_mean", "rescue_days", "mme_change"})
 SAFETY_KINDS = frozenset({"ae_any", "symptom_count", "symptom_max_severity"})
@@ -44,32 +44,32 @@ def wanted(protocol: Protocol) -> tuple[bool, bool]:
 
 
 def event_diaries(session: Session, study_id: int, protocol: Protocol,
-                  records: list[PeriodRecord], owners: list[tuple[str, str]]) -> list[dict]:
-    """Per record, its ``medication`` and/or ``safety`` extra (empty dicts if neither)."""
+                  records: Sequence[PeriodRecord], pids: Sequence[str],
+                  start_days: Sequence[int | None]) -> list[dict]:
+    """Per record, its ``medication`` and/or ``safety`` extra (empty dicts if neither).
+
+    ``pids[i]`` is record ``i``'s participant, ``start_days[i]`` its enrolment date's
+    study day (the loader knows both already).
+    """
     medication, safety = wanted(protocol)
-    out: list[dict] = [{} for _ in records]
+    out: list[dict] = [{} for _ in range(len(records))]  # not iterated: see below
     if not (medication or safety):
         return out
     by_pid: dict[str, list[int]] = defaultdict(list)
-    for i, (pid, _) in enumerate(owners):
+    for i, pid in enumerate(pids):
         by_pid[pid].append(i)
-    start = _start_days(session, study_id, records, owners)
+    # Read as a column: iterating PeriodRecords makes an object per record (issue 3).
+    anchors = record_field(records, "anchor_date")
     if medication:
-        rows = _intake_rows(session, study_id, records, by_pid)
+        rows = _intake_rows(session, study_id, anchors, by_pid)
         for i in range(len(records)):
-            out[i][MEDICATION] = MedicationDays.from_rows(rows.get(i, []), start_day=start[i])
+            out[i][MEDICATION] = MedicationDays.from_rows(rows.get(i, []),
+                                                          start_day=start_days[i])
     if safety:
-        for i, saf in _safety(session, study_id, protocol, records, by_pid, start).items():
+        for i, saf in _safety(session, study_id, protocol, anchors, by_pid,
+                              start_days).items():
             out[i][SAFETY] = saf
     return out
-
-
-def _start_days(session, study_id, records, owners) -> list[int | None]:
-    enrolled = {pid: local_date(at, zone(tz)) for pid, at, tz in session.execute(
-        select(Participant.id, Participant.enrolled_at, Participant.timezone)
-        .where(Participant.study_id == study_id))}
-    return [(enrolled[pid] - r.anchor_date).days if r.anchor_date else None
-            for r, (pid, _) in zip(records, owners, strict=True)]
 
 
 def _current(model, study_id: int):
@@ -78,7 +78,7 @@ def _current(model, study_id: int):
                                      .where(Participant.study_id == study_id)))
 
 
-def _intake_rows(session, study_id, records, by_pid) -> dict[int, list[tuple]]:
+def _intake_rows(session, study_id, anchors, by_pid) -> dict[int, list[tuple]]:
     """Per record index, ``(day, MME, rescue, id, why no MME)`` rows of its intakes."""
     cache: dict[tuple, object] = {}
     out: dict[int, list[tuple]] = defaultdict(list)
@@ -94,12 +94,12 @@ def _intake_rows(session, study_id, records, by_pid) -> dict[int, list[tuple]]:
                             r.worn_hours)
             cache[key] = mme(intake, load_table(r.mme_table))
         for i in by_pid[r.participant_id]:
-            day = (r.taken_date - records[i].anchor_date).days
+            day = (r.taken_date - anchors[i]).days
             out[i].extend(diary_rows(cache[key], day=day, rescue=r.rescue, entry_id=r.id))
     return out
 
 
-def _safety(session, study_id, protocol, records, by_pid, start) -> dict[int, SafetyDays]:
+def _safety(session, study_id, protocol, anchors, by_pid, start) -> dict[int, SafetyDays]:
     codes = protocol.side_effects.codes
     sym: dict[int, dict[str, list[tuple[int, int, str]]]] = defaultdict(
         lambda: defaultdict(list))
@@ -107,7 +107,7 @@ def _safety(session, study_id, protocol, records, by_pid, start) -> dict[int, Sa
     for r in session.execute(select(s.id, s.participant_id, s.diary_date, s.answers)
                              .where(*_current(s, study_id))):
         for i in by_pid.get(r.participant_id, ()):
-            day = (r.diary_date - records[i].anchor_date).days
+            day = (r.diary_date - anchors[i]).days
             for code, severity in r.answers.items():
                 if code in codes:
                     sym[i][code].append((day, severity, r.id))
@@ -116,10 +116,10 @@ def _safety(session, study_id, protocol, records, by_pid, start) -> dict[int, Sa
     for r in session.execute(select(a.series_id, a.participant_id, a.onset, a.severity)
                              .where(*_current(a, study_id))):
         for i in by_pid.get(r.participant_id, ()):
-            aes[i].append(((r.onset - records[i].anchor_date).days, r.severity, r.series_id))
+            aes[i].append(((r.onset - anchors[i]).days, r.severity, r.series_id))
     out = {}
     empty: dict[int | None, SafetyDays] = {}  # frozen: periods with no report share one
-    for i in range(len(records)):
+    for i in range(len(anchors)):
         if i not in sym and i not in aes:
             out[i] = empty.get(start[i]) or empty.setdefault(start[i],
                                                              SafetyDays(start_day=start[i]))

@@ -10,15 +10,20 @@ from __future__ import annotations
 import zoneinfo
 from datetime import UTC, date, datetime, time, timedelta
 
+import numpy as np
 import pytest
 import tzdata
 
 from diary.timezones import (
+    EPOCH,
+    MICROSECOND,
     elapsed,
     local_date,
+    local_days,
     local_wall_time,
     pin_tz_database,
     start_of_day,
+    utc_offsets,
     zone,
 )
 
@@ -112,3 +117,67 @@ def test_pinning_makes_the_tzdata_package_the_only_source_and_returns_its_versio
     finally:
         zoneinfo.reset_tzpath(before)
         zone.cache_clear()
+
+
+# --- many instants at once ---------------------------------------------------------------
+
+def micros(at: datetime) -> int:
+    return (at - EPOCH) // MICROSECOND
+
+
+def changes(tz: zoneinfo.ZoneInfo, us: np.ndarray) -> list[int]:
+    """Instants where the offsets utc_offsets found change (its own transitions)."""
+    order = np.sort(us)
+    off = utc_offsets(order, tz)
+    return order[1:][off[1:] != off[:-1]].tolist()
+
+
+@pytest.mark.parametrize(
+    ("tz", "at", "before_h", "after_h"),
+    [
+        pytest.param(PARIS, utc(2027, 3, 28, 1), 1, 2, id="Paris springs forward at 01:00 UTC"),
+        pytest.param(CHICAGO, utc(2027, 11, 7, 7), -5, -6, id="Chicago falls back at 07:00 UTC"),
+        pytest.param(zone("Australia/Lord_Howe"), utc(2027, 4, 3, 15), 11, 10.5,
+                     id="Lord Howe falls back half an hour"),
+        pytest.param(zone("Pacific/Apia"), utc(2011, 12, 30, 10), -10, 14,
+                     id="Apia skips 30 December 2011 across the date line"),
+    ],
+)
+def test_utc_offsets_change_at_the_microsecond_of_a_clock_change(tz, at, before_h, after_h):
+    t = micros(at)
+    us = np.array([t - 3_600_000_000, t - 1, t, t + 1, t + 3_600_000_000] * 20)
+    hours = utc_offsets(us, tz)[:5] / 3_600_000_000
+    assert hours.tolist() == [before_h, before_h, after_h, after_h, after_h]
+
+
+# Zones with unusual rules: half-hour and two-hour summer time, southern summers, summer
+# time suspended for Ramadan, changes at midnight, offsets far from UTC, none at all.
+ZONES = ["Europe/Paris", "America/Chicago", "America/St_Johns", "America/Santiago",
+         "America/Asuncion", "America/Havana", "America/Godthab", "America/Scoresbysund",
+         "Africa/Casablanca", "Africa/Cairo", "Asia/Gaza", "Asia/Beirut", "Asia/Tehran",
+         "Asia/Kolkata", "Asia/Kathmandu", "Australia/Lord_Howe", "Australia/Adelaide",
+         "Pacific/Chatham", "Pacific/Auckland", "Pacific/Apia", "Pacific/Kiritimati",
+         "Pacific/Norfolk", "Antarctica/Troll", "Antarctica/Casey", "Europe/Dublin",
+         "Europe/Moscow", "Etc/GMT+12", "UTC"]
+
+
+@pytest.mark.parametrize("name", ZONES)
+def test_local_days_equal_local_date(name):
+    """Two years of instants, at random and at each clock change (and a microsecond either
+    side): the batch equals astimezone. (Run once over every zone of tzdata 2026f as well.)"""
+    tz = zone(name)
+    rng = np.random.default_rng(3)
+    us = rng.integers(micros(utc(2026, 1, 1)), micros(utc(2028, 1, 1)), 3500)
+    hits = np.array([t + d for t in changes(tz, us) for d in (-1, 0, 1)], dtype=np.int64)
+    us = np.concatenate([us, hits])
+    want = [(local_date(EPOCH + timedelta(microseconds=t), tz) - date(1970, 1, 1)).days
+            for t in us.tolist()]
+    assert local_days(us, tz).tolist() == want
+
+
+def test_instants_spread_thinly_are_converted_one_by_one():
+    us = np.array([micros(utc(1950, 6, 1)), micros(utc(2027, 3, 28, 0, 30)),
+                   micros(utc(2090, 1, 1))])
+    assert local_days(us, PARIS).tolist() == [
+        (local_date(EPOCH + timedelta(microseconds=t), PARIS) - date(1970, 1, 1)).days
+        for t in us.tolist()]

@@ -88,6 +88,25 @@ def test_a_table_kept_as_columns_writes_the_same_files_as_one_of_rows(tmp_path):
         ColumnRows([["S1"], []])
 
 
+@pytest.mark.parametrize("cells", [
+    [0.0, -0.0, 0.0, -0.0, None, None],                    # equal zeros print apart
+    [1, 1.0, 1, 1.0, True, 1],                             # equal numbers of other classes
+    [100 / 35 * 32, 100 / 35 * 32, 1e16, 1e16, 5e-324, 5e-324],
+    [math.nan, math.nan, math.nan, float("nan"), math.inf, math.inf],  # two NaN objects
+    [dt.date(2027, 3, 28)] * 3 + [dt.datetime(2027, 3, 28, 1, 30)] * 3,
+    [dt.date(2027, 3, 28)] * 4 + [None, dt.date(1, 1, 1)],
+    [7.0, 7.0, 7.0, 7.0, 7.0, "7.0"],
+    [2.5, 2.5, 185.5, 185.5, None, 2.5],
+])
+def test_num_and_date_cells_of_a_column_table_are_written_as_the_csv_module_writes_them(cells):
+    """The column table converts each distinct value once; the row table leaves every cell
+    to csv.writer: the bytes must not differ."""
+    columns = (Column("x", "X", "X", "num", ""), Column("d", "D", "D", "date", ""))
+    rows = [(c, c) for c in cells]
+    by_column = Table("T", columns, ColumnRows([cells, list(cells)]))
+    assert b"".join(iter_csv(by_column)) == b"".join(iter_csv(Table("T", columns, rows)))
+
+
 def test_iter_csv_streams_the_header_then_one_chunk_per_thousand_rows():
     big = Table("T", COLUMNS[:1], [(f"S{i}",) for i in range(2500)])
     chunks = list(iter_csv(big))
