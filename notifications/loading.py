@@ -55,13 +55,13 @@ def among(session: Session, column, ids: Sequence[str]) -> list[ColumnElement[bo
         return [column.in_(chunk) for chunk in chunks(ids)]
     if any("," in i for i in ids):
         return [column == any_(literal(list(ids), ARRAY(String)))]
-    # Our ids are hex: one comma-joined text binds at once (a list binds item by item).
+    # Our ids are UUIDs: one comma-joined text binds at once (a list binds item by item).
     return [column == any_(func.string_to_array(literal(",".join(ids), String), ","))]
 
 
 def lookback(protocol: Protocol, alert_for: timedelta) -> timedelta:
     """How far back the planner reads diary dates: late entries, the alert's life and the
-    missed-days streak (see ``notifications.planner._between``)."""
+    missed-days streak (see ``notifications.planner.diary_days``)."""
     diary = protocol.daily_diary
     late = diary.late_entry.days_after if diary and diary.late_entry else 0
     streak = protocol.reminders.missed_days_alert or 0
