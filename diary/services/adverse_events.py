@@ -16,13 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from diary import audit
 from diary.db.models import Participant, new_id
 from diary.db.safety_models import AdverseEventRecord
 from diary.errors import Conflict, RefusedInput, RuleViolation
 from diary.safety import AdverseEvent, AdverseEventError, adverse_event, alert_reasons
 from diary.services.enrolment import get_participant
-from diary.services.event_diary import version_fields, version_to_correct
+from diary.services.event_diary import add_version, version_fields, version_to_correct
 from diary.services.paging import page_of
 from diary.services.principals import Principal
 from diary.services.safety_alerts import raise_alert
@@ -94,16 +93,9 @@ def record_adverse_event(session: Session, who: Principal, key: str, subject_id:
         severity=ae.severity, serious=ae.serious, relatedness=ae.relatedness,
         recorded_by=who.account_id, **version_fields(previous, row_id, now, n.reason))
     try:
-        if previous is not None:
-            previous.is_current = False
-            session.flush()
-        session.add(row)
-        session.flush()
-        audit.append(session, chain=audit.participant_chain(p.id), actor=who.actor,
-                     action="adverse_event.correct" if previous else "adverse_event.create",
-                     entity="adverse_event", entity_id=row.id, at=now,
-                     before=audit_view(previous) if previous else None,
-                     after=audit_view(row), reason=row.reason)
+        add_version(session, row, previous, participant_id=p.id, actor=who.actor,
+                    entity="adverse_event", created="adverse_event.create",
+                    corrected="adverse_event.correct", view=audit_view, now=now)
         alerted = raise_alert(session, p, series=f"adverse_event:{row.series_id}",
                               target=row.id, reasons=alert_reasons(ae),
                               what=f"adverse event, onset {ae.onset}", now=now)

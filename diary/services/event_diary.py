@@ -1,5 +1,5 @@
 """Rules shared by the medication and side-effect diaries: which local dates are open,
-and how a correction becomes a new version of a record.
+and how a correction becomes a new version of a record (these, the questionnaires too).
 
 A participant's report follows the pain diary's rules (diary/services/entries.py): not
 in the future, not before enrolment, not after withdrawal, and not after the late-entry
@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from diary import audit
 from diary.db.models import Participant
 from diary.errors import Conflict, NotFound, RuleViolation
 from diary.protocol.model import Protocol
@@ -83,3 +84,19 @@ def version_fields(previous, row_id: str, now: datetime, reason: str | None) -> 
                 "reason": None, "received_at": now}
     return {"id": row_id, "series_id": previous.series_id, "version": previous.version + 1,
             "supersedes_id": previous.id, "reason": reason.strip(), "received_at": now}
+
+
+def add_version(session: Session, row, previous, *, participant_id: str, actor: str,
+                entity: str, created: str, corrected: str, view, now: datetime) -> None:
+    """Store ``row`` as the current version and audit it: ``previous`` (the version it
+    corrects, or None) is retired first, since one current row per record is unique.
+    ``view`` gives a row's audited fields; ``created``/``corrected`` name the action."""
+    if previous is not None:
+        previous.is_current = False
+        session.flush()
+    session.add(row)
+    session.flush()
+    audit.append(session, chain=audit.participant_chain(participant_id), actor=actor,
+                 action=corrected if previous is not None else created, entity=entity,
+                 entity_id=row.id, at=now, before=view(previous) if previous else None,
+                 after=view(row), reason=row.reason)

@@ -23,7 +23,12 @@ from diary.db.safety_models import MedicationIntake
 from diary.errors import Conflict, RefusedInput, RuleViolation
 from diary.medication import Intake, IntakeError, load_table, mme, normalise_intake
 from diary.protocol.model import Protocol
-from diary.services.event_diary import check_day, version_fields, version_to_correct
+from diary.services.event_diary import (
+    add_version,
+    check_day,
+    version_fields,
+    version_to_correct,
+)
 from diary.services.paging import page_of
 from diary.timezones import local_date, zone
 
@@ -112,16 +117,9 @@ def record_intake(session: Session, p: Participant, protocol: Protocol, n: NewIn
         mme_table=intake.table, mme=None if result.value is None else f"{result.value:f}",
         mme_reason=result.reason, **version_fields(previous, row_id, now, n.reason))
     try:
-        if previous is not None:
-            previous.is_current = False
-            session.flush()
-        session.add(row)
-        session.flush()
-        audit.append(session, chain=audit.participant_chain(p.id), actor=actor,
-                     action="medication.correct" if previous else "medication.create",
-                     entity="medication_intake", entity_id=row.id, at=now,
-                     before=audit_view(previous) if previous else None,
-                     after=audit_view(row), reason=row.reason)
+        add_version(session, row, previous, participant_id=p.id, actor=actor,
+                    entity="medication_intake", created="medication.create",
+                    corrected="medication.correct", view=audit_view, now=now)
         session.commit()
     except IntegrityError:
         # A concurrent request won: a retry of this very submission, or another

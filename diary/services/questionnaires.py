@@ -15,6 +15,7 @@ from diary.db.models import Participant, QuestionnaireResponse
 from diary.errors import Conflict, NotFound, RuleViolation
 from diary.protocol.model import Protocol
 from diary.services.answers import scored
+from diary.services.event_diary import add_version
 from diary.services.events import schedule_of
 from diary.services.paging import page_of
 
@@ -91,16 +92,9 @@ def record_response(session: Session, p: Participant, protocol: Protocol, r: New
         reason=r.reason.strip() if r.reason else None, channel=r.channel, source=r.source,
         recorded_by=recorded_by)
     try:
-        if previous is not None:
-            previous.is_current = False
-            session.flush()
-        session.add(row)
-        session.flush()
-        audit.append(session, chain=audit.participant_chain(p.id), actor=actor,
-                     action="questionnaire.correct" if previous else "questionnaire.respond",
-                     entity="questionnaire_response", entity_id=row.id, at=now,
-                     before=_view(previous) if previous else None, after=_view(row),
-                     reason=row.reason)
+        add_version(session, row, previous, participant_id=p.id, actor=actor,
+                    entity="questionnaire_response", created="questionnaire.respond",
+                    corrected="questionnaire.correct", view=_view, now=now)
         session.commit()
     except IntegrityError:
         session.rollback()

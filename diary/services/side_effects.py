@@ -21,7 +21,7 @@ from diary.db.safety_models import SideEffectReport
 from diary.errors import Conflict, RefusedInput
 from diary.protocol.model import Protocol
 from diary.safety import ChecklistAnswer, ChecklistError, alert_reasons, validate_answer
-from diary.services.event_diary import check_day
+from diary.services.event_diary import add_version, check_day
 from diary.services.paging import page_of
 from diary.services.safety_alerts import raise_alert
 
@@ -96,16 +96,9 @@ def record_side_effects(session: Session, p: Participant, protocol: Protocol, n:
         supersedes_id=current.id if current else None,
         reason=reason if current else None, channel=n.channel, recorded_by=recorded_by)
     try:
-        if current is not None:
-            current.is_current = False
-            session.flush()
-        session.add(row)
-        session.flush()
-        audit.append(session, chain=audit.participant_chain(p.id), actor=actor,
-                     action="side_effects.correct" if current else "side_effects.create",
-                     entity="side_effect_report", entity_id=row.id, at=now,
-                     before=audit_view(current) if current else None,
-                     after=audit_view(row), reason=row.reason)
+        add_version(session, row, current, participant_id=p.id, actor=actor,
+                    entity="side_effect_report", created="side_effects.create",
+                    corrected="side_effects.correct", view=audit_view, now=now)
         alerted = raise_alert(session, p, series=f"side_effects:{p.id}:{n.diary_date}",
                               target=row.id, reasons=alert_reasons(answer),
                               what=f"side-effect diary for {n.diary_date}", now=now)
