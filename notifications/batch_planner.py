@@ -19,6 +19,7 @@ from functools import partial
 
 from diary.protocol.model import Protocol
 from diary.schedule import Schedule
+from diary.timezones import zone
 
 from .planner import ALERT_FOR, _aware, context, diary_between, diary_days, due_and_next, sort_key
 from .planning.model import Completed, PlannerParticipant, Reminder, reminder_key
@@ -83,9 +84,8 @@ class BatchPlanner:
         key = (id(protocol), participant.timezone)
         days = self._days.get(key)
         if days is None:
-            days = self._days[key] = diary_days(context(
-                protocol, participant, Schedule((), ()), Completed(), self.now, self.until,
-                self.alert_for))
+            days = self._days[key] = diary_days(protocol, zone(participant.timezone),
+                                                self.now, self.until, self.alert_for)
         return days
 
 

@@ -23,6 +23,7 @@ from diary.schedule import AnchorEvent as EventRef
 from diary.schedule import ParticipantRef
 from diary.services.studies import protocol_by_sha
 
+from .planner import days_back
 from .planning.model import NOTHING_DONE, Completed, PlannerParticipant
 
 CHUNK = 900  # below SQLite's bound-parameter limit of old builds, and cheap on PostgreSQL
@@ -60,12 +61,9 @@ def among(session: Session, column, ids: Sequence[str]) -> list[ColumnElement[bo
 
 
 def lookback(protocol: Protocol, alert_for: timedelta) -> timedelta:
-    """How far back the planner reads diary dates: late entries, the alert's life and the
-    missed-days streak (see ``notifications.planner.diary_days``)."""
-    diary = protocol.daily_diary
-    late = diary.late_entry.days_after if diary and diary.late_entry else 0
-    streak = protocol.reminders.missed_days_alert or 0
-    return alert_for + timedelta(days=late + streak + 3)
+    """How far back the planner reads diary dates (``notifications.planner.diary_days``),
+    in UTC with two days to spare for any zone."""
+    return alert_for + timedelta(days=days_back(protocol) + 2)
 
 
 def load_inputs(session: Session, ids: Sequence[str], now: datetime,

@@ -38,6 +38,7 @@ the whole study; ``next_due_at`` lets a caller skip participants until they are 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from diary.protocol.model import Protocol
 from diary.schedule import Schedule
@@ -167,7 +168,7 @@ def context(protocol: Protocol, participant: PlannerParticipant, schedule: Sched
 
 def diary_between(ctx: Context) -> list[Reminder]:
     """The diary reminders and missed-days alerts of ``_between``: they read the schedule
-    and what is done only through ``ctx.missed(day)``, for days in ``diary_days(ctx)``."""
+    and what is done only through ``ctx.missed(day)``, for days in ``diary_days``."""
     protocol, tz = ctx.protocol, ctx.tz
     diary = protocol.daily_diary
     found: list[Reminder] = []
@@ -189,14 +190,20 @@ def diary_between(ctx: Context) -> list[Reminder]:
     return found
 
 
-def diary_days(ctx: Context) -> tuple[date, date]:
-    """The first and last diary dates ``diary_between`` may ask ``ctx.missed`` about (a
-    streak's alert looks ``missed_days_alert`` days further back, one more for its start)."""
-    diary = ctx.protocol.daily_diary
+def diary_days(protocol: Protocol, tz: ZoneInfo, start: datetime, end: datetime,
+               alert_for: timedelta) -> tuple[date, date]:
+    """The first and last diary dates ``diary_between`` may ask ``ctx.missed`` about."""
+    first = min(local_date(start - alert_for, tz), local_date(start, tz))
+    return first - timedelta(days_back(protocol)), local_date(end, tz)
+
+
+def days_back(protocol: Protocol) -> int:
+    """How many days before the earliest date a reminder or alert is for the diary rules
+    read: the late-entry allowance and one more, and a streak's length (its alert looks
+    back over the streak, and one day before it for its start)."""
+    diary = protocol.daily_diary
     late = diary.late_entry.days_after if diary and diary.late_entry else 0
-    streak = ctx.rules.missed_days_alert or 0
-    first = min(local_date(ctx.start - ctx.alert_for, ctx.tz), local_date(ctx.start, ctx.tz))
-    return first - timedelta(late + 1 + streak), local_date(ctx.end, ctx.tz)
+    return late + 1 + (protocol.reminders.missed_days_alert or 0)
 
 
 def windows_between(ctx: Context) -> list[Reminder]:
