@@ -41,6 +41,17 @@ reminders:
 STUDY = "remind-crossover"
 
 
+def enrol_cohort(api, admin, count: int, phones: str) -> None:
+    """The reminding crossover with ``count`` participants S000.. (phones ``phones`` + two
+    digits), each with infusion 1 on 1 March 2027 at 08:00 UTC."""
+    api.create_study(admin, REMINDING_CROSSOVER)
+    for n in range(count):
+        api.enrol(admin, STUDY, subject_id=f"S{n:03d}", site="PAR", sequence="KP",
+                  phone=f"{phones}{n:02d}")
+        assert api.event(admin, STUDY, f"S{n:03d}", type="infusion", period=1,
+                         occurred_at="2027-03-01T08:00:00+00:00").status_code == 201
+
+
 class Harness:
     """One scheduler process: ``tick()`` plans and dispatches at the clock's instant."""
 

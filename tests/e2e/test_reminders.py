@@ -12,7 +12,13 @@ import pytest
 from sqlalchemy import select
 
 from diary.db.models import Participant
-from tests.e2e.reminder_support import REMINDING_CROSSOVER, STUDY, Harness, local_times
+from tests.e2e.reminder_support import (
+    REMINDING_CROSSOVER,
+    STUDY,
+    Harness,
+    enrol_cohort,
+    local_times,
+)
 from tests.e2e.sms_support import PHONE, text_in
 from tests.fakes.twilio_faults import rejected, server_error, slow, unavailable_html
 
@@ -295,12 +301,7 @@ def test_a_tick_in_many_batches_plans_everyone_once(api, admin, app, clock):
     batch's planning (its claimed cursors stay locked, so no participant is planned twice)."""
     from notifications.tick import plan_all
 
-    api.create_study(admin, REMINDING_CROSSOVER)
-    for n in range(11):
-        api.enrol(admin, STUDY, subject_id=f"S{n:03d}", site="PAR", sequence="KP",
-                  phone=f"+336123451{n:02d}")
-        assert api.event(admin, STUDY, f"S{n:03d}", type="infusion", period=1,
-                         occurred_at="2027-03-01T08:00:00+00:00").status_code == 201
+    enrol_cohort(api, admin, 11, "+336123451")
     factory = app.extensions["paindiary"].session_factory
     now = paris(2027, 3, 2, 20)
     stats = plan_all(factory, now, batch=4)
@@ -318,12 +319,7 @@ def test_a_dispatcher_dying_mid_batch_keeps_what_it_sent_and_never_resends(
     recorded, and the message in flight stays claimed, to be reconciled, not re-sent."""
     from notifications.tick import plan_all
 
-    api.create_study(admin, REMINDING_CROSSOVER)
-    for n in range(3):
-        api.enrol(admin, STUDY, subject_id=f"S{n:03d}", site="PAR", sequence="KP",
-                  phone=f"+336123452{n:02d}")
-        api.event(admin, STUDY, f"S{n:03d}", type="infusion", period=1,
-                  occurred_at="2027-03-01T08:00:00+00:00")
+    enrol_cohort(api, admin, 3, "+336123452")
     clock.set(paris(2027, 3, 2, 20))
     plan_all(app.extensions["paindiary"].session_factory, clock.now())
 

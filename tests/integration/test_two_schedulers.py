@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from notifications.transport import TwilioTransport
-from tests.e2e.reminder_support import REMINDING_CROSSOVER, STUDY, Harness
+from tests.e2e.reminder_support import Harness, enrol_cohort
 from tests.fakes.fixtures import FAKE_TIMEOUT
 from tests.fakes.twilio_api import DEFAULT_FROM, FakeTwilio
 
@@ -19,12 +19,7 @@ pytestmark = pytest.mark.postgres
 
 def test_two_schedulers_ticking_together_send_each_reminder_once(api, clock):
     admin = api.create_admin()
-    api.create_study(admin, REMINDING_CROSSOVER)
-    for n in range(40):
-        api.enrol(admin, STUDY, subject_id=f"S{n:03d}", site="PAR", sequence="KP",
-                  phone=f"+336123450{n:02d}")
-        assert api.event(admin, STUDY, f"S{n:03d}", type="infusion", period=1,
-                         occurred_at="2027-03-01T08:00:00+00:00").status_code == 201
+    enrol_cohort(api, admin, 40, "+336123450")
     with FakeTwilio(now=clock.now) as fake:
         transports = [TwilioTransport(fake.account_sid, fake.auth_token, from_number=DEFAULT_FROM,
                                       base_url=fake.base_url, timeout=FAKE_TIMEOUT)
