@@ -5,7 +5,6 @@ carries a valid ``X-Twilio-Signature`` for the configured public URL."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, request
-from twilio.twiml.messaging_response import MessagingResponse
 
 from diary.api.context import db, now
 from diary.errors import Forbidden, RuleViolation
@@ -41,6 +40,8 @@ def inbound() -> Response:
         raise RuleViolation("is required", field="MessageSid")
     runtime = current_app.extensions["paindiary"]
     text = handle_inbound(db(), runtime.vault, form, now())
+    from twilio.twiml.messaging_response import MessagingResponse  # not at start-up (issue 12)
+
     twiml = MessagingResponse()
     if text:
         twiml.message(text)

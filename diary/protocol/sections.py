@@ -27,7 +27,6 @@ from diary.protocol.safety_sections import (
     read_side_effects,
 )
 from diary.timezones import zone
-from scoring.endpoints import EndpointError, validate_endpoints
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
@@ -319,6 +318,9 @@ def _endpoints(check: Checker, value: Any) -> list:
     if not isinstance(value, list):
         check.fail("endpoints", "must be a list")
         return []
+    # Imported here: scoring's kinds need numpy, which app start-up does without (issue 12).
+    from scoring.endpoints import EndpointError, validate_endpoints
+
     try:
         return validate_endpoints(value)
     except EndpointError as exc:
