@@ -139,7 +139,7 @@ def export_endpoints_command(key: str, layout: str, fmt: str, output: Path) -> N
 
     rt = _rt()
     with rt.session_factory() as session, click.progressbar(
-            length=1, label="reading diary entries", file=sys.stderr,
+            length=1, label="reading diaries", file=sys.stderr,
             show_pos=True) as bar:
 
         def progress(done: int, total: int) -> None:
