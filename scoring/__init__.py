@@ -15,6 +15,8 @@ from ``extra``: ``questionnaire_kind``, ``medication_kind`` (MME, rescue days;
 """
 
 import importlib
+import sys
+import types
 
 # The public names below load their module on first use (PEP 562), not with the package:
 # importing any submodule runs this file first, and the app imports the numpy-free
@@ -54,6 +56,18 @@ def __getattr__(name: str):
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
+
+
+class _Package(types.ModuleType):
+    """Keeps ``scoring.auc`` the function: importing the submodule ``scoring.auc`` binds
+    the module to that name otherwise (likewise ``baseline`` and ``compliance``)."""
+
+    def __setattr__(self, name: str, value) -> None:
+        if not (name in _MODULE_OF and isinstance(value, types.ModuleType)):
+            super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 __all__ = [

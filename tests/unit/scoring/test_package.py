@@ -29,3 +29,10 @@ def test_kinds_holds_the_built_in_kinds_when_read_from_the_package():
 def test_an_unknown_name_is_an_attribute_error():
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         scoring.nope  # noqa: B018
+
+
+@pytest.mark.parametrize("name", ["auc", "baseline", "compliance"])
+def test_a_function_named_like_its_module_stays_the_function_after_the_module_is_imported(
+        name):
+    module = importlib.import_module(f"scoring.{name}")
+    assert getattr(scoring, name) is getattr(module, name)
