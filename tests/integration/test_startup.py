@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # Top-level packages of the libraries start-up does without (matplotlib is not a
 # dependency: listed so that one pulled in through pandas or a new import is caught).
 HEAVY = ("numpy", "pandas", "pyreadstat", "openpyxl", "fhir", "fhir_core", "pydantic",
-         "twilio", "requests", "matplotlib", "alembic", "apscheduler")
+         "twilio", "requests", "matplotlib", "alembic", "apscheduler", "phonenumbers",
+         "cryptography")
 
 START_APP = "import app; app.create_app()"
 # What `flask --app app --help` does: load the app through Flask's CLI, list its commands.
