@@ -7,7 +7,11 @@ from typing import Any
 
 from diary.protocol.checks import Checker
 from diary.protocol.durations import Duration
-from diary.protocol.instrument_sections import read_instrument_texts, read_screening_rule
+from diary.protocol.instrument_sections import (
+    read_instrument_options,
+    read_instrument_texts,
+    read_screening_rule,
+)
 from diary.protocol.model import (
     ENROLMENT,
     AnchorType,
@@ -38,8 +42,8 @@ DIARY_MEASURES = ("nrs_pain",)
 TOP_FIELDS = {
     "key", "title", "version", "timezone", "design", "sites", "languages", "arms",
     "treatments", "sequences", "anchors", "daily_diary", "assessments", "reminders",
-    "endpoints", "screening", "instrument_texts", "outside_windows", "medication",
-    "side_effects",
+    "endpoints", "screening", "instrument_texts", "instrument_options", "outside_windows",
+    "medication", "side_effects",
 }
 
 
@@ -88,6 +92,7 @@ def read_protocol(check: Checker, data: Any) -> Protocol | None:
     screening = check.items(top.get("screening"), "screening",
                             lambda v, p: read_screening_rule(check, v, p))
     texts = read_instrument_texts(check, top.get("instrument_texts"), languages)
+    options = read_instrument_options(check, top.get("instrument_options"))
     outside = top.get("outside_windows", "accept")
     if outside not in ("accept", "refuse"):
         check.fail("outside_windows", "must be accept or refuse")
@@ -99,7 +104,8 @@ def read_protocol(check: Checker, data: Any) -> Protocol | None:
         treatments=tuple(treatments), sequences=tuple(sequences), anchors=tuple(anchors),
         daily_diary=diary, assessments=tuple(assessments), reminders=reminders,
         endpoints=tuple(endpoints), screening=tuple(screening), instrument_texts=texts,
-        outside_windows=outside, medication_table=medication_table, side_effects=checklist,
+        instrument_options=options, outside_windows=outside, medication_table=medication_table,
+        side_effects=checklist,
     )
 
 
