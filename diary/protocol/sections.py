@@ -26,7 +26,7 @@ from diary.protocol.safety_sections import (
     read_medication,
     read_side_effects,
 )
-from diary.timezones import zone
+from diary.timezones import geographic_zone
 from scoring.endpoints import EndpointError, validate_endpoints
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
@@ -51,9 +51,9 @@ def read_protocol(check: Checker, data: Any) -> Protocol | None:
     title = check.text(top.get("title"), "title")
     tz = top.get("timezone")
     try:
-        zone(tz if isinstance(tz, str) else "")
-    except ValueError:
-        check.fail("timezone", f"unknown IANA time zone {tz!r} (e.g. Europe/Paris)")
+        geographic_zone(tz)
+    except ValueError as exc:
+        check.fail("timezone", str(exc))
     design = top.get("design")
     if design not in DESIGNS:
         check.fail("design", f"must be one of {', '.join(DESIGNS)}")

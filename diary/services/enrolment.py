@@ -35,7 +35,7 @@ from diary.services.principals import Principal
 from diary.services.replanning import replan_participant, stop_reminders
 from diary.services.screening import check_screening
 from diary.services.studies import get_study
-from diary.timezones import zone
+from diary.timezones import geographic_zone
 
 MAX_CODE_ATTEMPTS = 5
 SUBJECT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -74,7 +74,7 @@ def get_participant(session: Session, principal: Principal, study_key: str, subj
 
 
 def _check_enrolment(e: Enrolment, protocol: Protocol) -> None:
-    if not SUBJECT_RE.match(e.subject_id):
+    if not SUBJECT_RE.fullmatch(e.subject_id):
         raise RuleViolation("letters, digits, '.', '_' or '-', at most 64", field="subject_id")
     if protocol.sites and e.site not in protocol.sites:
         raise RuleViolation(f"must be one of {', '.join(protocol.sites)}", field="site")
@@ -93,11 +93,10 @@ def _check_enrolment(e: Enrolment, protocol: Protocol) -> None:
         raise RuleViolation(f"a {protocol.design} study has no sequences", field="sequence")
     if e.timezone is not None:
         try:
-            zone(e.timezone)
-        except ValueError:
-            raise RuleViolation("must be an IANA time zone such as Europe/Paris",
-                                field="timezone") from None
-    if e.reminder_time is not None and not TIME_RE.match(e.reminder_time):
+            geographic_zone(e.timezone)
+        except ValueError as exc:
+            raise RuleViolation(str(exc), field="timezone") from None
+    if e.reminder_time is not None and not TIME_RE.fullmatch(e.reminder_time):
         raise RuleViolation('must be a local time "HH:MM"', field="reminder_time")
     if e.reminder_time is not None and _in_quiet_hours(e.reminder_time, protocol):
         r = protocol.reminders
