@@ -174,8 +174,8 @@ class EnrolIn(In):
                                                       "default: the study's"})
     phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 64),
                           metadata={"description": "E.164, e.g. +14155550100"})
+    # No length check here: enrolment's "HH:MM" rule (fullmatch) says more than a length.
     reminder_time = fields.String(load_default=None, allow_none=True,
-                                  validate=fits(Participant.reminder_time),
                                   metadata={"description": 'Local "HH:MM" evening reminder'})
     language = fields.String(load_default=None, allow_none=True,
                              validate=fits(Participant.language))
