@@ -137,8 +137,9 @@ class ResponsePage(PageMeta):
 
 
 class ScreeningIn(In):
-    screening_number = fields.String(required=True, validate=fits(Screening.screening_number))
-    site = fields.String(required=True, validate=fits(Screening.site))
+    screening_number = fields.String(required=True,
+                                     validate=fits(Screening.screening_number, 1))
+    site = fields.String(required=True, validate=fits(Screening.site, 1))
     instrument = fields.String(required=True, validate=fits(Screening.instrument))
     answers = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True),
                           required=True)

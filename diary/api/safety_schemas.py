@@ -44,7 +44,7 @@ class IntakeIn(In):
                                 metadata={"description": "Patches: hours worn"})
     client_id = fields.UUID(required=True, metadata=_CLIENT_ID)
     corrects = fields.String(load_default=None, allow_none=True,
-                             validate=fits(MedicationIntake.id),
+                             validate=fits(MedicationIntake.id, 1),
                              metadata={"description": "Id of the version this corrects"})
     reason = fields.String(load_default=None, allow_none=True, validate=_REASON,
                            metadata={"description": "Required with corrects"})
@@ -139,7 +139,7 @@ class SideEffectsPage(PageMeta):
 
 
 class AdverseEventIn(In):
-    term = fields.String(required=True, validate=fits(AdverseEventRecord.term))
+    term = fields.String(required=True, validate=fits(AdverseEventRecord.term, 1))
     onset = fields.Date(required=True, metadata={"description": "Local date"})
     resolved = fields.Date(load_default=None, allow_none=True)
     severity = fields.Raw(required=True,
@@ -148,7 +148,7 @@ class AdverseEventIn(In):
     relatedness = fields.String(required=True, validate=validate.OneOf(RELATEDNESS))
     client_id = fields.UUID(required=True, metadata=_CLIENT_ID)
     corrects = fields.String(load_default=None, allow_none=True,
-                             validate=fits(AdverseEventRecord.id))
+                             validate=fits(AdverseEventRecord.id, 1))
     reason = fields.String(load_default=None, allow_none=True, validate=_REASON)
 
 

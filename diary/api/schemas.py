@@ -32,10 +32,10 @@ class Instant(fields.AwareDateTime):
             raise ma.ValidationError(str(exc)) from None
 
 
-def fits(column, minimum: int = 1) -> validate.Length:
+def fits(column, minimum: int = 0) -> validate.Length:
     """A length check taken from the column a field is stored in (one rule, not two):
     longer text is refused by PostgreSQL with a server error and kept whole by SQLite."""
-    return validate.Length(minimum, column.type.length)
+    return validate.Length(minimum or None, column.type.length)
 
 
 class NoDuplicates(validate.Validator):
@@ -163,8 +163,8 @@ class RoleOut(ma.Schema):
 # --- participants ---------------------------------------------------------------------
 
 class EnrolIn(In):
-    subject_id = fields.String(required=True, validate=fits(Participant.subject_id))
-    site = fields.String(required=True, validate=fits(Participant.site))
+    subject_id = fields.String(required=True, validate=fits(Participant.subject_id, 1))
+    site = fields.String(required=True, validate=fits(Participant.site, 1))
     arm = fields.String(load_default=None, allow_none=True, validate=fits(Participant.arm))
     sequence = fields.String(load_default=None, allow_none=True,
                              validate=fits(Participant.sequence))
@@ -172,7 +172,7 @@ class EnrolIn(In):
                              validate=fits(Participant.timezone),
                              metadata={"description": "Area/Location IANA zone or UTC; "
                                                       "default: the study's"})
-    phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 64),
+    phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64),
                           metadata={"description": "E.164, e.g. +14155550100"})
     # No length check here: enrolment's "HH:MM" rule (fullmatch) says more than a length.
     reminder_time = fields.String(load_default=None, allow_none=True,
