@@ -65,17 +65,16 @@ INSTANT_RULE = "must be a date-time from 1900-01-01T00:00:00Z to 2999-12-31T23:5
 
 def utc_instant(value: datetime) -> datetime:
     """An aware date-time as UTC, or ``ValueError`` when outside EARLIEST..LATEST."""
-    if value.tzinfo is None or value.utcoffset() is None:
+    offset = value.utcoffset()
+    if offset is None:
         raise ValueError("must carry a UTC offset")
-    try:
-        # Compared before converting, with the offset applied on the naive side, so
-        # 9999-12-31T23:59:59-12:00 is refused instead of overflowing astimezone.
-        if not EARLIEST.replace(tzinfo=None) <= value.replace(tzinfo=None) - value.utcoffset() \
-                <= LATEST.replace(tzinfo=None):
-            raise OverflowError
-    except OverflowError:
-        raise ValueError(f"{INSTANT_RULE}, got {value.isoformat()}") from None
-    return value.astimezone(UTC)
+    try:  # UTC wall time computed by hand: astimezone would raise OverflowError instead
+        utc = value.replace(tzinfo=None) - offset
+    except OverflowError:  # 9999-12-31T23:59:59-12:00, 0001-01-01T00:00:00+14:00
+        utc = None
+    if utc is None or not EARLIEST.replace(tzinfo=None) <= utc <= LATEST.replace(tzinfo=None):
+        raise ValueError(f"{INSTANT_RULE}, got {value.isoformat()}")
+    return utc.replace(tzinfo=UTC)
 
 
 def local_wall_time(day: date, at: time, tz: zoneinfo.ZoneInfo) -> datetime:

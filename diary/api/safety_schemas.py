@@ -36,8 +36,7 @@ class IntakeIn(In):
                          metadata={"example": "mg"})
     route = fields.String(required=True, validate=validate.Length(1, 24),
                           metadata={"example": "oral"})
-    taken_at = Instant(required=True,
-                                    metadata={"description": "When taken, with a UTC offset"})
+    taken_at = Instant(required=True, metadata={"description": "When taken, with a UTC offset"})
     rescue = JsonBoolean(load_default=False,
                          metadata={"description": "Taken as rescue (as-needed) medication"})
     worn_hours = fields.Integer(strict=True, load_default=None, allow_none=True,

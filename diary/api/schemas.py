@@ -290,8 +290,7 @@ class EntryIn(In):
                            metadata={"description": "NRS 0-10, an integer"})
     client_id = fields.UUID(required=True,
                             metadata={"description": "Client-generated; retries reuse it"})
-    device_time = Instant(required=True,
-                                       metadata={"description": "With a UTC offset"})
+    device_time = Instant(required=True, metadata={"description": "With a UTC offset"})
     reason = fields.String(load_default=None, allow_none=True,
                            validate=validate.Length(1, 1000),
                            metadata={"description": "Required to correct an existing day"})

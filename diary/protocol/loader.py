@@ -27,8 +27,8 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 
     def compose_node(self, parent, index):
         if self._depth >= MAX_DEPTH:
-            raise yaml.composer.ComposerError(
-                None, None, f"nested deeper than {MAX_DEPTH} levels", self.peek_event().start_mark)
+            raise yaml.composer.ComposerError(None, None, f"nested deeper than {MAX_DEPTH} "
+                                              "levels", self.peek_event().start_mark)
         self._depth += 1
         try:
             return super().compose_node(parent, index)
