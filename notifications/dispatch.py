@@ -2,9 +2,11 @@
 
 A row is claimed (state ``sending``) and committed before the provider is called, so a
 crash never leaves a message that might be re-sent blindly: a claim older than the lease
-is treated as "maybe sent" and reconciled with the provider's message list first. Each
-outcome of a failure is committed right after its call; the acceptances of a claimed
-batch are recorded together at its end.
+is treated as "maybe sent" and reconciled with the provider's message list first (the
+console transport only knows its own process's messages, so after a restart it logs such
+a message again: see notifications/transport/console.py). Each outcome of a failure is
+committed right after its call; the acceptances of a claimed batch are recorded together
+at its end, in a transaction of their own (``record_acceptances``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from diary.db.messaging import OutboxMessage
@@ -23,7 +25,16 @@ from diary.db.models import DiaryEntry, Participant, QuestionnaireResponse
 from diary.security import PhoneVault
 from diary.sms.status import PERMANENT_CODES, flag_participant
 
-from .outbox import OUTBOX, Sent, backoff, mark_all_sent, mark_failed, mark_sent, retry_later
+from .outbox import (
+    OUTBOX,
+    Sent,
+    backoff,
+    mark_failed,
+    record_acceptances,
+    recorded_sids,
+    retry_later,
+    store_acceptances,
+)
 from .planner import DIARY, DIARY_NUDGE, WINDOW_CLOSING, WINDOW_OPEN
 from .ratelimit import RateLimiter
 from .transport import OutgoingSms, SendError, Transport
@@ -95,10 +106,7 @@ class Dispatcher:
                                      (row.participant_id, row.target) in done, stats,
                                      accepted)
                 finally:
-                    # One write for the batch's acceptances, as safe as one each: one lost
-                    # in a crash leaves its row claimed, reconciled before any new attempt.
-                    mark_all_sent(session, accepted)
-                    relaxed_commit(session)
+                    record_acceptances(session, accepted)
         return stats
 
     def _handle(self, session: Session, m: OutboxMessage, p: Participant | None,
@@ -118,7 +126,7 @@ class Dispatcher:
             stats.sent += 1
             return
         to = self.vault.decrypt(p.phone_encrypted)
-        if m.outcome_unknown and self._reconcile(session, m, to, now):
+        if m.outcome_unknown and self._reconcile(session, m, to, now, accepted):
             stats.reconciled += 1
             return
         self.limiter.acquire()
@@ -130,8 +138,12 @@ class Dispatcher:
         accepted.append(Sent(m.id, receipt.sid, receipt.status, now))
         stats.sent += 1
 
-    def _reconcile(self, session: Session, m: OutboxMessage, to: str, now: datetime) -> bool:
-        """After a lost response: if the provider has the message, record it as sent."""
+    def _reconcile(self, session: Session, m: OutboxMessage, to: str, now: datetime,
+                   accepted: list[Sent]) -> bool:
+        """After a lost response: if the provider has the message, record it as sent.
+
+        A message whose id another row already holds (or this batch just got) is that
+        row's, same text to the same number: it is skipped, never taken as this one's."""
         try:
             found = [r for r in self.transport.find_sent(to, m.due_at - timedelta(minutes=1))
                      if r.body == m.body]
@@ -140,10 +152,12 @@ class Dispatcher:
                         at=now + backoff(m.send_attempts), unknown=True)
             session.commit()
             return True
+        taken = recorded_sids(session, [r.sid for r in found]) | {a.sid for a in accepted}
+        found = [r for r in found if r.sid not in taken]
         if not found:
+            session.commit()  # ends the read: no transaction stays open across the send
             return False
-        mark_sent(session, m.id, sid=found[0].sid, provider_status=found[0].status, now=now)
-        session.commit()
+        store_acceptances(session, [Sent(m.id, found[0].sid, found[0].status, now)])
         return True
 
     def _failed(self, session: Session, m: OutboxMessage, p: Participant, exc: SendError,
@@ -164,15 +178,6 @@ class Dispatcher:
             stats.retried += 1
         session.commit()
         log.warning("sending %s failed (%s)", m.id, error)
-
-
-def relaxed_commit(session: Session) -> None:
-    """Commit an outcome without waiting for the disk on PostgreSQL. Safe here: if a crash
-    loses it, the row is still claimed, and a stale claim is reconciled with the provider
-    before any new attempt; only the claim itself must be durable before sending."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-    session.commit()
 
 
 def release_stale_claims(session: Session, now: datetime) -> int:
