@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from flask import Response, jsonify
 from flask_smorest import Api
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 from diary.errors import DomainError
@@ -44,6 +45,14 @@ class PaindiaryApi(Api):
     def _register_error_handlers(self) -> None:
         super()._register_error_handlers()
         self._app.register_error_handler(DomainError, self.handle_domain_error)
+        # Imported here: db_errors builds its answers with error_body from this module.
+        from diary.api import db_errors
+
+        self._app.register_error_handler(sa_exc.DataError, db_errors.handle_data_error)
+        self._app.register_error_handler(UnicodeEncodeError,
+                                         db_errors.handle_unencodable_text)
+        for error in db_errors.UNAVAILABLE:
+            self._app.register_error_handler(error, db_errors.handle_unavailable)
 
     @staticmethod
     def handle_domain_error(error: DomainError) -> Response:
