@@ -60,7 +60,11 @@ def offending_column(error: sa_exc.StatementError) -> tuple[str | None, str | No
     return None, None
 
 
-def handle_data_error(error: sa_exc.DataError) -> Response:
+def handle_statement_error(error: sa_exc.StatementError) -> Response:
+    """A value the database or its driver refused (``DataError``, or an encoding error
+    SQLAlchemy wrapped in a ``StatementError``) is a 422; any other failure stays a 500."""
+    if not isinstance(error, sa_exc.DataError) and not isinstance(error.orig, ValueError):
+        raise error
     field, rule = offending_column(error)
     log.warning("database refused a value: %s in column %s of: %s",
                 type(error.orig).__name__, field or "?", error.statement)

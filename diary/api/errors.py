@@ -48,7 +48,8 @@ class PaindiaryApi(Api):
         # Imported here: db_errors builds its answers with error_body from this module.
         from diary.api import db_errors
 
-        self._app.register_error_handler(sa_exc.DataError, db_errors.handle_data_error)
+        self._app.register_error_handler(sa_exc.StatementError,
+                                         db_errors.handle_statement_error)
         self._app.register_error_handler(UnicodeEncodeError,
                                          db_errors.handle_unencodable_text)
         for error in db_errors.UNAVAILABLE:

@@ -30,7 +30,28 @@ def make_engine(url: str, **kwargs) -> Engine:
     # by itself once it is back. Recycling still bounds a connection's age.
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_recycle", 1800)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    _hide_row_values(engine)
+    return engine
+
+
+def _hide_row_values(engine: Engine) -> None:
+    """Keep only PostgreSQL's primary error message in exception texts and logs: its
+    DETAIL repeats the refused values ("Failing row contains (...)", "Key (email)=(...)"),
+    which ``hide_parameters`` does not reach. ``orig.diag`` keeps every field for code."""
+
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context):
+        orig = context.original_exception
+        primary = getattr(getattr(orig, "diag", None), "message_primary", None)
+        if primary is None:
+            return
+        orig.args = (primary,)
+        wrapped = context.sqlalchemy_exception
+        if wrapped is not None and wrapped.args:
+            kind = type(orig)
+            wrapped.args = (f"({kind.__module__}.{kind.__name__}) {primary}",
+                            *wrapped.args[1:])
 
 
 def _configure_sqlite(engine: Engine) -> None:
