@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import Response, jsonify
+from flask import Response, current_app, jsonify, request
 from flask_smorest import Api
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
@@ -80,6 +80,11 @@ class PaindiaryApi(Api):
                 errors.update(tree if isinstance(tree, dict) else {location: tree})
             field, first = _first_field(errors)
             message = f"{field}: {first}" if field else "invalid input"
+        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        length = request.content_length
+        if status == 413 and limit and (length is None or length > limit):
+            # the body limit (not Werkzeug's form-part limits, which keep their text)
+            message = f"request body: larger than the limit of {limit} bytes"
         code = "validation_error" if status == 422 else _slug(error.name)
         response = jsonify(error_body(status, code, message, field, errors))
         response.status_code = status

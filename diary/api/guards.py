@@ -4,7 +4,7 @@ and text every database can store in the body, the query, the path and form fiel
 One place instead of a rule per schema (issue 12): PostgreSQL text refuses NUL and no
 driver can encode a lone surrogate (``"\\udfff"`` is valid JSON), so either one would
 reach the database, or argon2, as a 500. The body-size limit is Flask's own
-``MAX_CONTENT_LENGTH``, whose 413 our error handler already shapes.
+``MAX_CONTENT_LENGTH`` (a 413 in our error shape), here also enforced on chunked bodies.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from itertools import accumulate
 
 from flask import Flask, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from diary.errors import DomainError
 
@@ -116,6 +117,18 @@ def check_url_and_form() -> None:
                     raise InputRefused(printable(name), rule)
 
 
+def check_streamed_size() -> None:
+    """A body streamed without Content-Length (chunked) is cut at MAX_CONTENT_LENGTH by
+    Werkzeug without an error: JSON would fail to parse, a form would lose its tail. Read
+    it here (cached for the parsers) and refuse it when it fills the limit."""
+    limit = request.max_content_length
+    if request.content_length is not None or limit is None:
+        return
+    if len(request.get_data(cache=True)) >= limit:
+        raise RequestEntityTooLarge()
+
+
 def init_guards(app: Flask) -> None:
+    app.before_request(check_streamed_size)
     app.before_request(check_url_and_form)
     app.before_request(check_json_body)
