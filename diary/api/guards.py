@@ -1,5 +1,6 @@
 """Request guards at parse time, before any view (login included): JSON nesting depth,
-and text every database can store in the body, the query, the path and form fields.
+text every database can store in the body, the query, the path and form fields, and
+JSON numbers Python can hold (no NaN or Infinity, no integer of 5,000 digits).
 
 One place instead of a rule per schema (issue 12): PostgreSQL text refuses NUL and no
 driver can encode a lone surrogate (``"\\udfff"`` is valid JSON), so either one would
@@ -10,6 +11,7 @@ reach the database, or argon2, as a 500. The body-size limit is Flask's own
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterator
 from itertools import accumulate
@@ -19,7 +21,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from diary.errors import DomainError
 
-MAX_JSON_DEPTH = 32  # our deepest schema (a FHIR response with nested items) uses < 10
+MAX_JSON_DEPTH = 32  # a FHIR response with item groups nests about 8 deep
+MAX_INT_DIGITS = 4300  # Python's own limit (sys.get_int_max_str_digits): past it, a 500
 
 # A string runs to its closing quote, or to the end of an unterminated body; possessive,
 # so a body of 2 MB of escaped quotes is still one linear pass.
@@ -30,6 +33,25 @@ _BAD_CHAR = re.compile("[\x00\ud800-\udfff]")
 
 NUL_RULE = "must not contain the NUL character (U+0000)"
 SURROGATE_RULE = "must not contain an unpaired surrogate (U+D800 to U+DFFF)"
+NOT_JSON_NUMBER_RULE = "NaN and Infinity are not JSON numbers (RFC 8259)"
+OVERFLOW_RULE = "a number must be within the range of a double (about 1e308)"
+DIGITS_RULE = f"a number must not have more than {MAX_INT_DIGITS} digits"
+
+
+class _Refused:
+    """Stands in, while parsing, for a number we refuse, so the walk can name its path."""
+
+    def __init__(self, rule: str):
+        self.rule = rule
+
+
+def _parse_int(digits: str) -> int | _Refused:
+    return int(digits) if len(digits.lstrip("-")) <= MAX_INT_DIGITS else _Refused(DIGITS_RULE)
+
+
+def _parse_float(number: str) -> float | _Refused:
+    value = float(number)  # 1e999 parses as infinity: refused like Infinity itself
+    return value if math.isfinite(value) else _Refused(OVERFLOW_RULE)
 
 
 class InputRefused(DomainError):
@@ -71,9 +93,9 @@ def printable(key: str) -> str:
     return _BAD_CHAR.sub(lambda m: f"\\u{ord(m.group()):04x}", key)
 
 
-def _strings(value, path: str) -> Iterator[tuple[str, str]]:
-    """Every (dotted path, text) in a parsed JSON document, keys included."""
-    if isinstance(value, str):
+def _strings(value, path: str) -> Iterator[tuple[str, str | _Refused]]:
+    """Every (dotted path, text or refused number) in a parsed document, keys included."""
+    if isinstance(value, str | _Refused):
         yield path, value
     elif isinstance(value, dict):
         for key, item in value.items():
@@ -97,11 +119,13 @@ def check_json_body() -> None:
     if json_depth(text) > MAX_JSON_DEPTH:
         raise JsonTooDeep()
     try:
-        document = json.loads(text)
+        document = json.loads(text, parse_int=_parse_int, parse_float=_parse_float,
+                              parse_constant=lambda _: _Refused(NOT_JSON_NUMBER_RULE))
     except ValueError:
         return
     for path, value in _strings(document, ""):
-        if rule := bad_text_rule(value):
+        rule = value.rule if isinstance(value, _Refused) else bad_text_rule(value)
+        if rule:
             raise InputRefused(path or "json", rule)
 
 

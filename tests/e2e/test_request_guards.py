@@ -1,7 +1,8 @@
-"""The general guards of issue 12, on SQLite and PostgreSQL: JSON nesting depth, body size,
-NUL and unpaired surrogates anywhere (body, keys, query, path, form) refused before any
-view; database data errors as 422 and lost connections as 503 with Retry-After;
-parameters never in errors or logs; security headers; Swagger UI served by us."""
+"""The general guards of issue 12, on SQLite and PostgreSQL: JSON nesting depth, body
+size, NUL and unpaired surrogates anywhere (body, keys, query, path, form) and numbers
+Python cannot hold, all refused before any view; database data errors as 422 and lost
+connections as 503 with Retry-After; parameters never in errors or logs; security
+headers; Swagger UI served by us."""
 
 from __future__ import annotations
 
@@ -15,7 +16,14 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from diary.api.guards import MAX_JSON_DEPTH, NUL_RULE, SURROGATE_RULE
+from diary.api.guards import (
+    DIGITS_RULE,
+    MAX_JSON_DEPTH,
+    NOT_JSON_NUMBER_RULE,
+    NUL_RULE,
+    OVERFLOW_RULE,
+    SURROGATE_RULE,
+)
 from diary.safety import DEFAULT_SYMPTOMS
 from tests.e2e.sms_support import PHONE, message_sid, post_signed
 
@@ -163,6 +171,21 @@ def test_json_nested_a_thousand_deep_is_refused_before_the_view(
     for text in (deep, inside, '{"a": ' * 1000 + "1" + "}" * 1000):
         _refused(_send_json(api, method, path, text, headers), 400, "json_too_deep", "json",
                  f"nested deeper than {MAX_JSON_DEPTH} levels of arrays and objects")
+
+
+NUMBERS = {"NaN": NOT_JSON_NUMBER_RULE, "-Infinity": NOT_JSON_NUMBER_RULE,
+           "1e999": OVERFLOW_RULE, "9" * 5000: DIGITS_RULE}
+
+
+@pytest.mark.parametrize(("who", "method", "path", "body", "accepted"), CASES)
+def test_numbers_python_cannot_hold_are_refused_naming_the_field(
+        api, callers, who, method, path, body, accepted):
+    headers = _headers(api, callers, who)
+    for name in body:
+        for literal, rule in NUMBERS.items():
+            text = json.dumps({**body, name: "@@"}).replace('"@@"', literal)
+            _refused(_send_json(api, method, path, text, headers), 422, "validation_error",
+                     name, rule)
 
 
 @pytest.mark.parametrize(("levels", "refused"), [(MAX_JSON_DEPTH, False),
