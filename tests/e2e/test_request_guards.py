@@ -174,7 +174,8 @@ def test_json_nested_a_thousand_deep_is_refused_before_the_view(
 
 
 NUMBERS = {"NaN": NOT_JSON_NUMBER_RULE, "-Infinity": NOT_JSON_NUMBER_RULE,
-           "1e999": OVERFLOW_RULE, "9" * 5000: DIGITS_RULE}
+           "1e999": OVERFLOW_RULE, "1" * 400 + ".5": OVERFLOW_RULE,
+           "9" * 5000: DIGITS_RULE}
 
 
 @pytest.mark.parametrize(("who", "method", "path", "body", "accepted"), CASES)
@@ -200,6 +201,17 @@ def test_the_depth_limit_counts_every_array_and_object(api, levels, refused):
         assert (r.status_code, r.json["code"]) == (400, "json_too_deep")
     else:  # past the guard: the schema names the field (brackets in strings don't count)
         assert r.status_code == 422 and r.json["field"] in ("password", "x"), r.json
+
+
+@pytest.mark.parametrize("escape", ["\\uDFFF", "\\uD800", "\\u0000", "x\\ud83d"])
+def test_escapes_are_found_in_any_spelling(api, escape):
+    text = '{"email": "a@b.org", "password": "' + escape + '"}'
+    r = _send_json(api, "POST", "/api/v1/auth/login", text, {})
+    rule = NUL_RULE if escape.endswith("0000") else SURROGATE_RULE
+    _refused(r, 422, "validation_error", "password", rule)
+    # a valid pair is fine: past the guard, the login itself fails
+    text = '{"email": "a@b.org", "password": "\\uD83D\\uDE00 long enough"}'
+    assert _send_json(api, "POST", "/api/v1/auth/login", text, {}).status_code == 401
 
 
 def test_bodies_the_guard_cannot_read_get_a_400_not_a_500(api):
