@@ -12,6 +12,7 @@ import os
 
 from flask import Flask
 
+import diary.startup_gc  # before the app's modules: the collector pauses while they load
 from diary.api import init_api
 from diary.api.context import close_db
 from diary.api.docs import init_docs
@@ -24,6 +25,8 @@ from diary.runtime import Runtime
 from diary.security import PhoneVault, hasher
 from diary.timezones import pin_tz_database
 from notifications.cli import register_scheduler_cli
+
+diary.startup_gc.loaded()
 
 
 def create_app(config: dict | None = None) -> Flask:
