@@ -18,9 +18,9 @@ log = logging.getLogger("paindiary.db")
 
 RETRY_AFTER_SECONDS = 5  # a PostgreSQL restart or fail-over takes seconds
 UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError)
-_TABLE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE)\s+"?(\w+)"?', re.IGNORECASE)
+_TABLE = re.compile(r'\A\s*(?:INSERT\s+INTO|UPDATE)\s+"?(\w+)"?', re.IGNORECASE)
 # email_1 (a WHERE clause), email_m0 (multi-row VALUES), email__0 (insertmanyvalues)
-_PARAM_SUFFIX = re.compile(r"(?:_m?|__)\d+$")
+_PARAM_SUFFIX = re.compile(r"(?:_m?|__)\d+\Z")
 
 
 def _error(status: int, code: str, message: str, field: str | None = None,
@@ -32,7 +32,7 @@ def _error(status: int, code: str, message: str, field: str | None = None,
 
 
 def _columns(statement: str | None):
-    found = _TABLE.match(statement or "")
+    found = _TABLE.search(statement or "")  # \A: a prefix, by design
     table = Base.metadata.tables.get(found.group(1)) if found else None
     return table.columns if table is not None else {}
 
