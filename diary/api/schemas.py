@@ -131,6 +131,11 @@ class StudyOut(ma.Schema):
     created_at = fields.AwareDateTime()
 
 
+class ProtocolWarningOut(ma.Schema):
+    path = fields.String()
+    rule = fields.String()
+
+
 class StudyDetailOut(StudyOut):
     design = fields.String()
     timezone = fields.String()
@@ -139,6 +144,8 @@ class StudyDetailOut(StudyOut):
     sequences = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
     anchors = fields.List(fields.String())
     versions = fields.List(fields.Nested(VersionOut))
+    # On create and upgrade: what the protocol check warns about (issue 13).
+    warnings = fields.List(fields.Nested(ProtocolWarningOut))
 
 
 MAX_ROLE_SITES = 1000  # more sites than any trial has; each is checked against the protocol

@@ -38,7 +38,7 @@ def session(app):
 
 @pytest.fixture
 def study(session):
-    study, version = create_study(session, cli_principal(), source=PROTOCOL, now=NOW)
+    study, version, _ = create_study(session, cli_principal(), source=PROTOCOL, now=NOW)
     return study, protocol_of(version)
 
 
