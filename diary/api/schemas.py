@@ -261,6 +261,9 @@ class WithdrawIn(In):
 class WindowOut(ma.Schema):
     id = fields.String()
     assessment = fields.String()
+    # What the window opens: questionnaire, side_effects (the checklist, answered with
+    # POST /me/side-effects) or adverse_events (the coordinators' form); see the README.
+    form = fields.String()
     instrument = fields.String()
     event_id = fields.String()
     anchor = fields.String()
@@ -333,12 +336,16 @@ class DiaryTaskOut(ma.Schema):
     accept_until = fields.AwareDateTime(allow_none=True)
 
 
+class WindowTaskOut(WindowOut):
+    done = fields.Boolean()
+
+
 class TasksOut(ma.Schema):
     today = fields.Date()
     timezone = fields.String()
     withdrawn = fields.Boolean()
     diary = fields.Nested(DiaryTaskOut, allow_none=True)
-    open_windows = fields.List(fields.Nested(WindowOut))
+    open_windows = fields.List(fields.Nested(WindowTaskOut))
 
 
 class MeOut(ma.Schema):
