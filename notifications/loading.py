@@ -19,7 +19,7 @@ from diary.db.models import (
     Study,
 )
 from diary.db.safety_models import SideEffectReport
-from diary.protocol.model import Protocol
+from diary.protocol.model import SIDE_EFFECTS, Protocol
 from diary.schedule import AnchorEvent as EventRef
 from diary.schedule import ParticipantRef
 from diary.services.studies import protocol_by_sha
@@ -89,6 +89,9 @@ def load_inputs(session: Session, ids: Sequence[str], now: datetime,
     dates: dict[str, set[date]] = defaultdict(set)
     windows: dict[str, set[str]] = defaultdict(set)
     checklists: dict[str, set[date]] = defaultdict(set)
+    # Only studies with side-effect checklist windows need the checklists' dates.
+    wants_checklists = any(a.form == SIDE_EFFECTS for protocol in protocols.values()
+                           for a in protocol.assessments)
     found = [r[0] for r in rows]
     for events_of, dates_of, windows_of, checklists_of in zip(
             among(session, AnchorEvent.participant_id, found),
@@ -110,11 +113,11 @@ def load_inputs(session: Session, ids: Sequence[str], now: datetime,
                        QuestionnaireResponse.is_current.is_(True),
                        QuestionnaireResponse.window_id.is_not(None))):
             windows[pid].add(window)
-        # Side-effect checklists answer checklist windows covering their date (issue 13).
-        for pid, day in session.execute(
-                select(SideEffectReport.participant_id, SideEffectReport.diary_date)
-                .where(checklists_of, SideEffectReport.is_current.is_(True))):
-            checklists[pid].add(day)
+        if wants_checklists:  # a checklist answers the checklist windows of its date
+            for pid, day in session.execute(
+                    select(SideEffectReport.participant_id, SideEffectReport.diary_date)
+                    .where(checklists_of, SideEffectReport.is_current.is_(True))):
+                checklists[pid].add(day)
     out = []
     for (pid, study_id, subject, tz, language, reminder_time, has_phone, enrolled_at,
          sequence, withdrawn_at, opted_out_at, sha) in rows:

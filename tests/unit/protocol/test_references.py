@@ -196,3 +196,16 @@ def test_licensed_screening_instruments_are_warned_about_too():
 def test_did_you_mean_offers_at_most_three_names():
     assert did_you_mean("phq", ["phq9", "phq_a", "phq_b", "phq_c"]).count("'") == 6
     assert did_you_mean(["not", "a", "name"], ["bpi_sf"]) == ""
+
+
+def test_a_stored_version_is_read_leniently_by_the_study_service():
+    # protocol_of serves every request of a running study: a version stored before the
+    # check must not turn into a 500 on each of them.
+    from diary.db.models import ProtocolVersion
+    from diary.services.studies import protocol_of
+
+    source = yaml_text(mutated(PARALLEL, {"assessments.0.instrument": "fdi"}))
+    with pytest.raises(ProtocolError):
+        parse_protocol(source)
+    version = ProtocolVersion(sha256="0" * 63 + "1", source=source)
+    assert protocol_of(version).assessments[0].instrument == "fdi"
