@@ -80,6 +80,7 @@ ME_ENDPOINTS = [
      {"drug": "paracetamol", "dose": "1", "unit": "g", "route": "oral",
       "taken_at": "2027-03-01T18:00:00+01:00",
       "client_id": "9b1f2a4e-0000-4000-8000-000000000005"}),
+    ("GET", "/api/v1/me/side-effect-checklist", None),
     ("GET", "/api/v1/me/side-effects", None),
     ("POST", "/api/v1/me/side-effects",
      {"diary_date": "2027-03-01", "answers": {"nausea": "mild", "vomiting": 0,
