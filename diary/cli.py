@@ -26,10 +26,13 @@ def _rt():
     return current_app.extensions["paindiary"]
 
 
+def _issue_lines(issues: list[tuple[str, str]]) -> str:
+    """One indented ``path: rule`` line per issue (a YAML error has no path)."""
+    return "".join(f"\n  {path}: {rule}" if path else f"\n  {rule}" for path, rule in issues)
+
+
 def _fail(error: DomainError):
-    raise click.ClickException(error.message + "".join(
-        f"\n  {path}: {rule}" if path else f"\n  {rule}"
-        for path, rule in getattr(error, "issues", [])))
+    raise click.ClickException(error.message + _issue_lines(getattr(error, "issues", [])))
 
 
 def _echo_warnings(name: str, warnings: list[tuple[str, str]]) -> None:
@@ -130,9 +133,8 @@ def studies_check(protocol_file: Path) -> None:
     try:
         checked = check_protocol(protocol_file.read_text("utf-8"), name=name)
     except ProtocolError as exc:
-        raise click.ClickException(f"{name}: {len(exc.issues)} error(s)" + "".join(
-            f"\n  {path}: {rule}" if path else f"\n  {rule}" for path, rule in exc.issues)
-        ) from None
+        raise click.ClickException(f"{name}: {len(exc.issues)} error(s)"
+                                   + _issue_lines(exc.issues)) from None
     except UnicodeDecodeError:
         raise click.ClickException(f"{name}: not UTF-8 text") from None
     _echo_warnings(name, checked.warnings)
