@@ -38,6 +38,7 @@ __all__ = [
     "record_value_columns",
     "record_values",
     "score_records",
+    "staff_sources",
     "wide_table",
 ]
 
@@ -249,7 +250,41 @@ def nan_to_none(a: np.ndarray) -> list[float | None]:
     return out
 
 
-def wide_table(scored: ScoredRecords) -> Table:
+def staff_sources(ids: Sequence[str], staff: Mapping[str, str]) -> str | None:
+    """The staff sources among the records ``ids`` a value was derived from, sorted and
+    ';'-separated; ``None`` when the participant entered them all (issue 13).
+
+    ``staff`` maps the id of each staff-entered record to its source.
+
+    Examples
+    --------
+    >>> staff_sources(["e1", "e2", "e3"], {"e2": "phone", "e3": "clinician"})
+    'clinician;phone'
+    >>> staff_sources(["e1"], {"e2": "phone"}) is None
+    True
+    """
+    found = {staff[i] for i in ids if i in staff}
+    return ";".join(sorted(found)) or None
+
+
+def _staff_flags(scored: ScoredRecords, staff: Mapping[str, str]) -> list[str | None]:
+    """Per record, "Y" when any value of its row came from a staff-entered record."""
+    n = len(scored.records)
+    if not staff:  # the common case: no id to look at
+        return [None] * n
+    ids, first = scored.matrix.entry_ids, scored.matrix.first_day
+    results = [scored.results[o.key] for _, o in scored.outputs()]
+    return ["Y" if any(e in staff for r in results for e in r.entry_ids(i, ids, first))
+            else None for i in range(n)]
+
+
+STAFF_FLAG = Column("staff_entered", "STAFFFL", "Staff-entered source flag", "char",
+                    "Y when a value of the row was derived from a diary entry or "
+                    "questionnaire response entered by staff (clinician, paper, phone)")
+
+
+def wide_table(scored: ScoredRecords, *,
+               staff: Mapping[str, str] | None = None) -> Table:
     """One row per participant-period, one column per endpoint output plus reasons.
 
     Columns: the record columns, then ``<key>`` (value) and ``<key>_reason``
@@ -264,15 +299,19 @@ def wide_table(scored: ScoredRecords) -> Table:
     >>> recs = [PeriodRecord("S1", "01", "A", DailySeries([1, 2, 3], [2, 4, 6])),
     ...         PeriodRecord("S2", "01", "B", DailySeries([1, 2], [2, 4]))]
     >>> t = wide_table(score_records(recs, specs))
-    >>> t.header()[-2:], t.header(xport=True)[-2:]
-    (['auc_d1_3', 'auc_d1_3_reason'], ['AUCD13', 'RAUCD13'])
-    >>> [row[-2:] for row in t.rows]                     # (2+4)/2 + (4+6)/2
+    >>> t.header()[-3:], t.header(xport=True)[-3:]
+    (['auc_d1_3', 'auc_d1_3_reason', 'staff_entered'], ['AUCD13', 'RAUCD13', 'STAFFFL'])
+    >>> [row[-3:-1] for row in t.rows]                   # (2+4)/2 + (4+6)/2
     [(8.0, None), (None, "day 3 not observed (ends='none')")]
+
+    The last column, ``staff_entered``, flags rows with a value derived from a record
+    staff entered: ``staff`` maps such records' ids to their sources (needs the
+    matrix's entry ids).
     """
     fixed = record_columns()
     outputs = scored.outputs()
     keys = [o.key for _, o in outputs]
-    short = short_names(keys, reserved=[c.xport_name for c in fixed])
+    short = short_names(keys, reserved=[c.xport_name for c in fixed] + [STAFF_FLAG.xport_name])
     taken = {c.xport_name for c in fixed} | set(short.values())
     columns = list(fixed)
     cells = record_value_columns(scored.records)
@@ -288,5 +327,7 @@ def wide_table(scored: ScoredRecords) -> Table:
         res = scored.results[o.key]
         cells.append(nan_to_none(res.values))
         cells.append(res.reasons())
+    columns.append(STAFF_FLAG)
+    cells.append(_staff_flags(scored, staff or {}))
     # Kept as columns: the writers make the row tuples as they go (issue 3).
     return Table("EPWIDE", tuple(columns), ColumnRows(cells))

@@ -14,7 +14,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from diary.db.models import AnchorEvent, Participant, QuestionnaireResponse
+from diary.db.models import AnchorEvent, DiaryEntry, Participant, QuestionnaireResponse
 from diary.exports.entries import Progress, read_scores
 from diary.exports.instants import epoch_us
 from diary.exports.periods import StudyPeriods, study_periods
@@ -32,6 +32,9 @@ class StudyRecords:
     matrix: DailyMatrix
     entries: int  # current diary entries placed on at least one record
     extra: list[dict] | None = None  # per record: questionnaire scores by window
+    # Ids of the current diary entries and questionnaire responses staff entered, with
+    # their sources (clinician, paper, phone): the exports' ENTSRC and staff_entered.
+    staff: dict[str, str] | None = None
 
 
 def load_study_records(session: Session, study_id: int, protocol: Protocol, *, now,
@@ -59,8 +62,11 @@ def load_study_records(session: Session, study_id: int, protocol: Protocol, *, n
     with_windows = any(spec.kind == "questionnaire" for spec in protocol.endpoints)
     periods = study_periods(protocol, participants, events, now, with_windows=with_windows)
     records = periods.records
+    staff = staff_entered(session, study_id)
+    # Flagging values needs the ids of the entries read; staff entries are the exception,
+    # so a study without any reads its scores the fast way (no ids).
     rows, days, values, ids, placed = _place_entries(session, study_id, periods, span,
-                                                     with_entry_ids, progress)
+                                                     with_entry_ids or bool(staff), progress)
     matrix = DailyMatrix.from_long(rows, days, values, n_rows=len(records),
                                    first_day=span[0], last_day=span[1], entry_ids=ids)
     extra = None
@@ -71,7 +77,20 @@ def load_study_records(session: Session, study_id: int, protocol: Protocol, *, n
                                 periods.start_days)
         extra = diaries if extra is None else [{**e, **d} for e, d in zip(extra, diaries,
                                                                            strict=True)]
-    return StudyRecords(records, matrix, placed, extra)
+    return StudyRecords(records, matrix, placed, extra, staff)
+
+
+def staff_entered(session: Session, study_id: int) -> dict[str, str]:
+    """Id -> source of the study's current diary entries and questionnaire responses that
+    staff entered for participants (few: the query reads only those rows)."""
+    out: dict[str, str] = {}
+    for model in (DiaryEntry, QuestionnaireResponse):
+        out.update(session.execute(
+            select(model.id, model.entry_source)
+            .join(Participant, Participant.id == model.participant_id)
+            .where(Participant.study_id == study_id, model.is_current.is_(True),
+                   model.entry_source != "participant")).all())
+    return out
 
 
 def _questionnaires(session, study_id, owners, windows) -> list[dict]:
