@@ -13,7 +13,7 @@ CSV, XLSX or XPORT is the exporter's job.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -201,7 +201,28 @@ def score_records(
     stop = per_row_days(record_field(records, "stop_day"), n)
     results = compute_endpoints_batch(specs, matrix, today_day=today, stop_day=stop,
                                       extra=extra)
+    missing = record_field(records, "missing")
+    if any(m is not None for m in missing):
+        blank = np.array([m is not None for m in missing], dtype=bool)
+        results = {k: _without_anchor(r, blank, missing) for k, r in results.items()}
     return ScoredRecords(records, specs, matrix, results)
+
+
+def _without_anchor(r: BatchResult, blank: np.ndarray,
+                    missing: Sequence[str | None]) -> BatchResult:
+    """``r`` with the rows of records without an anchor empty, their reason the record's
+    (``"no surgery recorded"``): no day of theirs is known, so nothing is derived."""
+    inner = r.reason_of
+
+    def reason_of(i: int) -> str:
+        return missing[i] if blank[i] else inner(i)
+
+    def cleared(a: np.ndarray | None, empty) -> np.ndarray | None:
+        return None if a is None else np.where(blank, empty, a).astype(a.dtype)
+
+    return replace(r, values=cleared(r.values, np.nan), reason_of=reason_of,
+                   dtype_mask=cleared(r.dtype_mask, 0), base=cleared(r.base, np.nan),
+                   n_observed=cleared(r.n_observed, 0), n_expected=cleared(r.n_expected, 0))
 
 
 _ANCHOR_NOTE = "study day, anchor date = day 0"

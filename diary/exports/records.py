@@ -23,7 +23,7 @@ from diary.protocol.model import ENROLMENT, Protocol
 from scoring.endpoints import specs_span
 from scoring.matrix import DailyMatrix
 from scoring.questionnaire_kind import QUESTIONNAIRES
-from scoring.records import PeriodRecords
+from scoring.records import FIELDS, PeriodRecords
 
 
 @dataclass(frozen=True)
@@ -73,11 +73,28 @@ def load_study_records(session: Session, study_id: int, protocol: Protocol, *, n
     if with_windows:
         extra = _questionnaires(session, study_id, periods.owners, periods.windows)
     if any(wanted(protocol)):  # medication and side-effect diaries (issue 6)
-        diaries = event_diaries(session, study_id, protocol, records, periods.pid,
-                                periods.start_days)
+        diaries = _event_diaries(session, study_id, protocol, periods)
         extra = diaries if extra is None else [{**e, **d} for e, d in zip(extra, diaries,
                                                                            strict=True)]
     return StudyRecords(records, matrix, placed, extra, staff)
+
+
+def _event_diaries(session, study_id, protocol, periods: StudyPeriods) -> list[dict]:
+    """:func:`event_diaries` of the records with an anchor; none for those without (ITT),
+    whose days are unknown."""
+    anchored = [i for i, e in enumerate(periods.event_id) if e is not None]
+    if len(anchored) == len(periods.event_id):
+        return event_diaries(session, study_id, protocol, periods.records, periods.pid,
+                             periods.start_days)
+    records = periods.records
+    subset = PeriodRecords(**{f: [records.column(f)[i] for i in anchored] for f in FIELDS})
+    start = periods.start_days
+    found = event_diaries(session, study_id, protocol, subset,
+                          [periods.pid[i] for i in anchored], [start[i] for i in anchored])
+    out: list[dict] = [{} for _ in periods.event_id]
+    for i, d in zip(anchored, found, strict=True):
+        out[i] = d
+    return out
 
 
 def staff_entered(session: Session, study_id: int) -> dict[str, str]:
@@ -110,8 +127,9 @@ def _questionnaires(session, study_id, owners, windows) -> list[dict]:
         slot = by_event.setdefault((pid, w.event_id), {})
         for scale, s in scores.items():
             slot[(w.assessment, w.occurrence, scale)] = (s["value"], response_id)
+    # A record without its anchor (ITT) reads nothing: its endpoints are all empty.
     return [{QUESTIONNAIRES: {**by_event.get((pid, ENROLMENT), {}),
-                              **by_event.get((pid, event_id), {})}}
+                              **by_event.get((pid, event_id), {})}} if event_id else {}
             for pid, event_id in owners]
 
 
@@ -129,8 +147,9 @@ def _place_entries(session, study_id, periods: StudyPeriods, span, with_ids, pro
     n_periods = int(periods.ordinal.max()) + 1 if periods.ordinal.size else 0
     rec = np.full((n_periods, len(pids)), -1, dtype=np.int64)
     anchor = np.zeros_like(rec)
-    rec[periods.ordinal, number] = np.arange(number.size)
-    anchor[periods.ordinal, number] = periods.anchor_day
+    placed = periods.ordinal >= 0  # records without an anchor (ordinal -1) get no entries
+    rec[periods.ordinal[placed], number[placed]] = np.arange(number.size)[placed]
+    anchor[periods.ordinal[placed], number[placed]] = periods.anchor_day[placed]
     got = read_scores(session, study_id, pids, with_ids=with_ids, progress=progress)
     parts = []
     used = np.zeros(got.day.size, dtype=bool)

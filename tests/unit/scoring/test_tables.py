@@ -68,6 +68,23 @@ def test_staff_entered_flags_rows_with_a_value_from_a_staff_record():
     assert [r["staff_entered"] for r in wide_table(scored).dicts()] == [None] * len(records)
 
 
+def test_a_record_without_its_anchor_has_every_value_empty_with_its_reason():
+    """Intention to treat: no day is known, so not even compliance is 0 %."""
+    kept = crossover_records()[0]
+    ghost = PeriodRecord("S3", "PAR", "K", DailySeries([], []), 1, "K-KM-P",
+                         missing="no infusion recorded for period 1")
+    scored = score_records([kept, ghost], CROSSOVER)
+    wide = wide_table(scored).dicts()
+    assert wide[0]["compliance"] == 100.0 and wide[0]["pain_d7"] == 6.0
+    for key in ("auc_d1_35", "pain_d7", "compliance"):
+        assert wide[1][key] is None
+        assert wide[1][f"{key}_reason"] == "no infusion recorded for period 1"
+    ghost_rows = [r for r in long_table(scored).dicts() if r["USUBJID"] == "S3"]
+    assert len(ghost_rows) == 3
+    assert {(r["AVAL"], r["ANL01FL"], r["SRCIDS"], r["REASON"]) for r in ghost_rows} == {
+        (None, None, None, "no infusion recorded for period 1")}
+
+
 def test_the_crossover_primary_line_is_mean_sd_per_treatment():
     scored = score_records(crossover_records(), CROSSOVER)
     # K: AUCs 6*34 = 204 and 2*34 = 68; KM: 136 and 102; P: 272 and 238
