@@ -199,8 +199,9 @@ def score_records(
     n = len(records)
     today = per_row_days(record_field(records, "today_day"), n)
     stop = per_row_days(record_field(records, "stop_day"), n)
+    start = record_field(records, "start_day")
     results = compute_endpoints_batch(specs, matrix, today_day=today, stop_day=stop,
-                                      extra=extra)
+                                      extra=extra, start_day=start)
     missing = record_field(records, "missing")
     if any(m is not None for m in missing):
         blank = np.array([m is not None for m in missing], dtype=bool)

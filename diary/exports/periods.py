@@ -120,6 +120,7 @@ def _study_periods(protocol: Protocol, participants: Sequence[Sequence],
         anchor_date=[dates[d] for d in anchor.tolist()],
         today_day=(today[spans.participant] - anchor).tolist(),
         stop_day=[s if w else None for s, w in zip(stop, stopped, strict=True)],
+        start_day=(spans.enrolled_day[spans.participant] - anchor).tolist(),
     )
     return StudyPeriods(records, [pids[p] for p in who], spans.event_id, spans.ordinal,
                         anchor, spans.enrolled_day[spans.participant], windows)
@@ -132,7 +133,7 @@ def _anchor_periods(protocol, pids, subject, site, arm, people, ev, now,
     refs = _event_refs(ev)
     cols: dict[str, list] = {f: [] for f in ("subject", "site", "treatment", "period",
                                              "sequence", "anchor_date", "today_day",
-                                             "stop_day")}
+                                             "stop_day", "start_day")}
     pid, event_id, ordinal, anchor_day, enrolled_day = [], [], [], [], []
     today_in: dict[str, date] = {}  # "today" per time zone (a study has few)
     for i in range(len(pids)):
@@ -152,6 +153,7 @@ def _anchor_periods(protocol, pids, subject, site, arm, people, ev, now,
             cols["anchor_date"].append(s.anchor_date)
             cols["today_day"].append((today - s.anchor_date).days)
             cols["stop_day"].append((stop - s.anchor_date).days if stop else None)
+            cols["start_day"].append(enrolled - day_number(s.anchor_date))
             pid.append(ref.id)
             event_id.append(s.event_id)
             ordinal.append(k)
