@@ -30,13 +30,16 @@ from diary.protocol.safety_sections import (
     read_medication,
     read_side_effects,
 )
-from diary.timezones import zone
+from diary.timezones import geographic_zone
 from scoring.endpoints import EndpointError, validate_endpoints
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Z]{2})?$")
 DESIGNS = ("parallel", "crossover", "single_group")
+# What the studies and protocol_versions tables hold (tests/e2e/test_hostile_fields.py
+# checks these against the columns).
+MAX_TITLE, MAX_VERSION_LABEL = 300, 64
 DIARY_MEASURES = ("nrs_pain",)
 
 TOP_FIELDS = {
@@ -53,17 +56,20 @@ def read_protocol(check: Checker, data: Any) -> Protocol | None:
         return None
     key = check.text(top.get("key"), "key", KEY_RE)
     title = check.text(top.get("title"), "title")
+    if title is not None and len(title) > MAX_TITLE:
+        check.fail("title", f"must have at most {MAX_TITLE} characters, got {len(title)}")
     tz = top.get("timezone")
     try:
-        zone(tz if isinstance(tz, str) else "")
-    except ValueError:
-        check.fail("timezone", f"unknown IANA time zone {tz!r} (e.g. Europe/Paris)")
+        geographic_zone(tz)
+    except ValueError as exc:
+        check.fail("timezone", str(exc))
     design = top.get("design")
     if design not in DESIGNS:
         check.fail("design", f"must be one of {', '.join(DESIGNS)}")
     version = top.get("version", "")
-    if not isinstance(version, str | int | float):
-        check.fail("version", "must be a short label such as 1.0")
+    if not isinstance(version, str | int | float) or len(str(version)) > MAX_VERSION_LABEL:
+        check.fail("version", f"must be a short label such as 1.0 (at most "
+                              f"{MAX_VERSION_LABEL} characters)")
 
     sites = _codes(check, top.get("sites"), "sites")
     languages = _codes(check, top.get("languages", ["en"]), "languages", LANG_RE) or ["en"]
