@@ -163,7 +163,7 @@ class ParticipantResponses(MethodView):
         r = questionnaires.NewResponse(
             instrument=body["instrument"], answers=body["answers"],
             client_id=str(body["client_id"]),
-            device_time=body["administered_at"].astimezone(UTC), window_id=body["window_id"],
+            device_time=body["administered_at"], window_id=body["window_id"],
             corrects=body["corrects"], reason=body["reason"], channel="coordinator",
             entry_source=body["source"])
         result = questionnaires.record_response(session, p, protocol, r, actor=who.actor,

@@ -198,6 +198,9 @@ def test_a_clinician_response_fills_the_window_open_when_it_was_administered(
     future = examination(api, study["coordinator"], dn4(5),
                          administered_at="2027-03-21T10:00:00+01:00")
     assert (future.status_code, future.json["field"]) == (422, "administered_at")
+    for hostile in ("9999-12-31T23:59:59-12:00", "2027-03-09T10:00:00"):  # overflow, naive
+        r = examination(api, study["coordinator"], dn4(5), administered_at=hostile)
+        assert r.status_code == 422 and "administered_at" in r.json["errors"], r.json
 
 
 def _csv(api, token, layout):
