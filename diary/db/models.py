@@ -54,6 +54,11 @@ def _entry_source():
     return mapped_column(String(16), server_default="participant")
 
 
+# The export reads the few staff-entered rows of a study (diary.exports.records); this
+# partial index holds only them. SQLite uses it for a query with this very term.
+STAFF_ENTERED = "entry_source <> 'participant'"
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
@@ -231,6 +236,8 @@ class DiaryEntry(Base):
             sqlite_where=text("is_current"),
             postgresql_where=text("is_current"),
         ),
+        Index("ix_diary_entries_staff_entered", "participant_id",
+              sqlite_where=text(STAFF_ENTERED), postgresql_where=text(STAFF_ENTERED)),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

@@ -11,10 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from diary.db.models import AnchorEvent, DiaryEntry, Participant, QuestionnaireResponse
+from diary.db.models import (
+    STAFF_ENTERED,
+    AnchorEvent,
+    DiaryEntry,
+    Participant,
+    QuestionnaireResponse,
+)
 from diary.exports.entries import Progress, read_scores
 from diary.exports.instants import epoch_us
 from diary.exports.periods import StudyPeriods, study_periods
@@ -102,11 +108,13 @@ def staff_entered(session: Session, study_id: int) -> dict[str, str]:
     staff entered for participants (few: the query reads only those rows)."""
     out: dict[str, str] = {}
     for model in (DiaryEntry, QuestionnaireResponse):
+        # The term verbatim, so SQLite uses the partial index (models.STAFF_ENTERED).
+        staff = text(f"{model.__tablename__}.{STAFF_ENTERED}")
         out.update(session.execute(
             select(model.id, model.entry_source)
             .join(Participant, Participant.id == model.participant_id)
             .where(Participant.study_id == study_id, model.is_current.is_(True),
-                   model.entry_source != "participant")).all())
+                   staff)).all())
     return out
 
 

@@ -19,6 +19,7 @@ depends_on = None
 
 TABLES = ("diary_entries", "questionnaire_responses")
 CHECK = "entry_source IN ('participant', 'clinician', 'paper', 'phone')"
+STAFF_ENTERED = "entry_source <> 'participant'"
 
 
 def upgrade() -> None:
@@ -27,9 +28,18 @@ def upgrade() -> None:
             batch_op.add_column(sa.Column("entry_source", sa.String(length=16),
                                           server_default="participant", nullable=False))
             batch_op.create_check_constraint(op.f(f"ck_{table}_entry_source"), CHECK)
+    # Only the (few) staff-entered diary entries: the export reads them per study.
+    with op.batch_alter_table("diary_entries", schema=None) as batch_op:
+        batch_op.create_index("ix_diary_entries_staff_entered", ["participant_id"],
+                              unique=False, sqlite_where=sa.text(STAFF_ENTERED),
+                              postgresql_where=sa.text(STAFF_ENTERED))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("diary_entries", schema=None) as batch_op:
+        batch_op.drop_index("ix_diary_entries_staff_entered",
+                            sqlite_where=sa.text(STAFF_ENTERED),
+                            postgresql_where=sa.text(STAFF_ENTERED))
     for table in TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_constraint(op.f(f"ck_{table}_entry_source"), type_="check")
