@@ -77,20 +77,22 @@ def record_response(session: Session, p: Participant, protocol: Protocol, r: New
     replay = _replay(session, p, r)
     if replay is not None:
         return replay
-    if p.withdrawn_at is not None and now >= p.withdrawn_at:
-        raise RuleViolation("the participant has withdrawn", field="instrument")
+    # Staff enter what was administered earlier: the instant that counts (withdrawal,
+    # window) is when it was administered, not when it was typed in.
+    at = r.device_time if r.by_staff and r.device_time is not None else now
     if r.by_staff and not (r.reason and r.reason.strip()):
         raise RuleViolation("entering data for a participant needs a reason", field="reason")
-    if r.by_staff and r.device_time is not None and r.device_time > now + CLOCK_SKEW:
+    if r.by_staff and at > now + CLOCK_SKEW:
         raise RuleViolation("is in the future", field="administered_at")
+    if p.withdrawn_at is not None and at >= p.withdrawn_at:
+        raise RuleViolation("the participant has withdrawn",
+                            field="administered_at" if r.by_staff else "instrument")
     instrument, scores = scored(r.instrument, r.answers, protocol.instrument_options,
                                 by_participant=not r.by_staff)
     previous = _corrected(session, p, r) if r.corrects else None
     if previous is not None:
         window_id, assessment, timing = previous.window_id, previous.assessment, previous.timing
     else:
-        # Staff enter what was administered earlier: its window is the one open then.
-        at = r.device_time if r.by_staff and r.device_time is not None else now
         window_id, assessment, timing = _window(session, protocol, p, r, at)
         if timing != "in_window" and protocol.outside_windows == "refuse":
             raise RuleViolation(f"no {r.instrument} window is open now; this study refuses "

@@ -224,3 +224,15 @@ def test_the_exports_show_which_values_staff_entered(api, study):
     assert (long["S1", "DN4D7"]["AVAL"], long["S1", "DN4D7"]["ENTSRC"]) == ("5.0",
                                                                            "clinician")
     assert long["S2", "PAIND2"]["ENTSRC"] == ""
+
+
+def test_after_a_withdrawal_staff_still_enter_what_came_before_it(api, study):
+    r = api.c.post(URL + "/withdrawal", headers=api.bearer(study["coordinator"]),
+                   json={"reason": "moved away"})
+    assert r.status_code == 200, r.json
+    # The DN4 of 9 March and the paper day of 4 March predate the withdrawal (20 March).
+    assert examination(api, study["coordinator"], dn4(5)).status_code == 201
+    assert paper(api, study["coordinator"]).status_code == 201
+    late = examination(api, study["coordinator"], dn4(5),
+                       administered_at="2027-03-20T11:30:00+01:00")
+    assert (late.status_code, late.json["field"]) == (422, "administered_at")
