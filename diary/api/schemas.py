@@ -318,6 +318,7 @@ class EntryOut(ma.Schema):
     supersedes_id = fields.String(allow_none=True)
     reason = fields.String(allow_none=True)
     channel = fields.String()
+    entry_source = fields.String(metadata={"description": "participant, or the staff source"})
 
 
 class EntryPage(PageMeta):

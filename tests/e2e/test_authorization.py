@@ -44,6 +44,14 @@ STAFF_ENDPOINTS = [
     ("POST", "/api/v1/studies/{study}/screenings",
      {"screening_number": "X1", "site": "PAR", "instrument": "dn4", "answers": {}}),
     ("GET", P + "/questionnaire-responses", None),
+    # staff entry for a participant: tests/e2e/test_staff_entry.py
+    ("POST", P + "/questionnaire-responses",
+     {"instrument": "pgic", "answers": {"pgic": 2}, "source": "phone",
+      "reason": "asked by phone", "administered_at": "2027-03-01T17:30:00+01:00",
+      "client_id": "9b1f2a4e-0000-4000-8000-000000000007"}),
+    ("POST", P + "/diary-entries",
+     {"diary_date": "2027-03-01", "score": 5, "source": "paper", "reason": "paper diary",
+      "client_id": "9b1f2a4e-0000-4000-8000-000000000008"}),
     ("GET", P + "/fhir-bundle", None),
     # reminders and alerts: tests/e2e/test_reminders.py
     ("GET", "/api/v1/studies/{study}/reminders", None),
@@ -348,6 +356,8 @@ MATRIX = [
     ("reissue the activation code", _call("POST", P + "/activation-code"), (403, 201, 201, 201)),
     ("record a medication", _call("POST", P + "/medications"), (403, 201, 201, 201)),
     ("record an adverse event", _call("POST", P + "/adverse-events"), (403, 201, 201, 201)),
+    ("enter a questionnaire for a participant", _call("POST", P + "/questionnaire-responses"),
+     (403, 201, 201, 201)),
     ("withdraw", _call("POST", P + "/withdrawal"), (403, 200, 200, 200)),
     ("upgrade the protocol", _call("POST", "/api/v1/studies/{study}/versions"),
      (403, 403, 201, 201)),
