@@ -186,7 +186,7 @@ def set_up(url: str, n: int, seed: int) -> tuple[str, object]:
         t = time.perf_counter()
         upgrade(rt.engine)
         with rt.session_factory() as s:
-            study, _ = create_study(s, cli_principal(), source=PROTOCOL.read_text("utf-8"),
+            study, *_ = create_study(s, cli_principal(), source=PROTOCOL.read_text("utf-8"),
                                     now=datetime.fromisoformat("2024-12-01T09:00:00+00:00"))
             key, study_id = study.key, study.id
         t_migrate = time.perf_counter() - t

@@ -70,7 +70,7 @@ def run(a, url: str) -> int:
         admin = accounts.create_account(s, cli_principal(), email=ingest.ADMIN_EMAIL,
                                         password=ingest.ADMIN_PASSWORD, is_superuser=True,
                                         now=now, ph=rt.hasher)
-        study, _ = studies.create_study(s, cli_principal(), source=source, now=now)
+        study, *_ = studies.create_study(s, cli_principal(), source=source, now=now)
         p, code = enrolment.enrol(s, cli_principal(), study.key, enrolment.Enrolment(
             subject_id="T1", site="CFD01", sequence="S1", timezone=tz_name), now=now,
             ph=rt.hasher, vault=rt.vault, code_ttl=rt.config["ACTIVATION_CODE_TTL"])

@@ -70,7 +70,7 @@ def populate(engine, n: int) -> None:
     factory = make_session_factory(engine)
     source = (ROOT / "protocols" / "crossover-ketamine-magnesium.yaml").read_text()
     with factory() as s:
-        study, _ = create_study(s, cli_principal(), source=source,
+        study, *_ = create_study(s, cli_principal(), source=source,
                                 now=INFUSION - timedelta(days=10))
         study_id = study.id
     vault = PhoneVault(SECRET)
