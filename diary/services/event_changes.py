@@ -9,7 +9,7 @@ date: exports place them on study days from the current anchor.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -74,7 +74,7 @@ def confirm_event(session: Session, principal: Principal, study_key: str, subjec
                 occurred_at=occurred_at, field="occurred_at", moving=event.id)
     reason = reason.strip() if reason and reason.strip() else None
     return _apply(session, principal, event, "confirm", reason, now,
-                  status=CONFIRMED, occurred_at=occurred_at, date_only=False)
+                  status=CONFIRMED, occurred_at=occurred_at.astimezone(UTC), date_only=False)
 
 
 def reschedule_event(session: Session, principal: Principal, study_key: str, subject_id: str,
@@ -116,7 +116,8 @@ def correct_event(session: Session, principal: Principal, study_key: str, subjec
     check_occurred(p, occurred_at, now)
     check_place(session, protocol, known_anchor(protocol, event.type), p, period=event.period,
                 occurred_at=occurred_at, field="occurred_at", moving=event.id)
-    return _apply(session, principal, event, "correct", reason, now, occurred_at=occurred_at)
+    return _apply(session, principal, event, "correct", reason, now,
+                  occurred_at=occurred_at.astimezone(UTC))
 
 
 def _apply(session: Session, principal: Principal, event: AnchorEvent, action: str,

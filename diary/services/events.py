@@ -9,7 +9,7 @@ versions; the event's id, part of every window id, never changes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -66,7 +66,7 @@ def planned_when(p: Participant, planned_date: date | None, planned_at: datetime
         if planned_at <= now:
             raise RuleViolation("must be in the future; record what happened with "
                                 "occurred_at", field="planned_at")
-        when, field = When(planned_at), "planned_at"
+        when, field = When(planned_at.astimezone(UTC)), "planned_at"
     else:
         today = local_date(now, tz)
         if planned_date < today:
@@ -164,7 +164,7 @@ def record_event(session: Session, principal: Principal, study_key: str, subject
             raise RuleViolation("give occurred_at for what happened, or planned_date or "
                                 "planned_at for what is planned, not both", field="occurred_at")
         check_occurred(p, occurred_at, now)
-        when, status, field = When(occurred_at), CONFIRMED, "occurred_at"
+        when, status, field = When(occurred_at.astimezone(UTC)), CONFIRMED, "occurred_at"
     else:
         when, status = planned_when(p, planned_date, planned_at, now), PLANNED
         field = "planned_at" if planned_at is not None else "planned_date"
