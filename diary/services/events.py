@@ -62,19 +62,24 @@ def planned_when(p: Participant, planned_date: date | None, planned_at: datetime
     if (planned_date is None) == (planned_at is None):
         raise RuleViolation("give either planned_date (a local date) or planned_at "
                             "(a date-time with a UTC offset)", field="planned_date")
+    # Bounds are checked on the given values before any conversion: a far date with an
+    # offset would overflow astimezone (PITFALLS).
     if planned_at is not None:
+        field = "planned_at"
         if planned_at <= now:
             raise RuleViolation("must be in the future; record what happened with "
-                                "occurred_at", field="planned_at")
-        when, field = When(planned_at.astimezone(UTC)), "planned_at"
+                                "occurred_at", field=field)
+        if planned_at > now + PLAN_AHEAD:
+            raise RuleViolation("is more than a year ahead", field=field)
+        when = When(planned_at.astimezone(UTC))
     else:
-        today = local_date(now, tz)
+        field, today = "planned_date", local_date(now, tz)
         if planned_date < today:
             raise RuleViolation(f"is in the past (today is {today} in {p.timezone}); "
-                                "record what happened with occurred_at", field="planned_date")
-        when, field = When(start_of_day(planned_date, tz), True), "planned_date"
-    if when.occurred_at > now + PLAN_AHEAD:
-        raise RuleViolation("is more than a year ahead", field=field)
+                                "record what happened with occurred_at", field=field)
+        if planned_date > local_date(now + PLAN_AHEAD, tz):
+            raise RuleViolation("is more than a year ahead", field=field)
+        when = When(start_of_day(planned_date, tz), True)
     if p.withdrawn_at is not None:
         raise RuleViolation("the participant has withdrawn", field=field)
     return when

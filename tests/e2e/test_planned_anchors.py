@@ -125,6 +125,9 @@ def test_a_surgery_planned_ten_days_ahead_reminds_the_baseline_from_day_minus_7(
     ({"planned_at": "2027-03-01T16:59:00+00:00"}, 422, "planned_at"),  # now is 17:00 UTC
     ({"planned_at": "2027-03-01T19:00:00+01:00"}, 201, None),
     ({"planned_date": "2028-03-02"}, 422, "planned_date"),  # more than a year ahead
+    ({"planned_date": "2028-03-01"}, 201, None),  # now + 366 days, in Paris
+    ({"planned_date": "9999-12-31"}, 422, "planned_date"),
+    ({"planned_at": "9999-12-31T23:59:59-12:00"}, 422, "planned_at"),  # no overflow
     ({"planned_date": "2027-03-11", "planned_at": "2027-03-11T08:00:00+01:00"}, 422,
      "planned_date"),
     ({"planned_date": "2027-03-11", "occurred_at": "2027-03-01T08:00:00+00:00"}, 422,
@@ -370,6 +373,10 @@ def test_correcting_an_infusion_date_adds_an_audited_version_with_the_same_id(
     ({"occurred_at": "2027-03-12T09:00:00+01:00", "reason": "future"}, 422, "rule_violation",
      "occurred_at"),
     ({"reason": "no instant"}, 422, "validation_error", "occurred_at"),
+    ({"occurred_at": "9999-12-31T23:59:59-12:00", "reason": "far"}, 422, "rule_violation",
+     "occurred_at"),
+    ({"occurred_at": "0001-01-01T00:00:00+14:00", "reason": "far"}, 422, "rule_violation",
+     "occurred_at"),
 ])
 def test_a_correction_needs_a_reason_and_a_new_past_instant(api, infused, body, status, code,
                                                             field):
