@@ -249,6 +249,10 @@ def test_cancelling_a_plan_cancels_its_pending_reminders_and_its_windows(
     assert twilio_fake.messages == []
     tasks = _tasks(api, clock, study["device"], paris(2027, 3, 9, 12))
     assert tasks["open_windows"] == []  # the baseline window would be open on 9 March
+    # No live surgery: as before any was planned, every day is owed (none reminded), also
+    # 3 March, day -8 of the cancelled plan (not owed while it stood).
+    assert tasks["diary"]["due"] is True
+    assert _tasks(api, clock, study["device"], paris(2027, 3, 3, 12))["diary"]["due"] is True
     # The cancelled plan frees the protocol's one surgery: a new one can be planned.
     clock.set(paris(2027, 3, 9, 12))
     assert _plan(api, planned_date="2027-03-25").status_code == 201
