@@ -11,6 +11,11 @@ Conventions
   last (a 23- or 25-hour day stays one day across daylight-saving changes).
 * Offsets in hours/minutes are elapsed time from the anchor's UTC instant.
 * Repeats are counted from the anchor (``offset + k * every``), so months never chain.
+* A planned event starts clocks like a confirmed one, from its planned instant, so the
+  baseline days before a booked surgery are owed and reminded. A plan with a date only
+  (``date_only``: ``occurred_at`` is that date's local midnight) has day 0 on that date;
+  its elapsed (hour/minute) windows wait for the confirmed instant. A cancelled event
+  starts nothing.
 """
 
 from __future__ import annotations
@@ -34,12 +39,22 @@ class ParticipantRef:
     withdrawn_at: datetime | None = None
 
 
+PLANNED, CONFIRMED, CANCELLED = "planned", "confirmed", "cancelled"
+
+
 @dataclass(frozen=True)
 class AnchorEvent:
     id: str
     type: str
     occurred_at: datetime
     period: int | None = None
+    status: str = CONFIRMED
+    date_only: bool = False  # a planned date without a time: occurred_at is its midnight
+
+
+def live_events(events: list[AnchorEvent]) -> list[AnchorEvent]:
+    """The events that start clocks: planned and confirmed ones, not cancelled ones."""
+    return [e for e in events if e.status != CANCELLED]
 
 
 @dataclass(frozen=True)
@@ -139,7 +154,8 @@ def schedule(protocol: Protocol, participant: ParticipantRef,
              bounds_cache: dict | None = None) -> Schedule:
     """Turn ``protocol`` into concrete windows for ``participant`` given its anchor events.
 
-    Events of types the protocol does not declare are ignored. Windows that open after a
+    Events of types the protocol does not declare, and cancelled events, are ignored
+    (planned ones count: see the module's conventions). Windows that open after a
     withdrawal and diary days after it (or before enrolment) are dropped.
     ``with_windows=False`` computes the diary spans only (the export of a large study
     needs no assessment windows, and they are most of the cost); ``near=(start, end)``
@@ -150,7 +166,7 @@ def schedule(protocol: Protocol, participant: ParticipantRef,
     """
     tz = zone(participant.timezone)
     enrolment = AnchorEvent(ENROLMENT, ENROLMENT, participant.enrolled_at)
-    all_events = [enrolment, *sorted(events, key=lambda e: (e.occurred_at, e.id))]
+    all_events = [enrolment, *sorted(live_events(events), key=lambda e: (e.occurred_at, e.id))]
 
     def treatment(period: int | None) -> str | None:
         return treatment_in(protocol, participant.sequence, period)
@@ -192,6 +208,8 @@ def _occurrences(protocol: Protocol, event: AnchorEvent, tz, cache: dict | None
     ``cache`` those with calendar offsets are computed once per anchor date and zone (they
     depend on nothing else); elapsed ones are cheap UTC arithmetic."""
     def of(elapsed: bool) -> list:
+        if elapsed and event.date_only:  # no instant yet: elapsed windows wait for it
+            return []
         return [(a, k, *_bounds(a, event, k, tz)) for a in protocol.assessments
                 if a.anchor == event.type and _is_elapsed(a) == elapsed
                 for k in range(a.occurrences)]

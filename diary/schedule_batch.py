@@ -18,7 +18,7 @@ from datetime import date
 import numpy as np
 
 from diary.protocol.model import ENROLMENT, Protocol
-from diary.schedule import DiarySpan, treatment_in
+from diary.schedule import CANCELLED, CONFIRMED, DiarySpan, treatment_in
 from diary.timezones import local_days, zone
 
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()  # day numbers count from 1970-01-01
@@ -67,13 +67,16 @@ class Participants:
 
 @dataclass(frozen=True)
 class Events:
-    """Anchor events as columns; ``participant`` indexes :class:`Participants`."""
+    """Anchor events as columns; ``participant`` indexes :class:`Participants`.
+    ``status`` None: every event is confirmed (a date-only plan needs no column: its
+    instant is its date's local midnight, and spans use only the date)."""
 
     participant: np.ndarray
     id: Sequence[str]
     type: Sequence[str]
     occurred_us: np.ndarray
     period: Sequence[int | None]
+    status: Sequence[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -113,9 +116,9 @@ def diary_spans_batch(protocol: Protocol, participants: Participants,
     """For each participant, the spans ``schedule(protocol, it, its events)`` gives.
 
     The rules of :func:`diary.schedule.schedule`: one span per event of the diary's
-    anchor type (enrolment first, then events by instant and id), days ``from_day`` to
-    ``to_day`` around the event's local date, cut to the days from the enrolment date to
-    the withdrawal date; spans left empty are dropped.
+    anchor type that is not cancelled (enrolment first, then events by instant and id),
+    days ``from_day`` to ``to_day`` around the event's local date, cut to the days from
+    the enrolment date to the withdrawal date; spans left empty are dropped.
     """
     diary = protocol.daily_diary
     if diary is None:
@@ -127,7 +130,9 @@ def diary_spans_batch(protocol: Protocol, participants: Participants,
 
     # The anchoring events: enrolment (an event every participant has, listed first by
     # schedule) and/or the stored events of the anchor type.
-    chosen = np.array([kind == diary.anchor for kind in events.type], dtype=bool)
+    statuses = events.status if events.status is not None else [CONFIRMED] * len(events.type)
+    chosen = np.array([kind == diary.anchor and status != CANCELLED
+                       for kind, status in zip(events.type, statuses, strict=True)], dtype=bool)
     owner = np.asarray(events.participant, dtype=np.int64)[chosen]
     ids = [i for i, c in zip(events.id, chosen.tolist(), strict=True) if c]
     micros = np.asarray(events.occurred_us, dtype=np.int64)[chosen]

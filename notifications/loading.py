@@ -98,10 +98,11 @@ def load_inputs(session: Session, ids: Sequence[str], now: datetime,
             among(session, DiaryEntry.participant_id, found),
             among(session, QuestionnaireResponse.participant_id, found),
             among(session, SideEffectReport.participant_id, found), strict=True):
-        for pid, eid, etype, at, period in session.execute(
+        for pid, *event in session.execute(
                 select(AnchorEvent.participant_id, AnchorEvent.id, AnchorEvent.type,
-                       AnchorEvent.occurred_at, AnchorEvent.period).where(events_of)):
-            events[pid].append(EventRef(eid, etype, at, period))
+                       AnchorEvent.occurred_at, AnchorEvent.period, AnchorEvent.status,
+                       AnchorEvent.date_only).where(events_of)):
+            events[pid].append(EventRef(*event))
         for pid, day in session.execute(
                 select(DiaryEntry.participant_id, DiaryEntry.diary_date)
                 .where(dates_of, DiaryEntry.is_current.is_(True),

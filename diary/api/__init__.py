@@ -11,6 +11,7 @@ def init_api(app: Flask) -> LazySpecApi:
     from diary.api import (
         auth,
         endpoints,
+        events,
         health,
         me,
         medications,
@@ -27,7 +28,7 @@ def init_api(app: Flask) -> LazySpecApi:
         "bearerAuth", {"type": "http", "scheme": "bearer",
                        "description": "A token from /api/v1/auth/login (staff) or "
                                       "/api/v1/participant/activate (a participant's device)"})
-    for module in (health, auth, studies, participants, me, questionnaires, endpoints,
+    for module in (health, auth, studies, participants, events, me, questionnaires, endpoints,
                    reminders, medications, safety):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     app.register_blueprint(sms.blp)  # Twilio's form-posted webhooks: outside the JSON API

@@ -1,4 +1,5 @@
-"""Coordinators' view of participants: enrol, anchor events, withdrawal, entries, schedule."""
+"""Coordinators' view of participants: enrol, withdrawal, entries, schedule (anchor events:
+diary/api/events.py)."""
 
 from flask import current_app
 from flask.views import MethodView
@@ -13,8 +14,6 @@ from diary.api.schemas import (
     EntryListArgs,
     EntryOut,
     EntryPage,
-    EventIn,
-    EventOut,
     ParticipantListArgs,
     ParticipantOut,
     ParticipantPage,
@@ -22,7 +21,7 @@ from diary.api.schemas import (
     WithdrawIn,
 )
 from diary.api.staff_schemas import StaffEntryIn
-from diary.db.models import AnchorEvent, Participant
+from diary.db.models import Participant
 from diary.security import mask_phone
 from diary.services import enrolment, entries, events
 from diary.services.overview import completion_for
@@ -109,29 +108,6 @@ class ActivationCode(MethodView):
         code = enrolment.reissue_code(db(), principal(), key, subject_id, now=now(),
                                       ph=rt.hasher, code_ttl=rt.config["ACTIVATION_CODE_TTL"])
         return {"activation_code": code.code, "activation_expires_at": code.expires_at}
-
-
-@blp.route(BASE + "/<subject_id>/events")
-class Events(MethodView):
-    @authenticated
-    @blp.doc(security=BEARER)
-    @blp.response(200, EventOut(many=True))
-    def get(self, key, subject_id):
-        """The participant's anchor events"""
-        session = db()
-        _, _, p = enrolment.get_participant(session, principal(), key, subject_id)
-        return session.scalars(select(AnchorEvent).where(AnchorEvent.participant_id == p.id)
-                               .order_by(AnchorEvent.occurred_at)).all()
-
-    @authenticated
-    @blp.doc(security=BEARER)
-    @blp.arguments(EventIn)
-    @blp.response(201, EventOut)
-    @blp.alt_response(409, description="Period already recorded, or too many events")
-    @blp.alt_response(422, description="Unknown type, bad period, future instant")
-    def post(self, body, key, subject_id):
-        """Record an anchor event (surgery, infusion, dose) that starts follow-up clocks"""
-        return events.record_event(db(), principal(), key, subject_id, now=now(), **body)
 
 
 @blp.route(BASE + "/<subject_id>/schedule")

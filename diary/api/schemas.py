@@ -6,7 +6,7 @@ import marshmallow as ma
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
-from diary.db.models import Account, AnchorEvent, Participant, Screening
+from diary.db.models import Account, Participant, Screening
 from diary.timezones import utc_instant
 
 Strict = ma.RAISE
@@ -238,20 +238,6 @@ class EnrolledOut(ParticipantOut):
 class CodeOut(ma.Schema):
     activation_code = fields.String()
     activation_expires_at = fields.AwareDateTime()
-
-
-class EventIn(In):
-    type = fields.String(required=True, validate=fits(AnchorEvent.type))
-    occurred_at = Instant(required=True)
-    period = fields.Integer(strict=True, load_default=None, allow_none=True)
-
-
-class EventOut(ma.Schema):
-    id = fields.String()
-    type = fields.String()
-    period = fields.Integer(allow_none=True)
-    occurred_at = fields.AwareDateTime()
-    recorded_at = fields.AwareDateTime()
 
 
 class WithdrawIn(In):

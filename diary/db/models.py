@@ -190,16 +190,65 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+EVENT_STATUSES = ("planned", "confirmed", "cancelled")
+EVENT_ACTIONS = ("record", "plan", "confirm", "reschedule", "cancel", "correct")
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
 class AnchorEvent(Base):
-    """An event that starts follow-up clocks: a surgery, an infusion, a dose."""
+    """An event that starts follow-up clocks: a surgery, an infusion, a dose.
+
+    The row is the event's identity (its id is part of every window id, so it never
+    changes) and a copy of its current version's values, so the schedule's many readers
+    need no join. Every version, the first included, is kept in ``anchor_event_versions``;
+    only the copied values and ``version`` change here, in step with a new version row.
+    ``occurred_at`` is the actual instant (confirmed), the planned one (planned with a
+    time), or the local midnight of the planned date (``date_only``) in the participant's
+    zone; ``recorded_at`` and ``recorded_by`` are those of the first version.
+    """
 
     __tablename__ = "anchor_events"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", EVENT_STATUSES), name="status"),
+        CheckConstraint("version >= 1", name="version_positive"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     participant_id: Mapped[str] = mapped_column(ForeignKey("participants.id"), index=True)
     type: Mapped[str] = mapped_column(String(64))
     period: Mapped[int | None] = mapped_column(Integer)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    status: Mapped[str] = mapped_column(String(16), default="confirmed")
+    date_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class AnchorEventVersion(Base):
+    """One version of an anchor event: what a coordinator recorded, planned, confirmed,
+    rescheduled, cancelled or corrected, with the reason. Rows are only ever added."""
+
+    __tablename__ = "anchor_event_versions"
+    __table_args__ = (
+        UniqueConstraint("event_id", "version"),
+        CheckConstraint(_one_of("status", EVENT_STATUSES), name="status"),
+        CheckConstraint(_one_of("action", EVENT_ACTIONS), name="action"),
+        CheckConstraint("version >= 1", name="version_positive"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    event_id: Mapped[str] = mapped_column(ForeignKey("anchor_events.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    period: Mapped[int | None] = mapped_column(Integer)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    date_only: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str | None] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
 

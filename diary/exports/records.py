@@ -26,6 +26,7 @@ from diary.exports.instants import epoch_us
 from diary.exports.periods import StudyPeriods, study_periods
 from diary.exports.safety_records import event_diaries, wanted
 from diary.protocol.model import ENROLMENT, Protocol
+from diary.schedule import CONFIRMED
 from scoring.endpoints import specs_span
 from scoring.matrix import DailyMatrix
 from scoring.questionnaire_kind import QUESTIONNAIRES
@@ -60,10 +61,13 @@ def load_study_records(session: Session, study_id: int, protocol: Protocol, *, n
     # Core rows (the connection's execute): the ORM's result layer would add a pass per row.
     db = session.connection()
     participants = db.execute(stmt.order_by(Participant.subject_id)).all()
+    # Endpoints derive from confirmed events only: a planned date is a booking, not a
+    # fact (it moves, or is cancelled), and days counted from it would shift with it.
     events = db.execute(
         select(AnchorEvent.id, AnchorEvent.participant_id, AnchorEvent.type,
                AnchorEvent.period, epoch_us(AnchorEvent.occurred_at))
-        .join(Participant).where(Participant.study_id == study_id)).all()
+        .join(Participant).where(Participant.study_id == study_id,
+                                 AnchorEvent.status == CONFIRMED)).all()
     # Assessment windows matter only to questionnaire endpoints.
     with_windows = any(spec.kind == "questionnaire" for spec in protocol.endpoints)
     periods = study_periods(protocol, participants, events, now, with_windows=with_windows)

@@ -13,9 +13,9 @@ from diary.db.models import AnchorEvent, DiaryEntry, Participant, QuestionnaireR
 from diary.db.safety_models import SideEffectReport
 from diary.protocol.model import ADVERSE_EVENTS, ENROLMENT, SIDE_EFFECTS, Protocol
 from diary.schedule import AnchorEvent as EventRef
-from diary.schedule import Schedule, ScheduledWindow, schedule
+from diary.schedule import Schedule, ScheduledWindow, live_events, schedule
 from diary.services.entries import late_entry_deadline
-from diary.services.events import event_refs, participant_ref
+from diary.services.events import event_ref, event_refs, participant_ref
 from diary.timezones import local_date, zone
 
 
@@ -48,7 +48,8 @@ def diary_due(protocol: Protocol, sched: Schedule, day: date, has_diary_anchor: 
     """A diary day is due inside a span, or before the first anchor while a baseline is owed.
 
     Baseline days (negative ``from_day``) come before an anchor that may not be recorded
-    yet (the surgery next week): until it is, every day since enrolment is owed.
+    yet (the surgery next week): until it is recorded or planned, every day since
+    enrolment is owed; once planned, the days before its baseline are not.
     """
     diary = protocol.daily_diary
     if diary is None:
@@ -70,7 +71,7 @@ def tasks_for(session: Session, protocol: Protocol, p: Participant, now: datetim
             DiaryEntry.participant_id == p.id, DiaryEntry.diary_date == today,
             DiaryEntry.is_current.is_(True)))
         anchor = protocol.daily_diary.anchor
-        has_anchor = anchor == ENROLMENT or any(e.type == anchor for e in events)
+        has_anchor = anchor == ENROLMENT or any(e.type == anchor for e in live_events(events))
         diary = DiaryTask(today, diary_due(protocol, sched, today, has_anchor),
                           entry is not None, entry.id if entry else None,
                           late_entry_deadline(protocol, today, p.timezone))
@@ -121,7 +122,7 @@ def completion_for(session: Session, protocol: Protocol, participants: list[Part
     ids = [p.id for p in participants]
     events: dict[str, list[EventRef]] = defaultdict(list)
     for e in session.scalars(select(AnchorEvent).where(AnchorEvent.participant_id.in_(ids))):
-        events[e.participant_id].append(EventRef(e.id, e.type, e.occurred_at, e.period))
+        events[e.participant_id].append(event_ref(e))
     dates: dict[str, set[date]] = defaultdict(set)
     for pid, day in session.execute(select(DiaryEntry.participant_id, DiaryEntry.diary_date)
                                     .where(DiaryEntry.participant_id.in_(ids),

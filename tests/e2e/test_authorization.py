@@ -34,6 +34,15 @@ STAFF_ENDPOINTS = [
     ("GET", P + "/events", None),
     ("POST", P + "/events",
      {"type": "infusion", "period": 1, "occurred_at": "2027-03-01T08:00:00+00:00"}),
+    # planning, confirming, moving and correcting events: tests/e2e/test_planned_anchors.py
+    ("GET", P + "/events/no-such-event", None),
+    ("POST", P + "/events/no-such-event/confirmation",
+     {"occurred_at": "2027-03-01T08:00:00+00:00"}),
+    ("POST", P + "/events/no-such-event/rescheduling",
+     {"planned_date": "2027-03-20", "reason": "theatre list moved"}),
+    ("POST", P + "/events/no-such-event/cancellation", {"reason": "not needed"}),
+    ("POST", P + "/events/no-such-event/corrections",
+     {"occurred_at": "2027-03-01T08:00:00+00:00", "reason": "typo"}),
     ("GET", P + "/schedule", None),
     ("POST", P + "/withdrawal", {"reason": "moved away"}),
     ("GET", P + "/entries", None),
@@ -138,7 +147,7 @@ def _upgraded(source: str) -> str:
 def test_the_tables_below_cover_every_route_behind_a_token(app):
     routes = {(method, rule.rule.replace("<int:version>", "1").replace("<key>", "{study}")
                .replace("<subject_id>", "{subject}").replace("<instrument_id>", "phq9")
-               .replace("<alert_id>", "no-such-alert"))
+               .replace("<alert_id>", "no-such-alert").replace("<event_id>", "no-such-event"))
               for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1/")
               for method in rule.methods - {"HEAD", "OPTIONS"}}
     covered = {(method, path) for method, path, _ in

@@ -15,15 +15,17 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import String, func, select
 
+from diary.api.event_schemas import EventIn
 from diary.api.questionnaire_schemas import ResponseIn, ScreeningIn
 from diary.api.safety_schemas import AdverseEventIn, IntakeIn
-from diary.api.schemas import AccountIn, EnrolIn, EventIn, LoginIn, RoleIn
+from diary.api.schemas import AccountIn, EnrolIn, LoginIn, RoleIn
 from diary.api.staff_schemas import StaffEntryIn, StaffResponseIn
 from diary.db.messaging import InboundSms, OutboxMessage, ReminderCursor, SmsConversation
 from diary.db.models import (
     Account,
     ActivationCode,
     AnchorEvent,
+    AnchorEventVersion,
     ApiToken,
     AuditChainHead,
     AuditRecord,
@@ -276,7 +278,8 @@ def _names(attributes) -> set[str]:
 
 
 SERVER_SET = _bounded(  # ids, hashes, codes from vocabularies, states: never a client's text
-    Account, ActivationCode, AnchorEvent, ApiToken, AuditChainHead, AuditRecord, DiaryEntry,
+    Account, ActivationCode, AnchorEvent, AnchorEventVersion, ApiToken, AuditChainHead,
+    AuditRecord, DiaryEntry,
     Participant, ProtocolVersion, QuestionnaireResponse, Screening, StudyRole,
     MedicationIntake, SideEffectReport, AdverseEventRecord, OutboxMessage, ReminderCursor,
     SmsConversation,

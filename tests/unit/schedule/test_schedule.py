@@ -310,6 +310,57 @@ def test_events_of_types_the_protocol_does_not_declare_are_ignored():
     assert plan.windows == () and plan.diary_spans == ()
 
 
+# --- planned and cancelled events ---------------------------------------------------------
+
+def planned_and_elapsed() -> Protocol:
+    return study(assessment("day7", "P7D", "-P1D", "P1D"),
+                 assessment("h6", "PT6H", "-PT1H", "PT1H"),
+                 diary={"anchor": "surgery", "from_day": -7, "to_day": 14})
+
+
+def test_a_planned_date_places_day_0_and_calendar_windows_and_waits_for_the_instant():
+    tz = "America/Chicago"
+    # The date only: 14 March 2027, stored as its local midnight (06:00 UTC, CST).
+    midnight = local(tz, 2027, 3, 14, 0)
+    planned = AnchorEvent("ev-1", "surgery", midnight, status="planned", date_only=True)
+    who = participant(tz, local(tz, 2027, 3, 1, 9))
+    plan = schedule(planned_and_elapsed(), who, [planned])
+    assert [w.assessment for w in plan.windows] == ["day7"]  # no 6-hour window yet
+    assert [(s.anchor_date, s.first, s.last) for s in plan.diary_spans] == [
+        (date(2027, 3, 14), date(2027, 3, 7), date(2027, 3, 28))]
+    # Confirmed at 07:30 CDT (12:30 UTC): the same day 0, the same window ids, and the
+    # 6-hour window from the instant (13:30 CDT +- 1 h = 17:30..19:30 UTC).
+    confirmed = AnchorEvent("ev-1", "surgery", local(tz, 2027, 3, 14, 7, 30))
+    done = schedule(planned_and_elapsed(), who, [confirmed])
+    assert done.diary_spans == plan.diary_spans
+    day7 = {w.assessment: w for w in done.windows}
+    assert day7["day7"] == plan.windows[0]
+    assert (day7["h6"].opens_at, day7["h6"].closes_at) == (utc(2027, 3, 14, 17, 30),
+                                                           utc(2027, 3, 14, 19, 30))
+
+
+def test_a_plan_with_a_time_schedules_like_a_confirmed_event_and_a_cancelled_one_not_at_all():
+    at = utc(2027, 3, 14, 8)
+    who = participant("UTC")
+    planned = schedule(planned_and_elapsed(), who,
+                       [AnchorEvent("ev-1", "surgery", at, status="planned")])
+    assert planned == schedule(planned_and_elapsed(), who, [AnchorEvent("ev-1", "surgery", at)])
+    cancelled = schedule(planned_and_elapsed(), who,
+                         [AnchorEvent("ev-1", "surgery", at, status="cancelled")])
+    assert cancelled.windows == () and cancelled.diary_spans == ()
+
+
+def test_a_moved_event_keeps_its_window_ids_and_moves_its_windows():
+    who = participant("Europe/Paris")
+    first = schedule(planned_and_elapsed(), who,
+                     [AnchorEvent("ev-1", "surgery", utc(2027, 3, 10, 8), status="planned")])
+    moved = schedule(planned_and_elapsed(), who,
+                     [AnchorEvent("ev-1", "surgery", utc(2027, 3, 13, 8), status="planned")])
+    assert [w.id for w in moved.windows] == [w.id for w in first.windows]
+    assert [w.opens_at - v.opens_at for w, v in zip(moved.windows, first.windows,
+                                                   strict=True)] == [timedelta(days=3)] * 2
+
+
 # --- enrolment and withdrawal -------------------------------------------------------------
 
 def perioperative(who: ParticipantRef, at: datetime):

@@ -17,7 +17,14 @@ import pytest
 
 from diary.protocol.loader import build_protocol, parse_protocol
 from diary.protocol.model import Protocol
-from diary.schedule import AnchorEvent, ParticipantRef, schedule
+from diary.schedule import (
+    CANCELLED,
+    CONFIRMED,
+    PLANNED,
+    AnchorEvent,
+    ParticipantRef,
+    schedule,
+)
 from diary.schedule_batch import (
     NO_INSTANT,
     NOT_WITHDRAWN,
@@ -27,7 +34,7 @@ from diary.schedule_batch import (
     diary_spans_batch,
     local_day_numbers,
 )
-from diary.timezones import EPOCH, MICROSECOND, local_date, zone
+from diary.timezones import EPOCH, MICROSECOND, local_date, start_of_day, zone
 
 PROTOCOLS = Path(__file__).resolve().parents[3] / "protocols"
 # Zones with daylight saving (north and south), a 30-minute change (Lord Howe), a date-line
@@ -63,9 +70,11 @@ def random_instant(rng: random.Random) -> datetime:
     return datetime(2027, 1, 1, tzinfo=UTC) + timedelta(minutes=rng.randint(0, 525_600))
 
 
-def random_study(rng: random.Random, n: int, types: tuple[str, ...], sequences: list[str]):
+def random_study(rng: random.Random, n: int, types: tuple[str, ...], sequences: list[str],
+                 *, plans: bool = False):
     """``n`` participants as refs, and (participant number, event) pairs, shuffled as a
-    database may return them."""
+    database may return them. ``plans``: events are also planned (some with a date only,
+    stored as that date's local midnight) or cancelled."""
     refs, events = [], []
     for i in range(n):
         enrolled = random_instant(rng) - timedelta(days=rng.choice([0, 2, 20, 60]))
@@ -77,8 +86,15 @@ def random_study(rng: random.Random, n: int, types: tuple[str, ...], sequences: 
         for j in range(rng.choice([0, 1, 2, 3, 4])):
             at = shared if rng.random() < 0.2 else random_instant(rng)
             period = rng.choice([None, 1, 2, 3, 4])
+            status, date_only = CONFIRMED, False
+            if plans:
+                status = rng.choice([PLANNED, CONFIRMED, CANCELLED])
+                date_only = status != CONFIRMED and rng.random() < 0.5
+            if date_only:
+                tz = zone(refs[-1].timezone)
+                at = start_of_day(local_date(at, tz), tz)
             events.append((i, AnchorEvent(f"e{rng.randint(0, 99)}-{j}", rng.choice(types),
-                                          at, period)))
+                                          at, period, status, date_only)))
     rng.shuffle(events)
     return refs, events
 
@@ -97,7 +113,7 @@ def batch(protocol: Protocol, refs: list[ParticipantRef],
                      micros([r.withdrawn_at for r in refs]), [r.sequence for r in refs]),
         Events(np.array([k for k, _ in events], dtype=np.int64), [e.id for _, e in events],
                [e.type for _, e in events], micros([e.occurred_at for _, e in events]),
-               [e.period for _, e in events]))
+               [e.period for _, e in events], [e.status for _, e in events]))
 
 
 def assert_same_as_schedule(protocol, refs, events):
@@ -131,6 +147,27 @@ def test_spans_of_other_anchors_equal_the_schedule(anchor, from_day, to_day, see
     refs, events = random_study(random.Random(100 + seed), 50, ("surgery", "dose", "enrolment"),
                                 [None])
     assert_same_as_schedule(surgery_diary(anchor, from_day, to_day), refs, events)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_planned_and_cancelled_events_give_the_spans_of_the_schedule(seed):
+    """Planned events (with a time or a date only) start spans, cancelled ones none."""
+    refs, events = random_study(random.Random(200 + seed), 60, ("surgery", "dose"), [None],
+                                plans=True)
+    statuses = {e.status for _, e in events}
+    assert statuses == {PLANNED, CONFIRMED, CANCELLED}
+    assert_same_as_schedule(surgery_diary("surgery", -7, 10), refs, events)
+
+
+def test_a_cancelled_event_starts_no_span_in_the_batch_or_the_schedule():
+    who = ParticipantRef("p000", "Europe/Paris", datetime(2027, 3, 1, tzinfo=UTC))
+    at = datetime(2027, 3, 20, 8, tzinfo=UTC)
+    cancelled = AnchorEvent("e0", "surgery", at, None, CANCELLED)
+    planned = AnchorEvent("e1", "surgery", at, None, PLANNED)
+    protocol = surgery_diary("surgery", -7, 10)
+    assert len(batch(protocol, [who], [(0, cancelled)])) == 0
+    assert schedule(protocol, who, [cancelled], with_windows=False).diary_spans == ()
+    assert batch(protocol, [who], [(0, planned)]).span(0).first == date(2027, 3, 13)
 
 
 def test_no_participants_and_no_events_give_no_spans():
