@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from diary.protocol.allocation_sections import read_blinding, read_randomisation
 from diary.protocol.checks import Checker
 from diary.protocol.durations import Duration
 from diary.protocol.instrument_sections import read_instrument_texts, read_screening_rule
@@ -39,7 +40,7 @@ TOP_FIELDS = {
     "key", "title", "version", "timezone", "design", "sites", "languages", "arms",
     "treatments", "sequences", "anchors", "daily_diary", "assessments", "reminders",
     "endpoints", "screening", "instrument_texts", "outside_windows", "medication",
-    "side_effects",
+    "side_effects", "blinding", "randomisation",
 }
 
 
@@ -91,6 +92,8 @@ def read_protocol(check: Checker, data: Any) -> Protocol | None:
     outside = top.get("outside_windows", "accept")
     if outside not in ("accept", "refuse"):
         check.fail("outside_windows", "must be accept or refuse")
+    blinding = read_blinding(check, top.get("blinding"), design)
+    randomisation = read_randomisation(check, top.get("randomisation"), design, sites)
     if check.issues:
         return None
     return Protocol(
@@ -100,6 +103,7 @@ def read_protocol(check: Checker, data: Any) -> Protocol | None:
         daily_diary=diary, assessments=tuple(assessments), reminders=reminders,
         endpoints=tuple(endpoints), screening=tuple(screening), instrument_texts=texts,
         outside_windows=outside, medication_table=medication_table, side_effects=checklist,
+        blinding=blinding, randomisation=randomisation,
     )
 
 
