@@ -9,6 +9,7 @@ from diary.api.errors import PaindiaryApi
 
 def init_api(app: Flask) -> PaindiaryApi:
     from diary.api import (
+        allocation,
         auth,
         endpoints,
         health,
@@ -28,7 +29,7 @@ def init_api(app: Flask) -> PaindiaryApi:
                        "description": "A token from /api/v1/auth/login (staff) or "
                                       "/api/v1/participant/activate (a participant's device)"})
     for module in (health, auth, studies, participants, me, questionnaires, endpoints,
-                   reminders, medications, safety):
+                   reminders, medications, safety, allocation):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     app.register_blueprint(sms.blp)  # Twilio's form-posted webhooks: outside the JSON API
     return api

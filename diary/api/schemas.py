@@ -114,12 +114,16 @@ class RoleIn(In):
     role = fields.String(required=True, validate=validate.OneOf(["admin", "coordinator",
                                                                  "viewer"]))
     sites = fields.List(fields.String(), allow_none=True, load_default=None)
+    unblinded = fields.Boolean(load_default=False, metadata={
+        "description": "May see arms, sequences and treatments of a blinded study "
+                       "(audited); false: masked codes"})
 
 
 class RoleOut(ma.Schema):
     email = fields.String()
     role = fields.String()
     sites = fields.List(fields.String(), allow_none=True)
+    unblinded = fields.Boolean()
 
 
 # --- participants ---------------------------------------------------------------------
@@ -153,8 +157,10 @@ class CompletionOut(ma.Schema):
 class ParticipantOut(ma.Schema):
     subject_id = fields.String()
     site = fields.String()
-    arm = fields.String(allow_none=True)
-    sequence = fields.String(allow_none=True)
+    arm = fields.String(allow_none=True, metadata={
+        "description": "A masked code (ARM-x) for blinded staff of a double-blind study"})
+    sequence = fields.String(allow_none=True, metadata={
+        "description": "A masked code (SEQ-n) for blinded staff of a double-blind study"})
     timezone = fields.String()
     language = fields.String()
     reminder_time = fields.String()
@@ -207,7 +213,9 @@ class WithdrawIn(In):
     reason = fields.String(required=True, validate=validate.Length(1, 1000))
 
 
-class WindowOut(ma.Schema):
+class TaskWindowOut(ma.Schema):
+    """A window as the participant's app sees it: never the treatment (blinding)."""
+
     id = fields.String()
     assessment = fields.String()
     instrument = fields.String()
@@ -215,12 +223,16 @@ class WindowOut(ma.Schema):
     anchor = fields.String()
     occurrence = fields.Integer()
     period = fields.Integer(allow_none=True)
-    treatment = fields.String(allow_none=True)
     target_day = fields.Integer(allow_none=True)
     opens_at = fields.AwareDateTime()
     closes_at = fields.AwareDateTime()
     opens_local = fields.String()
     closes_local = fields.String()
+
+
+class WindowOut(TaskWindowOut):
+    treatment = fields.String(allow_none=True, metadata={
+        "description": "A masked code for blinded staff of a double-blind study"})
 
 
 class DiarySpanOut(ma.Schema):
@@ -288,7 +300,7 @@ class TasksOut(ma.Schema):
     timezone = fields.String()
     withdrawn = fields.Boolean()
     diary = fields.Nested(DiaryTaskOut, allow_none=True)
-    open_windows = fields.List(fields.Nested(WindowOut))
+    open_windows = fields.List(fields.Nested(TaskWindowOut))
 
 
 class MeOut(ma.Schema):

@@ -115,7 +115,9 @@ class Roles(MethodView):
     @blp.arguments(RoleIn)
     @blp.response(200, RoleOut)
     def put(self, body, key):
-        """Give a staff account a role in this study, optionally limited to sites"""
+        """Give a staff account a role in this study, optionally limited to sites and
+        optionally ``unblinded`` (sees the allocation of a blinded study; audited)"""
         accounts.grant_role(db(), principal(), study_key=key, email=body["email"],
-                            role=body["role"], sites=body["sites"], now=now())
+                            role=body["role"], sites=body["sites"], now=now(),
+                            unblinded=body["unblinded"])
         return body

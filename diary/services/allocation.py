@@ -56,8 +56,9 @@ def _allocated_field(protocol: Protocol) -> str:
     return "arm" if protocol.design == "parallel" else "sequence"
 
 
-def parse_rows(raw: bytes, fmt: str) -> list[dict]:
-    """CSV with a header row, or JSON (a list of rows, or ``{"rows": [...]}``)."""
+def parse_upload(raw: bytes, fmt: str) -> tuple[list[dict], dict]:
+    """Rows and stratum of an upload: CSV with a header row (stratum columns per row), or
+    JSON, a list of rows or ``{"stratum": {"site": "PAR"}, "rows": [...]}``."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -67,16 +68,30 @@ def parse_rows(raw: bytes, fmt: str) -> list[dict]:
             data = json.loads(text)
         except ValueError as exc:
             raise RuleViolation(f"not valid JSON: {exc}", field="list") from None
-        rows = data.get("rows") if isinstance(data, dict) else data
-        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        stratum = {}
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - {"rows", "stratum"})
+            if unknown:
+                raise RuleViolation("unknown field", field=unknown[0])
+            stratum = data.get("stratum") or {}
+            if not isinstance(stratum, dict) or not all(
+                    isinstance(v, str) for v in stratum.values()):
+                raise RuleViolation('must map factors to values, e.g. {"site": "PAR"}',
+                                    field="stratum")
+            data = data.get("rows")
+        if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
             raise RuleViolation("must be a list of rows (objects)", field="rows")
-        return rows
+        return data, stratum
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames:
         raise RuleViolation("the CSV needs a header row (number, arm or sequence)",
                             field="list")
-    return [{k.strip(): (v or "").strip() for k, v in row.items() if k is not None}
-            for row in reader]
+    try:
+        rows = [{k.strip(): (v or "").strip() for k, v in row.items() if k is not None}
+                for row in reader]
+    except csv.Error as exc:
+        raise RuleViolation(f"not valid CSV: {exc}", field="list") from None
+    return rows, {}
 
 
 def _check_rows(protocol: Protocol, rows: list[dict], stratum: dict) -> list[tuple]:
@@ -138,15 +153,25 @@ def _check_rows(protocol: Protocol, rows: list[dict], stratum: dict) -> list[tup
 
 
 def upload_list(session: Session, principal: Principal, study_key: str, *, raw: bytes,
-                fmt: str, stratum: dict | None, now: datetime) -> tuple[AllocationList, dict]:
-    """Store an uploaded list (or an addition to the study's lists); audited."""
+                fmt: str, stratum: dict | None = None,
+                now: datetime) -> tuple[AllocationList, dict]:
+    """Store an uploaded list (or an addition to the study's lists); audited.
+
+    ``stratum`` (e.g. ``{"site": "PAR"}``, from a form) applies to rows that name none.
+    """
     study, protocol = get_study(session, principal, study_key)
     require_unblinded(principal, study.id, "uploading an allocation list")
     if not protocol.randomisation.from_list:
         raise RuleViolation("the protocol assigns arms or sequences at enrolment "
                             "(randomisation: {method: manual}); it takes no list",
                             field="randomisation")
-    rows = _check_rows(protocol, parse_rows(raw, fmt), stratum or {})
+    rows, given = parse_upload(raw, fmt)
+    conflicting = sorted(k for k in given.keys() & (stratum or {}).keys()
+                         if given[k] != stratum[k])
+    if conflicting:
+        raise RuleViolation("the form and the JSON name different strata",
+                            field=f"stratum.{conflicting[0]}")
+    rows = _check_rows(protocol, rows, {**given, **(stratum or {})})
     taken = {(s, n) for s, n in session.execute(
         select(AllocationSlot.stratum, AllocationSlot.number)
         .where(AllocationSlot.study_id == study.id))}
