@@ -5,9 +5,9 @@ arm, or crossover sequence; optionally one list per stratum such as the site), a
 unblinded administrator uploads it, and enrolment takes the next free slot of the
 participant's stratum in number order. The coordinator never chooses; blinded roles never
 read the list. Two enrolments at once never take the same slot: the study row is locked
-(``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` already runs one
-writer at a time) before the next slot is chosen, and a unique participant per slot backs
-it up.
+(``SELECT ... FOR NO KEY UPDATE`` on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` already
+runs one writer at a time) before the next slot is chosen, and a unique participant per
+slot backs it up.
 """
 
 from __future__ import annotations
@@ -218,7 +218,11 @@ def list_slots(session: Session, principal: Principal, study_key: str) -> list[d
 def allocate(session: Session, principal: Principal, study: Study, protocol: Protocol,
              p: Participant, now: datetime) -> AllocationSlot:
     """Give ``p`` the next free slot of its stratum (409 when the list is used up)."""
-    session.execute(select(Study.id).where(Study.id == study.id).with_for_update())
+    # NO KEY UPDATE: it queues enrolments behind one another, but not behind the KEY
+    # SHARE lock that every insert referencing the study (this participant too) takes;
+    # a plain FOR UPDATE deadlocks two enrolments that have both inserted their row.
+    session.execute(select(Study.id).where(Study.id == study.id)
+                    .with_for_update(key_share=True))  # FOR NO KEY UPDATE
     stratum = stratum_of(protocol, {"site": p.site})
     slot = session.scalar(
         select(AllocationSlot)
