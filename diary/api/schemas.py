@@ -107,6 +107,9 @@ class StudyDetailOut(StudyOut):
     sequences = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
     anchors = fields.List(fields.String())
     versions = fields.List(fields.Nested(VersionOut))
+    blinding = fields.String(metadata={"description": "double, single or open"})
+    randomisation = fields.Dict(metadata={
+        "description": "method (manual or list) and stratify_by (e.g. [site])"})
 
 
 class RoleIn(In):

@@ -41,6 +41,9 @@ def _detail(study, protocol=None):
         "arms": [a.key for a in protocol.arms],
         "sequences": {s.key: list(s.treatments) for s in protocol.sequences},
         "anchors": [a.key for a in protocol.anchors], "versions": versions,
+        "blinding": protocol.blinding,
+        "randomisation": {"method": protocol.randomisation.method,
+                          "stratify_by": list(protocol.randomisation.stratify_by)},
     }
 
 

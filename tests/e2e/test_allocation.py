@@ -81,6 +81,12 @@ def _audit(app, action):
 
 # --- who may upload and read ----------------------------------------------------------------
 
+def test_the_study_says_how_it_blinds_and_allocates(api, study):
+    detail = api.c.get(f"/api/v1/studies/{STUDY}", headers=api.bearer(study["coordinator"]))
+    assert (detail.json["blinding"], detail.json["randomisation"]) == (
+        "double", {"method": "list", "stratify_by": ["site"]})
+
+
 @pytest.mark.parametrize("who", ["blinded admin", "coordinator"])
 def test_only_an_unblinded_admin_uploads_or_reads_the_list(api, study, app, who):
     r = _upload(api, study[who])
