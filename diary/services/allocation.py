@@ -32,7 +32,7 @@ from diary.services.principals import Principal
 from diary.services.studies import get_study
 
 MAX_ROWS = 100_000
-NUMBER_RE = re.compile(r"[1-9][0-9]{0,8}")
+NUMBER_RE = re.compile(r"0*[1-9][0-9]{0,8}")  # "007" from a spreadsheet is 7
 
 
 class InvalidList(RuleViolation):
@@ -86,9 +86,13 @@ def parse_upload(raw: bytes, fmt: str) -> tuple[list[dict], dict]:
     if not reader.fieldnames:
         raise RuleViolation("the CSV needs a header row (number, arm or sequence)",
                             field="list")
+    rows = []
     try:
-        rows = [{k.strip(): (v or "").strip() for k, v in row.items() if k is not None}
-                for row in reader]
+        for i, row in enumerate(reader):
+            if None in row:  # DictReader keeps values beyond the header under None
+                raise RuleViolation("more values than the header has columns",
+                                    field=f"rows[{i}]")
+            rows.append({k.strip(): (v or "").strip() for k, v in row.items()})
     except csv.Error as exc:
         raise RuleViolation(f"not valid CSV: {exc}", field="list") from None
     return rows, {}

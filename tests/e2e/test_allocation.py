@@ -131,6 +131,19 @@ def test_a_csv_list_uploads_as_a_file_with_its_stratum_as_a_form_field(api, stud
         ("site=LYO", 1, "KP", None), ("site=LYO", 2, "PK", None), ("site=PAR", 1, "PK", None)]
 
 
+@pytest.mark.parametrize(("csv_text", "field"), [
+    ("number,site,sequence\n1,PAR,KP,extra\n", "rows[0]"),
+    ("", "list"),
+    ("number,site,sequence\n0,PAR,KP\n", "rows[0].number"),
+    ("number,site,sequence\n-1,PAR,KP\n", "rows[0].number"),
+])
+def test_a_bad_csv_is_422_naming_the_row(api, study, csv_text, field):
+    r = api.c.post(LISTS, headers={**api.bearer(study["unblinded"]), "Content-Type": "text/csv"},
+                   data=csv_text)
+    assert (r.status_code, r.json["field"]) == (422, field), r.json
+    assert _slots(api, study["unblinded"]) == []
+
+
 def test_a_bad_list_names_every_problem_at_once_and_stores_nothing(api, study):
     rows = [{"number": 1, "site": "PAR", "sequence": "KP"},
             {"number": 1, "site": "PAR", "sequence": "PK"},     # repeats number 1 at PAR

@@ -15,8 +15,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 
+from diary.db.allocation_models import BlindingCode
 from diary.db.models import AuditRecord
 from notifications.transport import ConsoleTransport
 from tests.e2e.reminder_support import Harness
@@ -282,6 +283,20 @@ def test_the_codes_do_not_follow_the_protocol_order(api):
         mappings.add(tuple(s["treatment"] for s in spans))
     assert len(mappings) > 1
     assert all(set(m) <= {"TRT-1", "TRT-2", "TRT-3"} and len(set(m)) == 2 for m in mappings)
+
+
+def test_a_study_from_before_the_codes_gets_them_once_on_first_read(api, trial, app):
+    """Studies created before migration 0006 have no codes: the first blinded read draws
+    and stores them, and every later read shows the same ones."""
+    with app.extensions["paindiary"].session_factory() as s:
+        s.execute(delete(BlindingCode))
+        s.commit()
+    first = _masked_views(api, trial["viewer"])
+    assert CODE["sequence"].fullmatch(first["item"])
+    assert _masked_views(api, trial["coordinator"]) == first == _masked_views(api,
+                                                                              trial["viewer"])
+    with app.extensions["paindiary"].session_factory() as s:
+        assert s.scalar(select(func.count()).select_from(BlindingCode)) == 4
 
 
 # --- open-label and single-blind protocols -----------------------------------------------
