@@ -12,7 +12,10 @@ import os
 from flask import Flask
 
 from diary.api import init_api
-from diary.api.context import close_db, request_id
+from diary.api.context import close_db
+from diary.api.docs import init_docs
+from diary.api.guards import init_guards
+from diary.api.headers import init_headers
 from diary.cli import register_cli
 from diary.config import build_config
 from diary.db.engine import make_engine, make_session_factory
@@ -33,14 +36,11 @@ def create_app(config: dict | None = None) -> Flask:
         clock=app.config["CLOCK"], hasher=hasher(app.config["ARGON2_PROFILE"]),
         vault=PhoneVault(app.config["SECRET_KEY"]),
     )
+    init_guards(app)  # before any view: nesting depth, NUL and lone surrogates
     init_api(app)
+    init_docs(app)
+    init_headers(app)
     app.teardown_appcontext(close_db)
-
-    @app.after_request
-    def _tag(response):
-        response.headers["X-Request-Id"] = request_id()
-        return response
-
     register_cli(app)
     register_scheduler_cli(app)
     return app

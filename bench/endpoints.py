@@ -213,11 +213,21 @@ def med(xs) -> float:
     return statistics.median(xs) if xs else math.nan
 
 
+def floor_all_text(r: dict, scoring: float) -> str:
+    """The floor of all the protocol's endpoint values, or why it was not measured."""
+    if not r["floor_all"]:
+        return (f"all {r['n_endpoints']} endpoint values by numpy: not measured "
+                f"({r.get('floor_all_missing', 'no runs')})")
+    every = med(r["floor_all"])
+    return (f"all {r['n_endpoints']} endpoint values by numpy {every * 1000:.2f} ms -> "
+            f"{scoring / every:.1f}")
+
+
 def report_one(db: str, n: int, r: dict) -> dict:
     e2e, load, raw = med(r["e2e"]), med(r["load"]), med(r["raw_fetch"])
     score, wide = med(r["score"]), med(r["wide"])
     scoring = med([a + b for a, b in zip(r["score"], r["wide"], strict=True)])
-    floor_own, floor_all_, auc_app = med(r["floor"]), med(r["floor_all"]), med(r["auc_batch"])
+    floor_own, auc_app = med(r["floor"]), med(r["auc_batch"])
     floor = min(floor_own, auc_app)  # the fastest known pass computing these AUCs
     peak = max(r["peak"])
     runs = " ".join(f"{x:.2f}" for x in r["e2e"])
@@ -238,8 +248,7 @@ def report_one(db: str, n: int, r: dict) -> dict:
           f"{floor_own * 1000:.2f} ms, the app's auc_batch alone {auc_app * 1000:.2f} ms; "
           f"floor = the faster, {floor * 1000:.2f} ms -> scoring/floor = {scoring / floor:.1f} "
           f"(score_records alone {score / floor:.1f}; vs the independent pass "
-          f"{scoring / floor_own:.1f}); all {r['n_endpoints']} endpoint values by numpy "
-          f"{floor_all_ * 1000:.2f} ms -> {scoring / floor_all_:.1f}")
+          f"{scoring / floor_own:.1f}); {floor_all_text(r, scoring)}")
     print(f"  peak RSS during an end-to-end run: {peak:.0f} MB (process before the first "
           f"run {r['rss_before'][0]:.0f} MB: interpreter, imports, app; the run adds up to "
           f"{max(p - b for p, b in zip(r['peak'], r['rss_before'], strict=True)):.0f} MB)"

@@ -11,12 +11,18 @@ a process of its own) with the rate limit lifted (messages/s), against a baselin
 ``requests`` POSTs of the same messages to the same fake; and a short run with a
 configured rate checks it is never exceeded. Medians of ``--runs`` runs.
 
-    python bench/reminders.py [--participants 100000] [--runs 3] [--database-url URL]
+Each run works in a PostgreSQL database of its own, ``paindiary_bench_reminders_<pid>``,
+created through the maintenance database of ``--server-url`` and dropped at the end,
+always (also on an error or SIGTERM), so runs never meet each other's data.
+
+    python bench/reminders.py [--participants 100000] [--runs 3] [--server-url URL]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -56,6 +62,7 @@ PARIS = ZoneInfo("Europe/Paris")
 INFUSION = datetime(2027, 3, 1, 8, tzinfo=UTC)
 NOW = datetime(2027, 3, 10, 20, tzinfo=PARIS).astimezone(UTC)  # day 9, 20:00 in Paris
 SECRET = "paindiary-bench-secret-key-" + "x" * 32
+LIMITED_RATE, LIMITED_COUNT = 50, 300  # the rate-limit check: 300 messages at 50/s
 
 
 def populate(engine, n: int) -> None:
@@ -238,39 +245,61 @@ def max_in_any_second(starts: list[float]) -> int:
     return best
 
 
+def _term(signum, _frame):
+    raise SystemExit(128 + signum)  # so that main's finally drops the run's database
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--participants", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--dispatch", type=int, default=2000, help="messages per dispatch run")
     parser.add_argument("--workers", type=int, default=8, help="parallel senders")
-    parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--server-url", default="postgresql://postgres@127.0.0.1:5432/postgres",
+                        help="maintenance database used to CREATE/DROP the run's database")
     args = parser.parse_args()
-    url = pg_database(args.database_url, "paindiary_bench_reminders", create=True)
+    if args.participants < max(args.dispatch, LIMITED_COUNT):
+        parser.error(f"--participants must be at least --dispatch and {LIMITED_COUNT} "
+                     "(one message per participant is dispatched)")
+    signal.signal(signal.SIGTERM, _term)
+    name = f"paindiary_bench_reminders_{os.getpid()}"
+    url = pg_database(args.server_url, name, create=True)
+    try:
+        run(url, args)
+    finally:
+        try:
+            pg_database(args.server_url, name, create=False)
+        except Exception as exc:  # do not hide the run's own outcome
+            print(f"WARNING: could not drop database {name}: {exc}", file=sys.stderr)
+
+
+def run(url: str, args: argparse.Namespace) -> None:
+    """Populate the run's database, then time planning and dispatch."""
     engine = make_engine(url)
-    upgrade(engine)
-    t0 = time.perf_counter()
-    populate(engine, args.participants)
-    print(f"{args.participants:,} participants written in {time.perf_counter() - t0:.1f} s; "
-          f"tick at {NOW.astimezone(PARIS):%Y-%m-%d %H:%M %Z}; medians of {args.runs} runs")
-    print("(the 100 % row is a single run)")
-    print(f"{'due':>6} {'participants':>12} {'planned':>8} {'tick (s)':>9} "
-          f"{'load floor (s)':>15} {'write floor (s)':>16} {'ratio':>6}")
-    for fraction in (0.01, 0.10, 1.0):
-        # All due is ten times the work of 10 %: one run says enough about its growth.
-        runs = args.runs if fraction < 1 else 1
-        plan, floor, writes, planned = time_planning(engine, fraction, runs)
-        due = round(args.participants * fraction)
-        print(f"{fraction:>6.0%} {due:>12,} {planned:>8,} {plan:>9.3f} {floor:>15.3f} "
-              f"{writes:>16.3f} {plan / (floor + writes):>6.1f}")
-    ours, floor, busiest = time_dispatch(engine, args.dispatch, args.runs, None, args.workers)
-    print(f"dispatch ({args.workers} senders), no rate limit: {ours:.0f} msg/s; "
-          f"plain POSTs to the fake, one by one: {floor:.0f} msg/s; ratio {ours / floor:.2f}")
-    limited_rate = 50
-    _, _, busiest = time_dispatch(engine, 300, 1, limited_rate, args.workers)
-    print(f"dispatch at SMS_RATE={limited_rate}: at most {busiest} sends in any second "
-          f"({'never exceeded' if busiest <= limited_rate else 'EXCEEDED'})")
-    engine.dispose()
+    try:
+        upgrade(engine)
+        t0 = time.perf_counter()
+        populate(engine, args.participants)
+        print(f"{args.participants:,} participants written in {time.perf_counter() - t0:.1f} s; "
+              f"tick at {NOW.astimezone(PARIS):%Y-%m-%d %H:%M %Z}; medians of {args.runs} runs")
+        print("(the 100 % row is a single run)")
+        print(f"{'due':>6} {'participants':>12} {'planned':>8} {'tick (s)':>9} "
+              f"{'load floor (s)':>15} {'write floor (s)':>16} {'ratio':>6}")
+        for fraction in (0.01, 0.10, 1.0):
+            # All due is ten times the work of 10 %: one run says enough about its growth.
+            runs = args.runs if fraction < 1 else 1
+            plan, floor, writes, planned = time_planning(engine, fraction, runs)
+            due = round(args.participants * fraction)
+            print(f"{fraction:>6.0%} {due:>12,} {planned:>8,} {plan:>9.3f} {floor:>15.3f} "
+                  f"{writes:>16.3f} {plan / (floor + writes):>6.1f}")
+        ours, floor, busiest = time_dispatch(engine, args.dispatch, args.runs, None, args.workers)
+        print(f"dispatch ({args.workers} senders), no rate limit: {ours:.0f} msg/s; "
+              f"plain POSTs to the fake, one by one: {floor:.0f} msg/s; ratio {ours / floor:.2f}")
+        _, _, busiest = time_dispatch(engine, LIMITED_COUNT, 1, LIMITED_RATE, args.workers)
+        print(f"dispatch at SMS_RATE={LIMITED_RATE}: at most {busiest} sends in any second "
+              f"({'never exceeded' if busiest <= LIMITED_RATE else 'EXCEEDED'})")
+    finally:
+        engine.dispose()
 
 
 if __name__ == "__main__":

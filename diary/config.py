@@ -36,7 +36,9 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "TOKEN_TTL": timedelta(hours=int(env.get("TOKEN_TTL_HOURS", "12"))),
         "ACTIVATION_CODE_TTL": timedelta(days=int(env.get("ACTIVATION_CODE_TTL_DAYS", "7"))),
         "CLOCK": SystemClock(),
-        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,  # larger bodies get a 413 before parsing
+        # Strict-Transport-Security on every response: set HSTS=1 when served over HTTPS
+        "HSTS": env.get("HSTS", "").strip().lower() in ("1", "true", "yes", "on"),
         # SMS: Twilio when credentials are set, else a console transport that logs
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL"),
         "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID"),
@@ -53,6 +55,10 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/api",
         "OPENAPI_JSON_PATH": "openapi.json",
+        # Swagger UI at /api/docs, its assets served by us (diary/api/docs.py), no CDN
+        "OPENAPI_SWAGGER_UI_PATH": "docs",
+        "OPENAPI_SWAGGER_UI_URL": "/api/docs/assets/",
+        "OPENAPI_SWAGGER_UI_CONFIG": {"validatorUrl": None},  # no call to swagger.io
     }
     config.update(overrides)
     if "SECRET_KEY" not in config:

@@ -31,21 +31,37 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def new_activation_code() -> tuple[str, str, str]:
-    """Return (code shown to the participant, lookup part, secret part).
+# Activation codes read ``XXXX-XXXX-XXXX``: the first group (the lookup, one of 31**4 =
+# 923,521) finds the row, the last two (about 40 bits) are the secret, checked with
+# argon2id and throttled per code. Lookups are unique in the database; the issuer draws
+# another on a clash (diary.services.enrolment).
+LOOKUP_LENGTH, SECRET_LENGTH = 4, 8
 
-    ``XXXX-XXXX-XXXX``: the first group finds the row, the last two (about 40 bits) are
-    the secret, checked with argon2id and throttled per code.
-    """
-    groups = ["".join(secrets.choice(CODE_ALPHABET) for _ in range(4)) for _ in range(3)]
-    return "-".join(groups), groups[0], groups[1] + groups[2]
+
+def _random_code_text(n: int) -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(n))
+
+
+def new_code_lookup() -> str:
+    """A random lookup part; the caller makes sure no other code has it."""
+    return _random_code_text(LOOKUP_LENGTH)
+
+
+def new_code_secret() -> str:
+    return _random_code_text(SECRET_LENGTH)
+
+
+def activation_code(lookup: str, secret: str) -> str:
+    """The code shown to the participant, in groups of four."""
+    text = lookup + secret
+    return "-".join(text[i:i + 4] for i in range(0, len(text), 4))
 
 
 def split_activation_code(code: str) -> tuple[str, str] | None:
     cleaned = "".join(ch for ch in code.upper() if ch.isalnum())
-    if len(cleaned) != 12:
+    if len(cleaned) != LOOKUP_LENGTH + SECRET_LENGTH:
         return None
-    return cleaned[:4], cleaned[4:]
+    return cleaned[:LOOKUP_LENGTH], cleaned[LOOKUP_LENGTH:]
 
 
 def hasher(profile: str = "default") -> PasswordHasher:

@@ -35,6 +35,48 @@ def zone(name: str) -> zoneinfo.ZoneInfo:
         raise ValueError(f"unknown time zone {name!r}") from exc
 
 
+# The tz database's geographic areas (its README: zone names are Area/Location). Other
+# names are legacy POSIX rules (EST5EDT, CET), fixed offsets (Etc/GMT+5), country aliases
+# (US/Eastern, Japan) or "Factory" (no zone at all, "-00"): none says where someone lives.
+GEOGRAPHIC_AREAS = frozenset({"Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic",
+                              "Australia", "Europe", "Indian", "Pacific"})
+ZONE_RULE = "must be a geographic IANA time zone, Area/Location such as Europe/Paris, or UTC"
+
+
+def geographic_zone(name: object) -> zoneinfo.ZoneInfo:
+    """The zone for a participant's or study's time zone name, which must be ``UTC`` or an
+    ``Area/Location`` name of the tz database; raises ``ValueError`` with the rule."""
+    area = name.split("/", 1)[0] if isinstance(name, str) and "/" in name else None
+    if name != "UTC" and area not in GEOGRAPHIC_AREAS:
+        raise ValueError(f"{ZONE_RULE}; got {name!r}")
+    try:
+        return zone(name)
+    except ValueError:
+        raise ValueError(f"unknown IANA time zone {name!r} (e.g. Europe/Paris)") from None
+
+
+# Accepted instants (device times, intake and event times): wide enough for any clock a
+# device may be set to, far enough from datetime's year 1 and 9999 that no conversion or
+# schedule arithmetic on them overflows (PITFALLS: astimezone(UTC) raises OverflowError).
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+INSTANT_RULE = "must be a date-time from 1900-01-01T00:00:00Z to 2999-12-31T23:59:59Z"
+
+
+def utc_instant(value: datetime) -> datetime:
+    """An aware date-time as UTC, or ``ValueError`` when outside EARLIEST..LATEST."""
+    offset = value.utcoffset()
+    if offset is None:
+        raise ValueError("must carry a UTC offset")
+    try:  # UTC wall time computed by hand: astimezone would raise OverflowError instead
+        utc = value.replace(tzinfo=None) - offset
+    except OverflowError:  # 9999-12-31T23:59:59-12:00, 0001-01-01T00:00:00+14:00
+        utc = None
+    if utc is None or not EARLIEST.replace(tzinfo=None) <= utc <= LATEST.replace(tzinfo=None):
+        raise ValueError(f"{INSTANT_RULE}, got {value.isoformat()}")
+    return utc.replace(tzinfo=UTC)
+
+
 def local_wall_time(day: date, at: time, tz: zoneinfo.ZoneInfo) -> datetime:
     """The UTC instant of wall-clock time ``at`` on local date ``day``.
 

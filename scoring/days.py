@@ -6,7 +6,7 @@ Every follow-up clock starts at an *anchor* event (surgery, an infusion,
 enrolment).  **The anchor's local calendar date is day 0**; day 1 is the first
 calendar day after it; days before the anchor are negative, so the default
 baseline week is days -7 to -1.  Days are local dates in the participant's time
-zone (DESIGN.md, "Time is explicit"), not elapsed 24-hour blocks.  A window
+zone (README, "Concepts": time is explicit), not elapsed 24-hour blocks.  A window
 "days a to b" includes both ends and holds ``b - a + 1`` days.
 
 This is deliberately *not* the CDISC SDTM study day (``--DY``), which has no

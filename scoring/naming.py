@@ -16,7 +16,7 @@ __all__ = ["XPORT_LABEL_MAX", "XPORT_NAME_MAX", "fit_label", "short_names", "xpo
 
 XPORT_NAME_MAX = 8
 XPORT_LABEL_MAX = 40
-_TAIL = re.compile(r"[0-9]{1,3}$")
+_TAIL = re.compile(r"[0-9]{1,3}\Z")
 
 
 def xport_name(long_name: str, taken: Iterable[str] = ()) -> str:

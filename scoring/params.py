@@ -87,7 +87,7 @@ class Params:
     def ref(self, name: str, default: Any = _REQUIRED) -> Any:
         """A reference to another endpoint's key."""
         v = self._get(name, default)
-        if v is not default and (not isinstance(v, str) or not KEY_RE.match(v)):
+        if v is not default and (not isinstance(v, str) or not KEY_RE.fullmatch(v)):
             raise FieldError(name, f"must be an endpoint key, got {v!r}")
         return v
 
@@ -109,7 +109,7 @@ class Params:
 
     def key(self) -> str:
         v = self.d.get("key")
-        if not isinstance(v, str) or not KEY_RE.match(v):
+        if not isinstance(v, str) or not KEY_RE.fullmatch(v):
             raise FieldError("key", f"must match {KEY_RE.pattern}, got {v!r}")
         return v
 
@@ -121,7 +121,7 @@ class Params:
 
     def paramcd(self) -> str | None:
         v = self.d.get("paramcd")
-        if v is not None and (not isinstance(v, str) or not _PARAMCD_RE.match(v)):
+        if v is not None and (not isinstance(v, str) or not _PARAMCD_RE.fullmatch(v)):
             raise FieldError("paramcd", f"must match {_PARAMCD_RE.pattern} (ADaM PARAMCD)")
         return v
 

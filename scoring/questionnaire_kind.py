@@ -26,7 +26,7 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
 def _name(p: Params, field: str, default: Any = None) -> str:
     v = p._get(field, default) if default is not None else p._get(field, None)
-    if not isinstance(v, str) or not _NAME.match(v):
+    if not isinstance(v, str) or not _NAME.fullmatch(v):
         raise FieldError(field, f"must be a key such as psqi_d35, got {v!r}")
     return v
 

@@ -258,7 +258,7 @@ class _SymptomSpec(_SafetyWindowSpec):
         code = p._get("symptom", None)
         if code is None:
             raise FieldError("symptom", "is required (a side-effect checklist code)")
-        if not isinstance(code, str) or not _SYMPTOM.match(code):
+        if not isinstance(code, str) or not _SYMPTOM.fullmatch(code):
             raise FieldError("symptom", f"must be a checklist code such as nausea, got {code!r}")
         return {**_window(p), "symptom": code}
 

@@ -35,7 +35,7 @@ def now() -> datetime:
 def request_id() -> str:
     if "request_id" not in g:
         given = request.headers.get("X-Request-Id", "")
-        g.request_id = given if REQUEST_ID_RE.match(given) else uuid.uuid4().hex
+        g.request_id = given if REQUEST_ID_RE.fullmatch(given) else uuid.uuid4().hex
     return g.request_id
 
 

@@ -26,7 +26,8 @@ class Endpoints(MethodView):
         export = export_endpoints(db(), principal(), key, layout=args["layout"],
                                   fmt=args["format"], now=now())
         fmt, part = args["format"], args["part"]
-        response = Response(render(export, fmt, part), mimetype=MIMETYPES[fmt])
+        # content_type, not mimetype: Werkzeug appends a second charset to a mimetype
+        response = Response(render(export, fmt, part), content_type=MIMETYPES[fmt])
         response.headers["Content-Disposition"] = \
             f'attachment; filename="{filename(export, fmt, part)}"'
         response.headers["X-Paindiary-Provenance"] = "; ".join(

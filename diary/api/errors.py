@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import Response, jsonify
+from flask import Response, current_app, jsonify, request
 from flask_smorest import Api
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 from diary.errors import DomainError
@@ -44,6 +45,15 @@ class PaindiaryApi(Api):
     def _register_error_handlers(self) -> None:
         super()._register_error_handlers()
         self._app.register_error_handler(DomainError, self.handle_domain_error)
+        # Imported here: db_errors builds its answers with error_body from this module.
+        from diary.api import db_errors
+
+        self._app.register_error_handler(sa_exc.StatementError,
+                                         db_errors.handle_statement_error)
+        self._app.register_error_handler(UnicodeEncodeError,
+                                         db_errors.handle_unencodable_text)
+        for error in db_errors.UNAVAILABLE:
+            self._app.register_error_handler(error, db_errors.handle_unavailable)
 
     @staticmethod
     def handle_domain_error(error: DomainError) -> Response:
@@ -70,6 +80,11 @@ class PaindiaryApi(Api):
                 errors.update(tree if isinstance(tree, dict) else {location: tree})
             field, first = _first_field(errors)
             message = f"{field}: {first}" if field else "invalid input"
+        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        length = request.content_length
+        if status == 413 and limit and (length is None or length > limit):
+            # the body limit (not Werkzeug's form-part limits, which keep their text)
+            message = f"request body: larger than the limit of {limit} bytes"
         code = "validation_error" if status == 422 else _slug(error.name)
         response = jsonify(error_body(status, code, message, field, errors))
         response.status_code = status

@@ -5,7 +5,8 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from diary.api.schemas import In, PageMeta
+from diary.api.schemas import In, Instant, PageMeta, fits
+from diary.db.models import QuestionnaireResponse, Screening
 from diary.fhir import FhirResponseError, answers_from_questionnaire_response
 
 # A FHIR response corrects an earlier one through these extensions (our own URLs).
@@ -58,14 +59,16 @@ class ResponseIn(In):
     ``identifier.value`` is the client id, ``authored`` the device time, and the resource
     is kept as received."""
 
-    instrument = fields.String(required=True)
+    instrument = fields.String(required=True, validate=fits(QuestionnaireResponse.instrument))
     answers = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True),
                           required=True,
                           metadata={"description": "item id -> integer (null: not answered)"})
     client_id = fields.UUID(required=True)
-    device_time = fields.AwareDateTime(required=True)
-    window_id = fields.String(load_default=None, allow_none=True)
+    device_time = Instant(required=True)
+    window_id = fields.String(load_default=None, allow_none=True,
+                              validate=fits(QuestionnaireResponse.window_id))
     corrects = fields.String(load_default=None, allow_none=True,
+                             validate=fits(QuestionnaireResponse.id),
                              metadata={"description": "The response id this one corrects"})
     reason = fields.String(load_default=None, allow_none=True,
                            validate=validate.Length(1, 1000))
@@ -134,9 +137,10 @@ class ResponsePage(PageMeta):
 
 
 class ScreeningIn(In):
-    screening_number = fields.String(required=True, validate=validate.Length(1, 64))
-    site = fields.String(required=True, validate=validate.Length(1, 32))
-    instrument = fields.String(required=True)
+    screening_number = fields.String(required=True,
+                                     validate=fits(Screening.screening_number, 1))
+    site = fields.String(required=True, validate=fits(Screening.site, 1))
+    instrument = fields.String(required=True, validate=fits(Screening.instrument))
     answers = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True),
                           required=True)
 

@@ -8,7 +8,8 @@ they leave as text so no client reads 7.5 back as 7.4999.
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from diary.api.schemas import In, JsonBoolean, PageArgs, PageMeta
+from diary.api.schemas import In, Instant, JsonBoolean, PageArgs, PageMeta, fits
+from diary.db.safety_models import AdverseEventRecord, MedicationIntake
 from diary.safety import RELATEDNESS, SEVERITIES
 
 _CLIENT_ID = {"description": "Client-generated; retries reuse it"}
@@ -35,15 +36,14 @@ class IntakeIn(In):
                          metadata={"example": "mg"})
     route = fields.String(required=True, validate=validate.Length(1, 24),
                           metadata={"example": "oral"})
-    taken_at = fields.AwareDateTime(required=True,
-                                    metadata={"description": "When taken, with a UTC offset"})
+    taken_at = Instant(required=True, metadata={"description": "When taken, with a UTC offset"})
     rescue = JsonBoolean(load_default=False,
                          metadata={"description": "Taken as rescue (as-needed) medication"})
     worn_hours = fields.Integer(strict=True, load_default=None, allow_none=True,
                                 metadata={"description": "Patches: hours worn"})
     client_id = fields.UUID(required=True, metadata=_CLIENT_ID)
     corrects = fields.String(load_default=None, allow_none=True,
-                             validate=validate.Length(1, 36),
+                             validate=fits(MedicationIntake.id, 1),
                              metadata={"description": "Id of the version this corrects"})
     reason = fields.String(load_default=None, allow_none=True, validate=_REASON,
                            metadata={"description": "Required with corrects"})
@@ -112,7 +112,7 @@ class SideEffectsIn(In):
                                                    + "/".join(SEVERITIES)})
     free_text = fields.String(load_default=None, allow_none=True)
     client_id = fields.UUID(required=True, metadata=_CLIENT_ID)
-    device_time = fields.AwareDateTime(required=True)
+    device_time = Instant(required=True)
     reason = fields.String(load_default=None, allow_none=True, validate=_REASON,
                            metadata={"description": "Required to correct an existing day"})
 
@@ -138,7 +138,7 @@ class SideEffectsPage(PageMeta):
 
 
 class AdverseEventIn(In):
-    term = fields.String(required=True, validate=validate.Length(1, 200))
+    term = fields.String(required=True, validate=fits(AdverseEventRecord.term, 1))
     onset = fields.Date(required=True, metadata={"description": "Local date"})
     resolved = fields.Date(load_default=None, allow_none=True)
     severity = fields.Raw(required=True,
@@ -147,7 +147,7 @@ class AdverseEventIn(In):
     relatedness = fields.String(required=True, validate=validate.OneOf(RELATEDNESS))
     client_id = fields.UUID(required=True, metadata=_CLIENT_ID)
     corrects = fields.String(load_default=None, allow_none=True,
-                             validate=validate.Length(1, 36))
+                             validate=fits(AdverseEventRecord.id, 1))
     reason = fields.String(load_default=None, allow_none=True, validate=_REASON)
 
 

@@ -6,6 +6,9 @@ import marshmallow as ma
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
+from diary.db.models import Account, AnchorEvent, Participant, Screening
+from diary.timezones import utc_instant
+
 Strict = ma.RAISE
 
 
@@ -15,6 +18,35 @@ class JsonBoolean(fields.Boolean):
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, bool):
             raise self.make_error("invalid", input=value)
+        return value
+
+
+class Instant(fields.AwareDateTime):
+    """An ISO 8601 date-time with a UTC offset, loaded as UTC within diary.timezones'
+    EARLIEST..LATEST (a far date with an offset would overflow the conversion)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return utc_instant(super()._deserialize(value, attr, data, **kwargs))
+        except ValueError as exc:
+            raise ma.ValidationError(str(exc)) from None
+
+
+def fits(column, minimum: int = 0) -> validate.Length:
+    """A length check taken from the column a field is stored in (one rule, not two):
+    longer text is refused by PostgreSQL with a server error and kept whole by SQLite."""
+    return validate.Length(minimum or None, column.type.length)
+
+
+class NoDuplicates(validate.Validator):
+    """Each item of a list once: a repeated item is a client mistake, never a request."""
+
+    def __call__(self, value):
+        seen = set()
+        for item in value:
+            if item in seen:
+                raise ma.ValidationError(f"lists {item!r} more than once")
+            seen.add(item)
         return value
 
 
@@ -43,7 +75,7 @@ class Health(ma.Schema):
 # --- auth -----------------------------------------------------------------------------
 
 class LoginIn(In):
-    email = fields.Email(required=True)
+    email = fields.Email(required=True, validate=fits(Account.email))
     password = fields.String(required=True, validate=validate.Length(1, 200))
 
 
@@ -64,7 +96,7 @@ class ActivatedOut(ma.Schema):
 
 
 class AccountIn(In):
-    email = fields.Email(required=True)
+    email = fields.Email(required=True, validate=fits(Account.email))
     password = fields.String(required=True, validate=validate.Length(10, 200))
     is_superuser = JsonBoolean(load_default=False)
 
@@ -112,11 +144,17 @@ class StudyDetailOut(StudyOut):
         "description": "method (manual or list) and stratify_by (e.g. [site])"})
 
 
+MAX_ROLE_SITES = 1000  # more sites than any trial has; each is checked against the protocol
+
+
 class RoleIn(In):
-    email = fields.Email(required=True)
+    email = fields.Email(required=True, validate=fits(Account.email))
     role = fields.String(required=True, validate=validate.OneOf(["admin", "coordinator",
                                                                  "viewer"]))
-    sites = fields.List(fields.String(), allow_none=True, load_default=None)
+    sites = fields.List(fields.String(validate=fits(Participant.site)), allow_none=True,
+                        load_default=None,
+                        validate=[validate.Length(max=MAX_ROLE_SITES), NoDuplicates()],
+                        metadata={"description": "null: every site"})
     unblinded = fields.Boolean(load_default=False, metadata={
         "description": "May see arms, sequences and treatments of a blinded study "
                        "(audited); false: masked codes"})
@@ -132,18 +170,24 @@ class RoleOut(ma.Schema):
 # --- participants ---------------------------------------------------------------------
 
 class EnrolIn(In):
-    subject_id = fields.String(required=True, validate=validate.Length(1, 64))
-    site = fields.String(required=True, validate=validate.Length(1, 32))
-    arm = fields.String(load_default=None, allow_none=True)
-    sequence = fields.String(load_default=None, allow_none=True)
+    subject_id = fields.String(required=True, validate=fits(Participant.subject_id, 1))
+    site = fields.String(required=True, validate=fits(Participant.site, 1))
+    arm = fields.String(load_default=None, allow_none=True, validate=fits(Participant.arm))
+    sequence = fields.String(load_default=None, allow_none=True,
+                             validate=fits(Participant.sequence))
     timezone = fields.String(load_default=None, allow_none=True,
-                             metadata={"description": "IANA zone; default: the study's"})
-    phone = fields.String(load_default=None, allow_none=True,
+                             validate=fits(Participant.timezone),
+                             metadata={"description": "Area/Location IANA zone or UTC; "
+                                                      "default: the study's"})
+    phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64),
                           metadata={"description": "E.164, e.g. +14155550100"})
+    # No length check here: enrolment's "HH:MM" rule (fullmatch) says more than a length.
     reminder_time = fields.String(load_default=None, allow_none=True,
                                   metadata={"description": 'Local "HH:MM" evening reminder'})
-    language = fields.String(load_default=None, allow_none=True)
+    language = fields.String(load_default=None, allow_none=True,
+                             validate=fits(Participant.language))
     screening_number = fields.String(load_default=None, allow_none=True,
+                                     validate=fits(Screening.screening_number),
                                      metadata={"description": "When the study screens"})
     screening_override = fields.String(
         load_default=None, allow_none=True, validate=validate.Length(1, 1000),
@@ -199,8 +243,8 @@ class CodeOut(ma.Schema):
 
 
 class EventIn(In):
-    type = fields.String(required=True)
-    occurred_at = fields.AwareDateTime(required=True)
+    type = fields.String(required=True, validate=fits(AnchorEvent.type))
+    occurred_at = Instant(required=True)
     period = fields.Integer(strict=True, load_default=None, allow_none=True)
 
 
@@ -261,8 +305,7 @@ class EntryIn(In):
                            metadata={"description": "NRS 0-10, an integer"})
     client_id = fields.UUID(required=True,
                             metadata={"description": "Client-generated; retries reuse it"})
-    device_time = fields.AwareDateTime(required=True,
-                                       metadata={"description": "With a UTC offset"})
+    device_time = Instant(required=True, metadata={"description": "With a UTC offset"})
     reason = fields.String(load_default=None, allow_none=True,
                            validate=validate.Length(1, 1000),
                            metadata={"description": "Required to correct an existing day"})

@@ -16,15 +16,42 @@ def normalise_url(url: str) -> str:
 
 def make_engine(url: str, **kwargs) -> Engine:
     url = normalise_url(url)
+    # Errors and logs never carry statement parameters: scores, reasons and password
+    # hashes stay out of log files (PITFALLS, issue 12).
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine)
         return engine
-    # No pre-ping: it costs a round trip per request. A connection dropped by a server
-    # restart fails one request (clients retry with the same client_id, idempotently)
-    # and SQLAlchemy then invalidates the pool; recycling bounds connection age.
+    # Pre-ping (issue 12): a connection that a server restart or fail-over dropped is
+    # replaced at checkout instead of failing the next request with a 500; a round trip
+    # per checkout is cheap next to a request. While the server is down, checkouts fail
+    # and the API answers 503 with Retry-After (diary/api/db_errors.py); the pool recovers
+    # by itself once it is back. Recycling still bounds a connection's age.
+    kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_recycle", 1800)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    _hide_row_values(engine)
+    return engine
+
+
+def _hide_row_values(engine: Engine) -> None:
+    """Keep only PostgreSQL's primary error message in exception texts and logs: its
+    DETAIL repeats the refused values ("Failing row contains (...)", "Key (email)=(...)"),
+    which ``hide_parameters`` does not reach. ``orig.diag`` keeps every field for code."""
+
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context):
+        orig = context.original_exception
+        primary = getattr(getattr(orig, "diag", None), "message_primary", None)
+        if primary is None:
+            return
+        orig.args = (primary,)
+        wrapped = context.sqlalchemy_exception
+        if wrapped is not None and wrapped.args:
+            kind = type(orig)
+            wrapped.args = (f"({kind.__module__}.{kind.__name__}) {primary}",
+                            *wrapped.args[1:])
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -15,7 +15,7 @@ ORDINAL_VALUE = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
 ITEM_UNIT = "http://hl7.org/fhir/StructureDefinition/questionnaire-unit"
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 
-_OURS = re.compile(r"(?:^|/)Questionnaire/([^/]+)$")
+_OURS = re.compile(r"(?:^|/)Questionnaire/([^/]+)\Z")
 _LOINC_Q = re.compile(r"^http://loinc\.org/q/([0-9]+-[0-9])$")
 
 
@@ -58,6 +58,6 @@ def instrument_at(url: str) -> Instrument | None:
     ``<any base>/Questionnaire/<id>``, or LOINC's ``http://loinc.org/q/<panel code>``."""
     if m := _OURS.search(url):
         return INSTRUMENTS.get(m.group(1))
-    if m := _LOINC_Q.match(url):
+    if m := _LOINC_Q.fullmatch(url):
         return next((i for i in INSTRUMENTS.values() if i.loinc == m.group(1)), None)
     return None

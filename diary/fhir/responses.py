@@ -41,6 +41,7 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from pydantic import ValidationError
 
 from diary.fhir._codes import LOINC, instrument_at, item_by_link_id
+from diary.timezones import utc_instant
 from scoring.instruments.model import Instrument, Item
 from scoring.instruments.registry import INSTRUMENTS, validate_answers
 
@@ -157,6 +158,12 @@ def _authored(value: Any, issues: list[Issue]) -> datetime | None:
         rule = "must be a dateTime with time and zone offset (the device time)"
         issues.append(Issue("authored", f"{rule}, got {_shown(value)}"))
         return None
+    if parsed is not None:
+        try:
+            utc_instant(parsed)  # the offset is kept: it says where the device was
+        except ValueError as exc:  # out of range: would overflow in conversion to UTC
+            issues.append(Issue("authored", str(exc)))
+            return None
     return parsed
 
 

@@ -52,18 +52,35 @@ class Intake:
     worn_hours: int | None = None
 
 
+# A dose has at most this many digits before and after the decimal point, written in at
+# most MAX_DOSE_CHARS characters: far beyond any real dose, and it keeps the stored text
+# (the canonical unit adds at most 3 decimals: mcg -> mg) within its String(32) column and
+# the arithmetic within Decimal's 28 digits (1e30 made the refusal message itself fail).
+MAX_DOSE_CHARS, MAX_WHOLE_DIGITS, MAX_DECIMALS = 32, 9, 6
+DOSE_RULE = (f"must be a decimal with at most {MAX_WHOLE_DIGITS} digits before and "
+             f"{MAX_DECIMALS} after the point")
+
+
 def _dose(value: object) -> Decimal:
     # bool is an int subclass and "True mg" is a client bug, not a dose.
     if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
         raise IntakeError("dose", f"must be a number, got {value!r}")
+    text = str(value).strip()  # str(float) is its shortest repr: 7.5 -> "7.5"
+    if len(text) > MAX_DOSE_CHARS:
+        raise IntakeError("dose", f"{DOSE_RULE}, in at most {MAX_DOSE_CHARS} characters; "
+                                  f"got {len(text)} characters")
     try:
-        d = Decimal(str(value).strip())   # str(float) is its shortest repr: 7.5 -> "7.5"
+        d = Decimal(text)
     except InvalidOperation:
         raise IntakeError("dose", f"must be a number, got {value!r}") from None
     if not d.is_finite():
         raise IntakeError("dose", f"must be a finite number, got {value!r}")
     if d <= 0:
         raise IntakeError("dose", f"must be greater than 0, got {value}")
+    # adjusted() is the exponent of the leading digit: 1234.5 -> 3, 0.05 -> -2.
+    decimals = -d.normalize().as_tuple().exponent
+    if d.adjusted() >= MAX_WHOLE_DIGITS or decimals > MAX_DECIMALS:
+        raise IntakeError("dose", f"{DOSE_RULE}, got {text}")
     return d
 
 

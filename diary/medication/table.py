@@ -136,7 +136,7 @@ def load_table(version: str = DEFAULT_TABLE) -> ConversionTable:
     >>> t.find("Acetaminophen").code, t.find("oxycodone").routes["oral"].mme_factor
     ('paracetamol', Decimal('1.5'))
     """
-    if not isinstance(version, str) or not _VERSION.match(version):
+    if not isinstance(version, str) or not _VERSION.fullmatch(version):
         raise ValueError(f"table version must look like cdc-2022, got {version!r}")
     path = resources.files("diary.medication").joinpath("tables", f"{version}.yaml")
     if not path.is_file():
@@ -167,7 +167,7 @@ def _drug(d: Any, at: str) -> Drug:
     if not isinstance(d, dict):
         raise TableError(f"{at}: must be a mapping")
     code = d.get("code")
-    if not isinstance(code, str) or not _CODE.match(code):
+    if not isinstance(code, str) or not _CODE.fullmatch(code):
         raise TableError(f"{at}.code: must match {_CODE.pattern}, got {code!r}")
     names = d.get("names", [])
     if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):

@@ -44,7 +44,7 @@ class Checker:
         if not isinstance(value, str) or not value.strip():
             self.fail(path, "must be a non-empty string")
             return None
-        if pattern and not pattern.match(value):
+        if pattern and not pattern.fullmatch(value):
             self.fail(path, f"must match {pattern.pattern}")
             return None
         return value

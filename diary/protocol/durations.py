@@ -88,7 +88,7 @@ def parse_duration(text: str) -> Duration:
     """
     if not isinstance(text, str):
         raise ValueError("must be an ISO 8601 duration string such as P7D, PT60M or P6M")
-    match = _PATTERN.match(text.strip())
+    match = _PATTERN.fullmatch(text.strip())
     if match is None:
         raise ValueError(
             f"{text!r} is not an ISO 8601 duration (examples: P7D, P2W, PT60M, PT48H, P6M)"

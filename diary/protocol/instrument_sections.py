@@ -1,4 +1,5 @@
-"""Protocol sections about questionnaires: eligibility screening and licensed item texts."""
+"""Protocol sections about questionnaires: eligibility screening, licensed item texts and
+the scoring options a published rule leaves to the study."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 from diary.protocol.checks import Checker
 from diary.protocol.model import ScreeningRule
+from scoring.instruments.options import OPTION_NAMES, InvalidOptions, parse_options
 from scoring.instruments.registry import INSTRUMENTS
 
 OPERATORS = (">", ">=", "<", "<=", "==")
@@ -52,4 +54,28 @@ def read_instrument_texts(check: Checker, value: Any, languages: list[str]) -> d
             for item, text in t.items():
                 check.text(text, f"{path}.{lang}.{item}")
             out.setdefault(inst_id, {})[lang] = {k: str(v) for k, v in t.items()}
+    return out
+
+
+def read_instrument_options(check: Checker, value: Any) -> dict[str, dict[str, Any]]:
+    """``{instrument: {option: value}}`` as the scorers take them (e.g. ``max_missing``,
+    an EQ-5D-5L ``value_set``); each refused option is an issue at its path."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        check.fail("instrument_options", "must be a mapping")
+        return {}
+    out: dict[str, dict[str, Any]] = {}
+    for inst_id, options in value.items():
+        if inst_id not in OPTION_NAMES:
+            known = ", ".join(sorted(OPTION_NAMES))
+            rule = ("takes no scoring options" if inst_id in INSTRUMENTS
+                    else "unknown instrument") + f"; instruments with options: {known}"
+            check.fail(f"instrument_options.{inst_id}", rule)
+            continue
+        try:
+            out[inst_id] = parse_options(inst_id, options, path=f"instrument_options.{inst_id}")
+        except InvalidOptions as exc:
+            for e in exc.errors:
+                check.fail(e.field, e.rule)
     return out

@@ -14,9 +14,26 @@ from diary.protocol.checks import Checker, ProtocolError
 from diary.protocol.model import Protocol
 from diary.protocol.sections import read_protocol
 
+# A protocol is a few levels deep (assessments[0].window.open is 4); PyYAML composes
+# nodes recursively, so a file nested thousands deep would hit Python's recursion limit.
+MAX_DEPTH = 32
+
 
 class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe loader that refuses duplicate mapping keys instead of keeping the last."""
+    """A safe loader that refuses duplicate mapping keys instead of keeping the last,
+    and collections nested deeper than ``MAX_DEPTH``."""
+
+    _depth = 0
+
+    def compose_node(self, parent, index):
+        if self._depth >= MAX_DEPTH:
+            raise yaml.composer.ComposerError(None, None, f"nested deeper than {MAX_DEPTH} "
+                                              "levels", self.peek_event().start_mark)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict:
@@ -42,6 +59,9 @@ def parse_protocol(text: str) -> Protocol:
         data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         raise ProtocolError([("", f"not valid YAML: {exc}")]) from None
+    except RecursionError:  # a safety net: MAX_DEPTH should stop any deep nesting first
+        raise ProtocolError([("", f"not valid YAML: nested deeper than {MAX_DEPTH} levels")]) \
+            from None
     return build_protocol(data)
 
 

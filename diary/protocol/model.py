@@ -169,6 +169,9 @@ class Protocol:
     outside_windows: str = "accept"
     # Licensed item wording supplied by the study: instrument -> language -> item -> text
     instrument_texts: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+    # Scoring options the study chose: instrument -> keyword arguments of its scorer
+    # (scoring.instruments.options), e.g. {"eq5d5l": {"value_set": ValueSet(...)}}.
+    instrument_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Issue 6: the pinned MME conversion table and the side-effect checklist.
     medication_table: str = DEFAULT_TABLE
     side_effects: Checklist = field(default_factory=Checklist)

@@ -8,7 +8,11 @@ from typing import Any
 from diary.protocol.allocation_sections import read_blinding, read_randomisation
 from diary.protocol.checks import Checker
 from diary.protocol.durations import Duration
-from diary.protocol.instrument_sections import read_instrument_texts, read_screening_rule
+from diary.protocol.instrument_sections import (
+    read_instrument_options,
+    read_instrument_texts,
+    read_screening_rule,
+)
 from diary.protocol.model import (
     ENROLMENT,
     AnchorType,
@@ -27,20 +31,23 @@ from diary.protocol.safety_sections import (
     read_medication,
     read_side_effects,
 )
-from diary.timezones import zone
+from diary.timezones import geographic_zone
 from scoring.endpoints import EndpointError, validate_endpoints
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Z]{2})?$")
 DESIGNS = ("parallel", "crossover", "single_group")
+# What the studies and protocol_versions tables hold (tests/e2e/test_hostile_fields.py
+# checks these against the columns).
+MAX_TITLE, MAX_VERSION_LABEL = 300, 64
 DIARY_MEASURES = ("nrs_pain",)
 
 TOP_FIELDS = {
     "key", "title", "version", "timezone", "design", "sites", "languages", "arms",
     "treatments", "sequences", "anchors", "daily_diary", "assessments", "reminders",
-    "endpoints", "screening", "instrument_texts", "outside_windows", "medication",
-    "side_effects", "blinding", "randomisation",
+    "endpoints", "screening", "instrument_texts", "instrument_options", "outside_windows",
+    "medication", "side_effects", "blinding", "randomisation",
 }
 
 
@@ -50,17 +57,20 @@ def read_protocol(check: Checker, data: Any) -> Protocol | None:
         return None
     key = check.text(top.get("key"), "key", KEY_RE)
     title = check.text(top.get("title"), "title")
+    if title is not None and len(title) > MAX_TITLE:
+        check.fail("title", f"must have at most {MAX_TITLE} characters, got {len(title)}")
     tz = top.get("timezone")
     try:
-        zone(tz if isinstance(tz, str) else "")
-    except ValueError:
-        check.fail("timezone", f"unknown IANA time zone {tz!r} (e.g. Europe/Paris)")
+        geographic_zone(tz)
+    except ValueError as exc:
+        check.fail("timezone", str(exc))
     design = top.get("design")
     if design not in DESIGNS:
         check.fail("design", f"must be one of {', '.join(DESIGNS)}")
     version = top.get("version", "")
-    if not isinstance(version, str | int | float):
-        check.fail("version", "must be a short label such as 1.0")
+    if not isinstance(version, str | int | float) or len(str(version)) > MAX_VERSION_LABEL:
+        check.fail("version", f"must be a short label such as 1.0 (at most "
+                              f"{MAX_VERSION_LABEL} characters)")
 
     sites = _codes(check, top.get("sites"), "sites")
     languages = _codes(check, top.get("languages", ["en"]), "languages", LANG_RE) or ["en"]
@@ -89,6 +99,7 @@ def read_protocol(check: Checker, data: Any) -> Protocol | None:
     screening = check.items(top.get("screening"), "screening",
                             lambda v, p: read_screening_rule(check, v, p))
     texts = read_instrument_texts(check, top.get("instrument_texts"), languages)
+    options = read_instrument_options(check, top.get("instrument_options"))
     outside = top.get("outside_windows", "accept")
     if outside not in ("accept", "refuse"):
         check.fail("outside_windows", "must be accept or refuse")
@@ -102,8 +113,8 @@ def read_protocol(check: Checker, data: Any) -> Protocol | None:
         treatments=tuple(treatments), sequences=tuple(sequences), anchors=tuple(anchors),
         daily_diary=diary, assessments=tuple(assessments), reminders=reminders,
         endpoints=tuple(endpoints), screening=tuple(screening), instrument_texts=texts,
-        outside_windows=outside, medication_table=medication_table, side_effects=checklist,
-        blinding=blinding, randomisation=randomisation,
+        instrument_options=options, outside_windows=outside, medication_table=medication_table,
+        side_effects=checklist, blinding=blinding, randomisation=randomisation,
     )
 
 

@@ -105,7 +105,7 @@ give {code, label} for a symptom of the study's own
             sym = known[item]
         elif isinstance(item, Mapping) and set(item) == {"code", "label"}:
             code, label = item["code"], item["label"]
-            if not isinstance(code, str) or not _CODE.match(code):
+            if not isinstance(code, str) or not _CODE.fullmatch(code):
                 raise ChecklistError(f"{at}.code", f"must match {_CODE.pattern}, got {code!r}")
             if not isinstance(label, str) or not 0 < len(label.strip()) <= 80:
                 raise ChecklistError(f"{at}.label", "must be a text of 1 to 80 characters")

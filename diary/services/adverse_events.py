@@ -3,8 +3,9 @@ seriousness and relatedness (diary.safety vocabularies), corrected as new versio
 
 A serious or severe event alerts the site's coordinators through the outbox once per
 event and reason (diary/services/safety_alerts.py). The onset must be on or after the
-enrolment date (earlier is medical history) and not in the future; an event may be
-recorded after withdrawal (follow-up of an event is still safety reporting).
+enrolment date (earlier is medical history); neither onset nor resolution may be after
+the participant's local today. An event may be recorded after withdrawal (follow-up of
+an event is still safety reporting).
 """
 
 from __future__ import annotations
@@ -80,8 +81,14 @@ def record_adverse_event(session: Session, who: Principal, key: str, subject_id:
     if replay is not None:
         return replay
     tz = zone(p.timezone)
-    if ae.onset > local_date(now, tz):
+    today = local_date(now, tz)
+    if ae.onset > today:
         raise RuleViolation("is in the future", field="onset")
+    # A resolution is recorded once it happened (a correction adds it later): a date
+    # after today is a typing slip (or 9999-12-31 for "not yet"), not a fact.
+    if ae.resolved is not None and ae.resolved > today:
+        raise RuleViolation(f"is in the future (today is {today} in {p.timezone}); leave "
+                            "it empty until the event has resolved", field="resolved")
     if ae.onset < local_date(p.enrolled_at, tz):
         raise RuleViolation("is before enrolment (earlier conditions are medical history)",
                             field="onset")

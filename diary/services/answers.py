@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from diary.errors import RuleViolation
@@ -27,13 +28,18 @@ def instrument_or_error(instrument_id: str) -> Instrument:
     return instrument
 
 
-def scored(instrument_id: str, answers: dict[str, Any]) -> tuple[Instrument, dict]:
-    """Validate every item (errors name the item and the allowed values), then score."""
+def scored(instrument_id: str, answers: dict[str, Any],
+           protocol_options: Mapping[str, Mapping[str, Any]] | None = None,
+           ) -> tuple[Instrument, dict]:
+    """Validate every item (errors name the item and the allowed values), then score
+    with the options the study's protocol chose for this instrument (``instrument_options``,
+    already checked when the protocol was loaded)."""
     instrument = instrument_or_error(instrument_id)
     errors = validate_answers(instrument, answers)
     if errors:
         raise InvalidAnswers(instrument, errors)
-    return instrument, scores_json(score(instrument.id, answers))
+    options = (protocol_options or {}).get(instrument.id, {})
+    return instrument, scores_json(score(instrument.id, answers, **options))
 
 
 def scores_json(result: InstrumentScore) -> dict:

@@ -24,7 +24,9 @@ from diary.errors import (
 from diary.protocol.model import Protocol
 from diary.security import (
     PhoneVault,
-    new_activation_code,
+    activation_code,
+    new_code_lookup,
+    new_code_secret,
     new_token,
     normalise_phone,
     split_activation_code,
@@ -36,9 +38,10 @@ from diary.services.principals import Principal
 from diary.services.replanning import replan_participant, stop_reminders
 from diary.services.screening import check_screening
 from diary.services.studies import get_study
-from diary.timezones import zone
+from diary.timezones import geographic_zone
 
 MAX_CODE_ATTEMPTS = 5
+LOOKUP_DRAWS = 20  # random lookups tried before giving up (see _insert_with_free_lookup)
 SUBJECT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -75,18 +78,17 @@ def get_participant(session: Session, principal: Principal, study_key: str, subj
 
 
 def _check_enrolment(e: Enrolment, protocol: Protocol) -> None:
-    if not SUBJECT_RE.match(e.subject_id):
+    if not SUBJECT_RE.fullmatch(e.subject_id):
         raise RuleViolation("letters, digits, '.', '_' or '-', at most 64", field="subject_id")
     if protocol.sites and e.site not in protocol.sites:
         raise RuleViolation(f"must be one of {', '.join(protocol.sites)}", field="site")
     _check_allocation(e, protocol)
     if e.timezone is not None:
         try:
-            zone(e.timezone)
-        except ValueError:
-            raise RuleViolation("must be an IANA time zone such as Europe/Paris",
-                                field="timezone") from None
-    if e.reminder_time is not None and not TIME_RE.match(e.reminder_time):
+            geographic_zone(e.timezone)
+        except ValueError as exc:
+            raise RuleViolation(str(exc), field="timezone") from None
+    if e.reminder_time is not None and not TIME_RE.fullmatch(e.reminder_time):
         raise RuleViolation('must be a local time "HH:MM"', field="reminder_time")
     if e.reminder_time is not None and _in_quiet_hours(e.reminder_time, protocol):
         r = protocol.reminders
@@ -199,15 +201,35 @@ def _issue_code(session, principal, p, *, now, ph, ttl) -> IssuedCode:
     session.execute(update(ActivationCode).where(
         ActivationCode.participant_id == p.id, ActivationCode.used_at.is_(None),
         ActivationCode.revoked_at.is_(None)).values(revoked_at=now))
-    code, lookup, secret = new_activation_code()
-    row = ActivationCode(participant_id=p.id, lookup=lookup, secret_hash=ph.hash(secret),
-                         created_at=now, expires_at=now + ttl, failed_attempts=0)
-    session.add(row)
-    session.flush()
+    secret = new_code_secret()
+    secret_hash = ph.hash(secret)  # once (argon2 is slow): only the lookup is redrawn
+    row = _insert_with_free_lookup(session, lambda lookup: ActivationCode(
+        participant_id=p.id, lookup=lookup, secret_hash=secret_hash, created_at=now,
+        expires_at=now + ttl, failed_attempts=0))
     audit.append(session, chain=audit.participant_chain(p.id), actor=principal.actor,
                  action="activation_code.issue", entity="activation_code", entity_id=row.id,
                  at=now, after={"expires_at": row.expires_at})
-    return IssuedCode(code, row.expires_at)
+    return IssuedCode(activation_code(row.lookup, secret), row.expires_at)
+
+
+def _insert_with_free_lookup(session: Session, make_row) -> ActivationCode:
+    """Insert a code under a random lookup no other code has (the unique constraint
+    decides, so concurrent issuers cannot both win), drawing again on a clash.
+
+    Lookups are never reused, so a used code keeps answering "already used". With half
+    of the 923,521 lookups taken, LOOKUP_DRAWS clashes in a row happen once in 2**20.
+    """
+    for _ in range(LOOKUP_DRAWS):
+        row = make_row(new_code_lookup())
+        try:
+            with session.begin_nested():  # a clash rolls back this insert only
+                session.add(row)
+                session.flush()
+        except IntegrityError:
+            continue
+        return row
+    raise Conflict(f"no free activation code after {LOOKUP_DRAWS} draws; try again",
+                   field="activation_code", code="activation_code_clash")
 
 
 @dataclass(frozen=True)

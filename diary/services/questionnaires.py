@@ -15,6 +15,7 @@ from diary.db.models import Participant, QuestionnaireResponse
 from diary.errors import Conflict, NotFound, RuleViolation
 from diary.protocol.model import Protocol
 from diary.services.answers import scored
+from diary.services.entries import protocol_for
 from diary.services.event_diary import add_version
 from diary.services.events import schedule_of
 from diary.services.paging import page_of
@@ -65,7 +66,7 @@ def record_response(session: Session, p: Participant, protocol: Protocol, r: New
         return replay
     if p.withdrawn_at is not None and now >= p.withdrawn_at:
         raise RuleViolation("the participant has withdrawn", field="instrument")
-    instrument, scores = scored(r.instrument, r.answers)
+    instrument, scores = scored(r.instrument, r.answers, protocol.instrument_options)
     previous = _corrected(session, p, r) if r.corrects else None
     if previous is not None:
         window_id, assessment, timing = previous.window_id, previous.assessment, previous.timing
@@ -167,7 +168,8 @@ def rescore(session: Session, *, actor: audit.Actor, now: datetime,
     """Recompute stored scores with today's scoring rules (after a rule was fixed).
 
     Raw answers never change; a score that differs is replaced and its old and new
-    values go to the audit trail. Every version is rescored, superseded ones too.
+    values go to the audit trail. Every version is rescored, superseded ones too, with
+    the scoring options of its study's current protocol (``instrument_options``).
     """
     stmt = select(QuestionnaireResponse).order_by(QuestionnaireResponse.received_at)
     if study_id is not None:
@@ -175,9 +177,13 @@ def rescore(session: Session, *, actor: audit.Actor, now: datetime,
     if instrument is not None:
         stmt = stmt.where(QuestionnaireResponse.instrument == instrument)
     checked, changed = 0, []
+    options: dict[int, dict] = {}  # study id -> its protocol's instrument options
     for row in session.scalars(stmt).all():
         checked += 1
-        inst, scores = scored(row.instrument, row.answers)
+        p = session.get(Participant, row.participant_id)
+        if p.study_id not in options:
+            options[p.study_id] = protocol_for(session, p).instrument_options
+        inst, scores = scored(row.instrument, row.answers, options[p.study_id])
         if scores == row.scores and inst.version == row.instrument_version:
             continue
         before = {"instrument_version": row.instrument_version, "scores": row.scores}

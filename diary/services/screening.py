@@ -31,7 +31,7 @@ def record_screening(session: Session, principal: Principal, study_key: str, *,
         screened = sorted({r.instrument for r in protocol.screening}) or ["nothing"]
         raise RuleViolation(f"this study screens with {', '.join(screened)}",
                             field="instrument")
-    inst, scores = scored(instrument, answers)
+    inst, scores = scored(instrument, answers, protocol.instrument_options)
     verdicts = [{"rule": str(r), "value": scores[r.scale]["value"],
                  "passed": r.passes(scores[r.scale]["value"])} for r in rules]
     row = Screening(study_id=study.id, screening_number=screening_number, site=site,

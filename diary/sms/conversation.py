@@ -1,9 +1,12 @@
 """Short questionnaires by SMS: one item per message, answered with a number.
 
 An instrument qualifies when it has at most ``SMS_MAX_ITEMS`` items, each a range of
-whole numbers or coded options (PGIC, single NRS items). ``Q`` starts the open window
-that closes first; each answer is checked against its item; the last one records the
-response through the same service as the app (window matching, scoring, audit).
+whole numbers or coded options (PGIC, single NRS items), and is free to use: a licensed
+one ships neutral labels whose wording the study supplies for the app, and the FPS-R is
+answered by pointing at pictures of faces, neither of which an SMS can show.  ``Q``
+starts the open window that closes first; each answer is checked against its item; the
+last one records the response through the same service as the app (window matching,
+scoring, audit).
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ SMS_MAX_ITEMS = 3
 
 
 def sms_capable(instrument: Instrument | None) -> bool:
-    return instrument is not None and 0 < len(instrument.items) <= SMS_MAX_ITEMS
+    return (instrument is not None and instrument.licence == "free"
+            and 0 < len(instrument.items) <= SMS_MAX_ITEMS)
 
 
 def _range(item: Item) -> tuple[int, int]:

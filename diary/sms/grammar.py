@@ -79,7 +79,7 @@ def _medication(words: list[str]) -> Medication | Unclear:
         if len(words) > 1 and words[end] in RESCUE_WORDS:
             rescue = True
             words.pop(end)
-    match = _DOSE.match(" ".join(words))
+    match = _DOSE.fullmatch(" ".join(words))
     if match is None or not match["drug"].strip() or not match["dose"].isascii():
         return Unclear("medication")
     return Medication(match["drug"].strip(), match["dose"].replace(",", "."), match["unit"],
@@ -113,9 +113,9 @@ def parse(body: str | None) -> Command:
                            (QUESTION_WORDS, "questions")):
         if text in words:
             return Keyword(meaning)
-    match = _NUMBER.match(text)
+    match = _NUMBER.fullmatch(text)
     if match and match["n"].isascii() and len(match["n"].lstrip("+-")) <= MAX_DIGITS:
         return Number(int(match["n"]))
-    if _DECIMAL.match(text):
+    if _DECIMAL.fullmatch(text):
         return Unclear("decimal")
     return Unclear("not understood")

@@ -27,6 +27,7 @@ __all__ = [
     "InvalidAnswers",
     "Item",
     "Option",
+    "OptionError",
     "Scale",
     "ScaleScore",
 ]
@@ -114,6 +115,13 @@ class AnswerError(NamedTuple):
     """One refused answer: the item and the rule it broke."""
 
     item: str
+    rule: str
+
+
+class OptionError(NamedTuple):
+    """One refused study-supplied scoring option: its field (dotted path) and the rule."""
+
+    field: str
     rule: str
 
 

@@ -3,7 +3,7 @@
 Examples
 --------
 >>> sorted(INSTRUMENTS)[:4]
-['bpi_sf', 'dn4', 'dn4_interview', 'gad7']
+['bpi_sf', 'dn4', 'dn4_interview', 'eq5d5l']
 >>> validate_answers(get("nrs_pain"), {"worst": 11, "mood": 3})
 [AnswerError(item='worst', rule='11 is out of range; must be an integer from 0 to 10'), \
 AnswerError(item='mood', rule='not an item of nrs_pain')]
@@ -16,7 +16,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from scoring.instruments import bpi, dn4, hads, isi, npsi, nrs, pcs, pgic, phq, psqi
+from scoring.instruments import (
+    bpi,
+    dn4,
+    eq5d,
+    fdi,
+    fpsr,
+    hads,
+    isi,
+    npsi,
+    nrs,
+    pcs,
+    pgic,
+    phq,
+    psqi,
+)
 from scoring.instruments.model import AnswerError, Answers, Instrument, InstrumentScore
 
 __all__ = ["INSTRUMENTS", "SCORERS", "get", "score", "validate_answers"]
@@ -34,6 +48,10 @@ _SHIPPED: tuple[tuple[Instrument, Callable[..., InstrumentScore]], ...] = (
     (isi.ISI, isi.score),
     (pcs.PCS, pcs.score),
     (psqi.PSQI, psqi.score),
+    (eq5d.EQ5D5L, eq5d.score),
+    (fdi.FDI_CHILD, fdi.score_child),
+    (fdi.FDI_PARENT, fdi.score_parent),
+    (fpsr.FPS_R, fpsr.score),
 )
 
 INSTRUMENTS: dict[str, Instrument] = {inst.id: inst for inst, _ in _SHIPPED}
@@ -59,8 +77,10 @@ def score(instrument_id: str, answers: Answers, **options: Any) -> InstrumentSco
     """Validate and score ``answers`` with the instrument's published rule.
 
     ``options`` go to the instrument's scoring function (e.g. ``max_missing`` for
-    PHQ-9 and GAD-7).  Raises :class:`~scoring.instruments.model.InvalidAnswers`
-    (a ``ValueError`` listing every refused item) and ``KeyError`` for an unknown id.
+    PHQ-9, GAD-7 and the FDI, ``value_set`` for EQ-5D-5L; a protocol's options are
+    checked by :func:`scoring.instruments.options.parse_options`).  Raises
+    :class:`~scoring.instruments.model.InvalidAnswers` (a ``ValueError`` listing every
+    refused item) and ``KeyError`` for an unknown id.
     """
     get(instrument_id)
     return SCORERS[instrument_id](answers, **options)

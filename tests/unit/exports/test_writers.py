@@ -216,7 +216,7 @@ def test_xpt_reads_back_with_names_labels_values_missing_values_and_sas_dates(tm
     assert (meta.table_name, meta.file_label) == ("EPWIDE", "Endpoints, wide")
     assert list(frame.columns) == ["USUBJID", "ANCHDT", "AUC", "NOTE"]
     assert meta.column_labels == [c.label for c in COLUMNS]
-    assert meta.original_variable_types["ANCHDT"] == "DATE9"
+    assert sas_format(meta.original_variable_types["ANCHDT"]) == ("DATE", 9, None)
     assert list(frame["USUBJID"]) == ["S1", "S2", "S3", "S4"]
     assert list(frame["ANCHDT"][[0, 2, 3]]) == [dt.date(2027, 1, 1), dt.date(1959, 12, 31),
                                                 dt.date(2027, 2, 5)]
@@ -224,6 +224,32 @@ def test_xpt_reads_back_with_names_labels_values_missing_values_and_sas_dates(tm
     assert list(frame["AUC"][[0, 2, 3]]) == [185.5, -3.25, 0.1 + 0.2]
     assert list(frame["NOTE"]) == ["=HYPERLINK(\"http://x\")", "", "-3 vs +2 @ day 7",
                                    "plain, \"quoted\"\nand multi-line"]   # None -> "", as is
+
+
+def sas_format(spelling: str) -> tuple[str, int | None, int | None]:
+    """A SAS format as (name, width, decimals), whatever the reader's spelling.
+
+    pyreadstat 1.3.7 reports DATE9 as ``DATE9``, 1.3.8 as ``DATE9.``: compare meaning.
+    """
+    m = re.fullmatch(r"(\$?[A-Z_](?:[A-Z0-9_]*[A-Z_])?)(\d*)(?:\.(\d*))?", spelling.upper())
+    assert m, f"not a SAS format: {spelling!r}"
+    name, width, decimals = m.groups()
+    return name, int(width) if width else None, int(decimals) if decimals else None
+
+
+@pytest.mark.parametrize(("spelling", "meaning"), [
+    ("DATE9", ("DATE", 9, None)), ("DATE9.", ("DATE", 9, None)), ("date9.", ("DATE", 9, None)),
+    ("DATE", ("DATE", None, None)), ("BEST12.", ("BEST", 12, None)), ("F8.2", ("F", 8, 2)),
+    ("$CHAR20.", ("$CHAR", 20, None)), ("E8601DA10.", ("E8601DA", 10, None)),
+])
+def test_sas_format_reads_every_spelling_of_a_format(spelling, meaning):
+    assert sas_format(spelling) == meaning
+
+
+def test_sas_format_refuses_what_is_not_a_format():
+    for spelling in ("", "9", "DATE9..", "DATE 9"):
+        with pytest.raises(AssertionError, match="not a SAS format"):
+            sas_format(spelling)
 
 
 def test_xpt_dates_are_days_since_1960(tmp_path):

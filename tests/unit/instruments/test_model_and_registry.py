@@ -13,7 +13,7 @@ from scoring.instruments import INSTRUMENTS, InvalidAnswers, get, score, validat
 from scoring.instruments.model import Band, Instrument, Item, Option, Scale
 
 EXPECTED = {"nrs_pain", "pgic", "bpi_sf", "dn4", "dn4_interview", "npsi", "hads", "phq9",
-            "gad7", "isi", "pcs", "psqi"}
+            "gad7", "isi", "pcs", "psqi", "eq5d5l", "fdi_child", "fdi_parent", "fps_r"}
 
 
 def test_every_required_instrument_is_registered_with_a_scorer():

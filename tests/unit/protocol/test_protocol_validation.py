@@ -18,6 +18,7 @@ from diary.protocol.loader import ProtocolError, build_protocol, parse_protocol
 
 PROTOCOLS = Path(__file__).resolve().parents[3] / "protocols"
 SHIPPED = sorted(PROTOCOLS.glob("*.yaml"))
+GEO = "must be a geographic IANA time zone, Area/Location such as Europe/Paris, or UTC; got "
 
 PARALLEL: dict[str, Any] = {
     "key": "mini",
@@ -209,11 +210,17 @@ BROKEN = [
                  [("timezone", "unknown IANA time zone 'Europe/Pariss' (e.g. Europe/Paris)")],
                  id="misspelt time zone"),
     pytest.param("parallel", {"timezone": "Europe"},
-                 [("timezone", "unknown IANA time zone 'Europe' (e.g. Europe/Paris)")],
+                 [("timezone", GEO + "'Europe'")],
                  id="time zone folder instead of a zone"),
     pytest.param("parallel", {"timezone": "CET+1"},
-                 [("timezone", "unknown IANA time zone 'CET+1' (e.g. Europe/Paris)")],
+                 [("timezone", GEO + "'CET+1'")],
                  id="time zone as an offset"),
+    pytest.param("parallel", {"timezone": "Factory"}, [("timezone", GEO + "'Factory'")],
+                 id="the tz database's placeholder zone"),
+    pytest.param("parallel", {"timezone": "EST5EDT"}, [("timezone", GEO + "'EST5EDT'")],
+                 id="a legacy POSIX-style zone"),
+    pytest.param("parallel", {"timezone": "Etc/GMT+5"}, [("timezone", GEO + "'Etc/GMT+5'")],
+                 id="a fixed offset without a place"),
     pytest.param("parallel", {"reminders.daily_time": "8pm"},
                  [("reminders.daily_time", 'must be a wall-clock time "HH:MM" (quote it in YAML)')],
                  id="reminder time 8pm"),
@@ -302,7 +309,7 @@ def test_several_mistakes_are_reported_together_in_one_error():
     with pytest.raises(ProtocolError) as caught:
         build_protocol(data)
     assert caught.value.issues == [
-        ("timezone", "unknown IANA time zone 'Mars/Olympus_Mons' (e.g. Europe/Paris)"),
+        ("timezone", GEO + "'Mars/Olympus_Mons'"),
         ("arms", "duplicate key 'A'"),
         ("assessments[2].window", "closes before it opens"),
         ("reminders.daily_time", 'must be a wall-clock time "HH:MM" (quote it in YAML)'),
