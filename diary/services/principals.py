@@ -119,9 +119,10 @@ def authenticate(session: Session, token: str, now: datetime,
                      account_id=account.id, is_superuser=account.is_superuser, roles=roles)
 
 
-def cli_principal() -> Principal:
-    """The operator at the server's command line acts with full rights."""
-    return Principal(Actor("cli"), is_superuser=True, unblinded_everywhere=True)
+def cli_principal(*, unblinded: bool = True) -> Principal:
+    """The operator at the server's command line acts with full rights; ``unblinded``
+    false shows allocations as blinded staff see them (``export endpoints --masked``)."""
+    return Principal(Actor("cli"), is_superuser=True, unblinded_everywhere=unblinded)
 
 
 def participant_of(session: Session, principal: Principal) -> Participant:

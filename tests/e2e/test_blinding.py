@@ -63,6 +63,10 @@ def _audit(app, action: str) -> list[AuditRecord]:
         return rows
 
 
+def _audits(app, action: str) -> list[tuple[str, dict]]:
+    return [(r.actor, r.after) for r in _audit(app, action)]
+
+
 @pytest.fixture
 def trial(api, clock):
     """S1 (kfirst) and S2 (sfirst), both infused for period 1 on 1 March 08:00 UTC, each
@@ -217,6 +221,22 @@ def test_a_blinded_xlsx_export_holds_no_real_value_in_any_sheet(api, trial, cloc
     cells = [str(v) for sheet in book for row in sheet.iter_rows(values_only=True)
              for v in row if v is not None]
     assert cells and _leaks(" ".join(cells)) == []
+
+
+@pytest.mark.parametrize(("flags", "treatments"), [
+    ([], {"ketamine", "saline"}), (["--masked"], {"TRT-1", "TRT-2"})])
+def test_the_command_line_exports_the_allocation_unless_masked(app, api, trial, clock,
+                                                               tmp_path, flags, treatments):
+    _diary_days_1_to_3(api, trial, clock)
+    out = tmp_path / "wide.csv"
+    result = app.test_cli_runner().invoke(args=[
+        "export", "endpoints", "--study", STUDY, "--layout", "wide", "--format", "csv",
+        "-o", str(out), *flags])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert {r["treatment"] for r in rows} == treatments
+    assert [a["allocation"] for _, a in _audits(app, "endpoints.export")] == [
+        "masked codes" if flags else "as allocated"]
 
 
 # --- the unblinded grant -----------------------------------------------------------------
