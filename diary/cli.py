@@ -26,9 +26,18 @@ def _rt():
     return current_app.extensions["paindiary"]
 
 
+def _issue_lines(issues: list[tuple[str, str]]) -> str:
+    """One indented ``path: rule`` line per issue (a YAML error has no path)."""
+    return "".join(f"\n  {path}: {rule}" if path else f"\n  {rule}" for path, rule in issues)
+
+
 def _fail(error: DomainError):
-    raise click.ClickException(error.message + "".join(
-        f"\n  {path}: {rule}" for path, rule in getattr(error, "issues", [])))
+    raise click.ClickException(error.message + _issue_lines(getattr(error, "issues", [])))
+
+
+def _echo_warnings(name: str, warnings: list[tuple[str, str]]) -> None:
+    for path, rule in warnings:
+        click.echo(f"{name}: warning: {path}: {rule}", err=True)
 
 
 @db_cli.command("upgrade")
@@ -86,11 +95,12 @@ def studies_create(protocol_file: Path) -> None:
     rt = _rt()
     with rt.session_factory() as session:
         try:
-            study, version = studies.create_study(session, cli_principal(),
-                                                  source=protocol_file.read_text("utf-8"),
-                                                  now=rt.clock.now())
+            study, version, warnings = studies.create_study(
+                session, cli_principal(), source=protocol_file.read_text("utf-8"),
+                now=rt.clock.now(), name=str(protocol_file))
         except DomainError as exc:
             _fail(exc)
+    _echo_warnings(str(protocol_file), warnings)
     click.echo(f"study {study.key} created, protocol version 1 (sha256 {version.sha256})")
 
 
@@ -102,26 +112,35 @@ def studies_upgrade(key: str, protocol_file: Path) -> None:
     rt = _rt()
     with rt.session_factory() as session:
         try:
-            study, version = studies.upgrade_protocol(session, cli_principal(), key=key,
-                                                      source=protocol_file.read_text("utf-8"),
-                                                      now=rt.clock.now())
+            study, version, warnings = studies.upgrade_protocol(
+                session, cli_principal(), key=key, source=protocol_file.read_text("utf-8"),
+                now=rt.clock.now(), name=str(protocol_file))
         except DomainError as exc:
             _fail(exc)
+    _echo_warnings(str(protocol_file), warnings)
     click.echo(f"study {study.key} now at protocol version {version.version}")
 
 
 @studies_cli.command("check")
 @click.argument("protocol_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def studies_check(protocol_file: Path) -> None:
-    """Validate a protocol file without loading it."""
+    """Validate a protocol file without loading it: every mistake with its path (exit 1),
+    and warnings (exit 0)."""
     from diary.protocol.checks import ProtocolError
-    from diary.protocol.loader import parse_protocol
+    from diary.protocol.loader import check_protocol
 
+    name = str(protocol_file)
     try:
-        protocol = parse_protocol(protocol_file.read_text("utf-8"))
+        checked = check_protocol(protocol_file.read_text("utf-8"), name=name)
     except ProtocolError as exc:
-        raise click.ClickException(f"{protocol_file}:\n{exc}") from None
-    click.echo(f"{protocol_file}: study {protocol.key} ({protocol.design}) is valid")
+        raise click.ClickException(f"{name}: {len(exc.issues)} error(s)"
+                                   + _issue_lines(exc.issues)) from None
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{name}: not UTF-8 text") from None
+    _echo_warnings(name, checked.warnings)
+    protocol = checked.protocol
+    click.echo(f"{name}: study {protocol.key} ({protocol.design}) is valid"
+               + (f", {len(checked.warnings)} warning(s)" if checked.warnings else ""))
 
 
 @export_cli.command("endpoints")
@@ -145,7 +164,7 @@ def export_endpoints_command(key: str, layout: str, fmt: str, output: Path,
 
     rt = _rt()
     with rt.session_factory() as session, click.progressbar(
-            length=1, label="reading diary entries", file=sys.stderr,
+            length=1, label="reading diaries", file=sys.stderr,
             show_pos=True) as bar:
 
         def progress(done: int, total: int) -> None:

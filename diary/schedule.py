@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from diary.protocol.durations import Duration
-from diary.protocol.model import ENROLMENT, Assessment, Protocol
+from diary.protocol.model import ENROLMENT, QUESTIONNAIRE, Assessment, Protocol
 from diary.timezones import local_date, start_of_day, zone
 
 
@@ -59,9 +59,16 @@ class ScheduledWindow:
     closes_at: datetime
     opens_local: datetime
     closes_local: datetime
+    form: str = QUESTIONNAIRE  # or a safety form (protocol.model.FORMS)
 
     def is_open(self, at: datetime) -> bool:
         return self.opens_at <= at < self.closes_at
+
+    def covers_date(self, day: date) -> bool:
+        """Is local date ``day`` one of the window's days? (A side-effect checklist for a
+        day inside the window answers it; ``closes_local`` is exclusive.)"""
+        last = (self.closes_local - timedelta(microseconds=1)).date()
+        return self.opens_local.date() <= day <= last
 
 
 @dataclass(frozen=True)
@@ -244,4 +251,5 @@ def _window(assessment: Assessment, event: AnchorEvent, k: int, participant: Par
         closes_at=closes,
         opens_local=opens.astimezone(tz),
         closes_local=closes.astimezone(tz),
+        form=assessment.form,
     )

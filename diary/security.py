@@ -12,12 +12,8 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-import phonenumbers
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 # No 0/O, 1/I/L: codes are read aloud and typed on phones.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -80,6 +76,8 @@ def verify_secret(ph: PasswordHasher, stored: str, given: str) -> bool:
 
 def normalise_phone(raw: str, region: str | None = None) -> str:
     """E.164 form of a phone number; raises ``ValueError`` when it is not a valid number."""
+    import phonenumbers  # its metadata costs 20-40 ms: imported on first use (issue 12)
+
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException as exc:
@@ -101,14 +99,22 @@ class PhoneVault:
     secret_key: str
 
     def _derive(self, purpose: bytes) -> bytes:
+        # cryptography is imported on first use here, not at every start-up (issue 12).
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
         kdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose)
         return kdf.derive(self.secret_key.encode())
 
     def encrypt(self, e164: str) -> bytes:
+        from cryptography.fernet import Fernet
+
         key = base64.urlsafe_b64encode(self._derive(b"paindiary phone encryption"))
         return Fernet(key).encrypt(e164.encode())
 
     def decrypt(self, blob: bytes) -> str:
+        from cryptography.fernet import Fernet, InvalidToken
+
         key = base64.urlsafe_b64encode(self._derive(b"paindiary phone encryption"))
         try:
             return Fernet(key).decrypt(blob).decode()

@@ -9,9 +9,12 @@ from __future__ import annotations
 import zoneinfo
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
+from typing import TYPE_CHECKING
 
-import numpy as np
 import tzdata
+
+if TYPE_CHECKING:  # numpy is imported where used: app start-up does without it (issue 12)
+    import numpy as np
 
 TZDATA_VERSION: str = tzdata.IANA_VERSION
 
@@ -120,6 +123,8 @@ def utc_offsets(micros: np.ndarray, tz: zoneinfo.ZoneInfo) -> np.ndarray:
     One zoneinfo call per 6 hours spanned (and ~35 per clock change) instead of one per
     instant; instants spread thinly over a long time are converted one by one.
     """
+    import numpy as np
+
     micros = np.asarray(micros, dtype=np.int64)
     if micros.size == 0:
         return np.zeros(0, np.int64)
@@ -150,12 +155,15 @@ def local_days(micros: np.ndarray, tz: zoneinfo.ZoneInfo) -> np.ndarray:
 
     Examples
     --------
+    >>> import numpy as np
     >>> at = datetime(2027, 3, 28, 0, 30, tzinfo=UTC)  # 01:30 CET; 19:30 CDT on the 27th
     >>> us = np.array([(at - EPOCH) // MICROSECOND])
     >>> [str(np.datetime64(int(d), "D")) for d in (
     ...     local_days(us, zone("Europe/Paris"))[0], local_days(us, zone("America/Chicago"))[0])]
     ['2027-03-28', '2027-03-27']
     """
+    import numpy as np
+
     micros = np.asarray(micros, dtype=np.int64)
     return (micros + utc_offsets(micros, tz)) // US_PER_DAY
 

@@ -72,7 +72,7 @@ class BatchPlanner:
         for w in schedule.windows:
             if w.opens_at <= self.until and w.closes_at > self.now:
                 pattern = ("window", *who, w.assessment, w.instrument, w.opens_at, w.closes_at,
-                           w.id in done.windows)
+                           w.form, done.fulfils(w))
                 parts.append(shared(pattern, w.id, partial(window_reminders, window=w)))
         if len(parts) == 1:
             return parts[0]

@@ -7,9 +7,6 @@ import logging
 import click
 from flask import Flask, current_app
 
-from .scheduler import make_dispatcher, run_forever, tick
-from .transport import transport_from_config
-
 
 def register_scheduler_cli(app: Flask) -> None:
     @app.cli.command("scheduler")
@@ -18,6 +15,10 @@ def register_scheduler_cli(app: Flask) -> None:
                   help="Seconds between ticks (default SCHEDULER_INTERVAL_SECONDS or 60).")
     def scheduler(once: bool, interval: int | None) -> None:
         """Plan reminders and send the outbox: one tick every minute, until stopped."""
+        # Imported when run: the planner and the Twilio SDK would slow every start (issue 12).
+        from .scheduler import make_dispatcher, run_forever, tick
+        from .transport import transport_from_config
+
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         runtime = current_app.extensions["paindiary"]
         if once:

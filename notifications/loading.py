@@ -18,7 +18,8 @@ from diary.db.models import (
     QuestionnaireResponse,
     Study,
 )
-from diary.protocol.model import Protocol
+from diary.db.safety_models import SideEffectReport
+from diary.protocol.model import SIDE_EFFECTS, Protocol
 from diary.schedule import AnchorEvent as EventRef
 from diary.schedule import ParticipantRef
 from diary.services.studies import protocol_by_sha
@@ -87,11 +88,16 @@ def load_inputs(session: Session, ids: Sequence[str], now: datetime,
     events: dict[str, list[EventRef]] = defaultdict(list)
     dates: dict[str, set[date]] = defaultdict(set)
     windows: dict[str, set[str]] = defaultdict(set)
+    checklists: dict[str, set[date]] = defaultdict(set)
+    # Only studies with side-effect checklist windows need the checklists' dates.
+    wants_checklists = any(a.form == SIDE_EFFECTS for protocol in protocols.values()
+                           for a in protocol.assessments)
     found = [r[0] for r in rows]
-    for events_of, dates_of, windows_of in zip(
+    for events_of, dates_of, windows_of, checklists_of in zip(
             among(session, AnchorEvent.participant_id, found),
             among(session, DiaryEntry.participant_id, found),
-            among(session, QuestionnaireResponse.participant_id, found), strict=True):
+            among(session, QuestionnaireResponse.participant_id, found),
+            among(session, SideEffectReport.participant_id, found), strict=True):
         for pid, eid, etype, at, period in session.execute(
                 select(AnchorEvent.participant_id, AnchorEvent.id, AnchorEvent.type,
                        AnchorEvent.occurred_at, AnchorEvent.period).where(events_of)):
@@ -107,6 +113,11 @@ def load_inputs(session: Session, ids: Sequence[str], now: datetime,
                        QuestionnaireResponse.is_current.is_(True),
                        QuestionnaireResponse.window_id.is_not(None))):
             windows[pid].add(window)
+        if wants_checklists:  # a checklist answers the checklist windows of its date
+            for pid, day in session.execute(
+                    select(SideEffectReport.participant_id, SideEffectReport.diary_date)
+                    .where(checklists_of, SideEffectReport.is_current.is_(True))):
+                checklists[pid].add(day)
     out = []
     for (pid, study_id, subject, tz, language, reminder_time, has_phone, enrolled_at,
          sequence, withdrawn_at, opted_out_at, sha) in rows:
@@ -116,9 +127,13 @@ def load_inputs(session: Session, ids: Sequence[str], now: datetime,
             ref=ParticipantRef(pid, tz, enrolled_at, sequence, withdrawn_at),
             planner=PlannerParticipant(pid, tz, reminder_time or None, bool(has_phone),
                                        withdrawn_at, opted_out_at),
-            events=events.get(pid, []), done=_completed(dates.get(pid), windows.get(pid))))
+            events=events.get(pid, []),
+            done=_completed(dates.get(pid), windows.get(pid), checklists.get(pid))))
     return out
 
 
-def _completed(dates: set[date] | None, windows: set[str] | None) -> Completed:
-    return Completed(dates or (), windows or ()) if dates or windows else NOTHING_DONE
+def _completed(dates: set[date] | None, windows: set[str] | None,
+               checklists: set[date] | None = None) -> Completed:
+    if not (dates or windows or checklists):
+        return NOTHING_DONE
+    return Completed(dates or (), windows or (), checklists or ())

@@ -226,6 +226,10 @@ def cancel_reason(item: PlanningInput, kind: str, target: str,
     if target in item.done.windows or any(d.isoformat() == target
                                           for d in item.done.diary_dates):
         return "task done"
+    if item.done.side_effect_dates and any(  # a checklist answered the window (issue 13)
+            w.id == target and item.done.fulfils(w)
+            for w in schedule(item.protocol, item.ref, item.events).windows):
+        return "task done"
     if expires_at is not None and expires_at <= now:
         return "expired"
     return "task no longer scheduled"

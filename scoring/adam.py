@@ -11,7 +11,7 @@ SDTM's ``--DY``, which has no day 0.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from scoring.naming import xport_name
@@ -19,6 +19,7 @@ from scoring.results import dtype_label
 from scoring.spec import EndpointSpec
 from scoring.tables import Column, ScoredRecords, Table, nan_to_none, record_columns
 from scoring.tables import record_values as _record_values
+from scoring.tables import staff_sources as _staff_sources
 
 __all__ = ["long_table", "paramcds", "trace_table"]
 
@@ -88,13 +89,18 @@ _TAIL = [
     ("SRCIDS", "Source diary entry ids", "char",
      "ids of the diary entries read for AVAL, ';'-separated; may exceed the 200 bytes "
      "of XPORT v5 (use the trace table there)"),
+    ("ENTSRC", "Staff sources of AVAL's records", "char",
+     "clinician, paper or phone: how staff entered diary entries or questionnaire "
+     "responses read for AVAL, ';'-separated; empty when the participant entered all"),
 ]
 
 
-def long_table(scored: ScoredRecords, *, source_ids: bool = True) -> Table:
+def long_table(scored: ScoredRecords, *, source_ids: bool = True,
+               staff: Mapping[str, str] | None = None) -> Table:
     """The BDS long table (dataset ``ADEP``); see the module notes.
 
     ``source_ids=False`` leaves SRCIDS empty (faster for very large studies).
+    ``staff`` maps the ids of staff-entered records to their sources (ENTSRC).
 
     Examples
     --------
@@ -111,6 +117,10 @@ def long_table(scored: ScoredRecords, *, source_ids: bool = True) -> Table:
     >>> [(r["PARAMCD"], r["AVAL"], r["BASE"], r["PCHG"], r["CRIT1FL"], r["SRCIDS"])
     ...  for r in t.dicts()]
     [('BL', 6.0, 6.0, None, None, 'a;b;c;d'), ('D7', 4.2, 6.0, -30.0, 'Y', 'e')]
+    >>> t = long_table(score_records([PeriodRecord("S1", "01", "K", s)], specs),
+    ...                staff={"b": "paper", "e": "phone"})
+    >>> [(r["PARAMCD"], r["ENTSRC"]) for r in t.dicts()]
+    [('BL', 'paper'), ('D7', 'phone')]
     """
     specs, res = scored.specs, scored.results
     codes, notes = paramcds(specs), _annotations(specs)
@@ -149,10 +159,12 @@ def long_table(scored: ScoredRecords, *, source_ids: bool = True) -> Table:
             for i in range(n):
                 crit_cells = tuple(x for text, flags in crits
                                    for x in ((text if flags[i] is not None else None), flags[i]))
-                src = ";".join(r.entry_ids(i, ids, first)) if source_ids else None
+                read = r.entry_ids(i, ids, first) if source_ids or staff else ()
+                src = ";".join(read) if source_ids else None
                 blocks.append((i, (*head, aval[i], base[i], chg[i], pchg[i], ablfl, *crit_cells,
                                    dtype_label(masks[i]), "Y" if aval[i] is not None else None,
-                                   r.reason(i), src or None)))
+                                   r.reason(i), src or None,
+                                   _staff_sources(read, staff) if staff else None)))
     ident = [_record_values(r) for r in scored.records]
     blocks.sort(key=lambda b: b[0])             # stable: records, then declaration order
     rows = [ident[i] + cells for i, cells in blocks]

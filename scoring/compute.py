@@ -35,6 +35,7 @@ def compute_endpoints(
     today_day: int | None = None,
     stop_day: int | None = None,
     extra: Mapping[str, Any] | None = None,
+    start_day: int | None = None,
 ) -> dict[str, ScoreResult]:
     """Compute validated endpoints for one participant-period.
 
@@ -51,6 +52,8 @@ def compute_endpoints(
         Last day of participation (withdrawal), for compliance.
     extra : mapping, optional
         Inputs of kinds that read more than the daily series.
+    start_day : int, optional
+        First day the diary was open (enrolment), for compliance.
 
     Returns
     -------
@@ -66,7 +69,7 @@ def compute_endpoints(
     >>> compute_endpoints(specs, DailySeries([1], [3.0]), today_day=2)["d2"].reason
     'pending: window ends day 2, today is day 2'
     """
-    inputs = PeriodInputs(series, today_day, stop_day, extra or {})
+    inputs = PeriodInputs(series, today_day, stop_day, extra or {}, start_day)
     done: dict[str, ScoreResult] = {}
     for spec in specs:
         out = spec.compute(inputs, done)
@@ -78,8 +81,9 @@ def compute_endpoints(
     return done
 
 
-def per_row_days(days: int | Sequence[int | None] | np.ndarray | None, n: int) -> np.ndarray:
-    """Per-row study days as int64, ``NO_DAY`` where ``None``.
+def per_row_days(days: int | Sequence[int | None] | np.ndarray | None, n: int, *,
+                 missing: int = NO_DAY) -> np.ndarray:
+    """Per-row study days as int64, ``missing`` (``NO_DAY``) where ``None``.
 
     Examples
     --------
@@ -87,7 +91,7 @@ def per_row_days(days: int | Sequence[int | None] | np.ndarray | None, n: int) -
     True
     """
     if days is None:
-        return np.full(n, NO_DAY, dtype=np.int64)
+        return np.full(n, missing, dtype=np.int64)
     if isinstance(days, int | np.integer):
         return np.full(n, int(days), dtype=np.int64)
     if isinstance(days, np.ndarray):
@@ -98,7 +102,7 @@ def per_row_days(days: int | Sequence[int | None] | np.ndarray | None, n: int) -
         # Also in C: None becomes NaN as a float (study days are far below 2**53).
         as_float = np.array(days, dtype=np.float64)
         given = ~np.isnan(as_float)
-        out = np.full(as_float.shape, NO_DAY, dtype=np.int64)
+        out = np.full(as_float.shape, missing, dtype=np.int64)
         out[given] = as_float[given]
     if out.shape != (n,):
         raise ValueError(f"expected {n} per-row days, got shape {out.shape}")
@@ -112,11 +116,12 @@ def compute_endpoints_batch(
     today_day: int | Sequence[int | None] | np.ndarray | None = None,
     stop_day: int | Sequence[int | None] | np.ndarray | None = None,
     extra: Sequence[Mapping[str, Any]] | None = None,
+    start_day: int | Sequence[int | None] | np.ndarray | None = None,
 ) -> dict[str, BatchResult]:
     """:func:`compute_endpoints` for every row of *matrix* at once.
 
-    *today_day* and *stop_day* may be one day for all rows or one per row
-    (``None`` / ``NO_DAY`` for none).  Row ``i`` of each result equals
+    *today_day*, *stop_day* and *start_day* may be one day for all rows or one per row
+    (``None`` for none).  Row ``i`` of each result equals
     ``compute_endpoints(specs, matrix.series(i), ...)``.
 
     Examples
@@ -130,7 +135,8 @@ def compute_endpoints_batch(
     """
     n = matrix.n_rows
     today = per_row_days(today_day, n)
-    inputs = BatchInputs(matrix, today, per_row_days(stop_day, n), extra)
+    start = None if start_day is None else per_row_days(start_day, n, missing=-NO_DAY)
+    inputs = BatchInputs(matrix, today, per_row_days(stop_day, n), extra, start)
     done: dict[str, BatchResult] = {}
     for spec in specs:
         out = spec.compute_batch(inputs, done)

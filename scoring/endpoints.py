@@ -32,6 +32,7 @@ While ``today_day <= `` the last day an output reads, it is pending.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -129,6 +130,9 @@ def validate_endpoints(
                 if ref not in known:
                     j = later.get(ref)
                     hint = "" if j is None or j <= i else f" (declared later, at {path}[{j}])"
+                    close = difflib.get_close_matches(str(ref), sorted(known), n=3)
+                    if not hint and close:
+                        hint = f" (did you mean {' or '.join(map(repr, close))}?)"
                     raise FieldError(name, f"unknown endpoint {ref!r}{hint}")
             spec = spec.resolve(known)
             for o in spec.outputs():

@@ -256,14 +256,15 @@ class ComplianceSpec(EndpointSpec):
 
     def derivation(self) -> str:
         return (f"100 * completed / expected diary days, days {self.from_day} to "
-                f"{self.to_day} ({_ANCHOR}); expected days stop before today and at "
-                "withdrawal")
+                f"{self.to_day} ({_ANCHOR}); expected days start at enrolment and stop "
+                "before today (today too once filled) and at withdrawal")
 
     def compute(
         self, inputs: PeriodInputs, done: Mapping[str, ScoreResult]
     ) -> dict[str, ScoreResult]:
         return {self.key: compliance(inputs.daily, from_day=self.from_day, to_day=self.to_day,
-                                     today_day=inputs.today_day, stop_day=inputs.stop_day)}
+                                     today_day=inputs.today_day, stop_day=inputs.stop_day,
+                                     start_day=inputs.start_day)}
 
     def compute_batch(
         self, inputs: BatchInputs, done: Mapping[str, BatchResult]
@@ -271,4 +272,4 @@ class ComplianceSpec(EndpointSpec):
         m = inputs.daily
         return {self.key: compliance_batch(
             m.values, m.first_day, from_day=self.from_day, to_day=self.to_day,
-            today_day=inputs.today_day, stop_day=inputs.stop_day)}
+            today_day=inputs.today_day, stop_day=inputs.stop_day, start_day=inputs.start_day)}

@@ -25,6 +25,9 @@ class PeriodRecord:
     (crossover); ``period`` the crossover period or anchor number;
     ``daily`` may be ``None`` when scores come as a prebuilt matrix.
     ``today_day`` / ``stop_day``: see :func:`scoring.endpoints.compute_endpoints`.
+    ``start_day``: the first day its diary was open (enrolment), for compliance.
+    ``missing``: why the record has no anchor (``"no surgery recorded"``); every
+    endpoint of such a record is empty with this reason (intention to treat).
     """
 
     subject: str
@@ -36,6 +39,8 @@ class PeriodRecord:
     anchor_date: dt.date | None = None
     today_day: int | None = None
     stop_day: int | None = None
+    start_day: int | None = None
+    missing: str | None = None
 
 
 FIELDS = tuple(f.name for f in fields(PeriodRecord))

@@ -143,6 +143,8 @@ class BatchResult:
         Baseline per row (NaN where none).
     row_end : numpy.ndarray of int, optional
         Per-row last day read, clipping ``windows`` (compliance).
+    row_start : numpy.ndarray of int, optional
+        Per-row first day read, clipping ``windows`` (compliance: enrolment).
     row_ids : sequence of tuple of str, optional
         Per-row entry ids, overriding ``windows`` (kinds without a batch path).
     sources : tuple of BatchResult
@@ -158,6 +160,7 @@ class BatchResult:
     n_expected: np.ndarray | None = None
     base: np.ndarray | None = None
     row_end: np.ndarray | None = None
+    row_start: np.ndarray | None = None
     row_ids: Sequence[tuple[str, ...]] | None = field(default=None, repr=False)
     sources: tuple[BatchResult, ...] = field(default=(), repr=False)
 
@@ -185,11 +188,14 @@ class BatchResult:
         if ids is None:
             return ()
         end = None if self.row_end is None else int(self.row_end[i])
+        start = None if self.row_start is None else int(self.row_start[i])
         row = ids[i]
         groups = []
         for lo, hi in self.windows:
             if end is not None:
                 hi = min(hi, end)
+            if start is not None:
+                lo = max(lo, start)
             lo_i, hi_i = max(lo - first_day, 0), min(hi - first_day + 1, row.shape[0])
             groups.append([x for x in row[lo_i:hi_i].tolist() if x is not None])
         return merge_ids(*groups)

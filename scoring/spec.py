@@ -73,6 +73,7 @@ class PeriodInputs:
     today_day: int | None = None
     stop_day: int | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    start_day: int | None = None  # first day the diary was open (enrolment)
 
 
 _NO_DAILY = DailySeries([], [])
@@ -82,13 +83,15 @@ _NO_DAILY = DailySeries([], [])
 class BatchInputs:
     """The batch form of :class:`PeriodInputs`: one row per participant-period.
 
-    ``today_day`` / ``stop_day`` are per-row int64 arrays, ``NO_DAY`` for none.
+    ``today_day`` / ``stop_day`` are per-row int64 arrays, ``NO_DAY`` for none;
+    ``start_day`` too, ``-NO_DAY`` for none (or None: no row has one).
     """
 
     daily: DailyMatrix
     today_day: np.ndarray
     stop_day: np.ndarray
     extra: Sequence[Mapping[str, Any]] | None = None
+    start_day: np.ndarray | None = None
 
     def row(self, i: int, *, with_daily: bool = True) -> PeriodInputs:
         """Row ``i``; ``with_daily=False`` skips building its daily series (kinds that
@@ -96,11 +99,13 @@ class BatchInputs:
         from scoring.compliance import NO_DAY
 
         t, s = int(self.today_day[i]), int(self.stop_day[i])
+        b = -NO_DAY if self.start_day is None else int(self.start_day[i])
         return PeriodInputs(
             self.daily.series(i) if with_daily else _NO_DAILY,
             None if t == NO_DAY else t,
             None if s == NO_DAY else s,
             {} if self.extra is None else self.extra[i],
+            None if b == -NO_DAY else b,
         )
 
 

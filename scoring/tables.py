@@ -13,7 +13,7 @@ CSV, XLSX or XPORT is the exporter's job.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -38,6 +38,7 @@ __all__ = [
     "record_value_columns",
     "record_values",
     "score_records",
+    "staff_sources",
     "wide_table",
 ]
 
@@ -198,9 +199,31 @@ def score_records(
     n = len(records)
     today = per_row_days(record_field(records, "today_day"), n)
     stop = per_row_days(record_field(records, "stop_day"), n)
+    start = record_field(records, "start_day")
     results = compute_endpoints_batch(specs, matrix, today_day=today, stop_day=stop,
-                                      extra=extra)
+                                      extra=extra, start_day=start)
+    missing = record_field(records, "missing")
+    if any(m is not None for m in missing):
+        blank = np.array([m is not None for m in missing], dtype=bool)
+        results = {k: _without_anchor(r, blank, missing) for k, r in results.items()}
     return ScoredRecords(records, specs, matrix, results)
+
+
+def _without_anchor(r: BatchResult, blank: np.ndarray,
+                    missing: Sequence[str | None]) -> BatchResult:
+    """``r`` with the rows of records without an anchor empty, their reason the record's
+    (``"no surgery recorded"``): no day of theirs is known, so nothing is derived."""
+    inner = r.reason_of
+
+    def reason_of(i: int) -> str:
+        return missing[i] if blank[i] else inner(i)
+
+    def cleared(a: np.ndarray | None, empty) -> np.ndarray | None:
+        return None if a is None else np.where(blank, empty, a).astype(a.dtype)
+
+    return replace(r, values=cleared(r.values, np.nan), reason_of=reason_of,
+                   dtype_mask=cleared(r.dtype_mask, 0), base=cleared(r.base, np.nan),
+                   n_observed=cleared(r.n_observed, 0), n_expected=cleared(r.n_expected, 0))
 
 
 _ANCHOR_NOTE = "study day, anchor date = day 0"
@@ -249,7 +272,41 @@ def nan_to_none(a: np.ndarray) -> list[float | None]:
     return out
 
 
-def wide_table(scored: ScoredRecords) -> Table:
+def staff_sources(ids: Sequence[str], staff: Mapping[str, str]) -> str | None:
+    """The staff sources among the records ``ids`` a value was derived from, sorted and
+    ';'-separated; ``None`` when the participant entered them all (issue 13).
+
+    ``staff`` maps the id of each staff-entered record to its source.
+
+    Examples
+    --------
+    >>> staff_sources(["e1", "e2", "e3"], {"e2": "phone", "e3": "clinician"})
+    'clinician;phone'
+    >>> staff_sources(["e1"], {"e2": "phone"}) is None
+    True
+    """
+    found = {staff[i] for i in ids if i in staff}
+    return ";".join(sorted(found)) or None
+
+
+def _staff_flags(scored: ScoredRecords, staff: Mapping[str, str]) -> list[str | None]:
+    """Per record, "Y" when any value of its row came from a staff-entered record."""
+    n = len(scored.records)
+    if not staff:  # the common case: no id to look at
+        return [None] * n
+    ids, first = scored.matrix.entry_ids, scored.matrix.first_day
+    results = [scored.results[o.key] for _, o in scored.outputs()]
+    return ["Y" if any(e in staff for r in results for e in r.entry_ids(i, ids, first))
+            else None for i in range(n)]
+
+
+STAFF_FLAG = Column("staff_entered", "STAFFFL", "Staff-entered source flag", "char",
+                    "Y when a value of the row was derived from a diary entry or "
+                    "questionnaire response entered by staff (clinician, paper, phone)")
+
+
+def wide_table(scored: ScoredRecords, *,
+               staff: Mapping[str, str] | None = None) -> Table:
     """One row per participant-period, one column per endpoint output plus reasons.
 
     Columns: the record columns, then ``<key>`` (value) and ``<key>_reason``
@@ -264,15 +321,19 @@ def wide_table(scored: ScoredRecords) -> Table:
     >>> recs = [PeriodRecord("S1", "01", "A", DailySeries([1, 2, 3], [2, 4, 6])),
     ...         PeriodRecord("S2", "01", "B", DailySeries([1, 2], [2, 4]))]
     >>> t = wide_table(score_records(recs, specs))
-    >>> t.header()[-2:], t.header(xport=True)[-2:]
-    (['auc_d1_3', 'auc_d1_3_reason'], ['AUCD13', 'RAUCD13'])
-    >>> [row[-2:] for row in t.rows]                     # (2+4)/2 + (4+6)/2
+    >>> t.header()[-3:], t.header(xport=True)[-3:]
+    (['auc_d1_3', 'auc_d1_3_reason', 'staff_entered'], ['AUCD13', 'RAUCD13', 'STAFFFL'])
+    >>> [row[-3:-1] for row in t.rows]                   # (2+4)/2 + (4+6)/2
     [(8.0, None), (None, "day 3 not observed (ends='none')")]
+
+    The last column, ``staff_entered``, flags rows with a value derived from a record
+    staff entered: ``staff`` maps such records' ids to their sources (needs the
+    matrix's entry ids).
     """
     fixed = record_columns()
     outputs = scored.outputs()
     keys = [o.key for _, o in outputs]
-    short = short_names(keys, reserved=[c.xport_name for c in fixed])
+    short = short_names(keys, reserved=[c.xport_name for c in fixed] + [STAFF_FLAG.xport_name])
     taken = {c.xport_name for c in fixed} | set(short.values())
     columns = list(fixed)
     cells = record_value_columns(scored.records)
@@ -288,5 +349,7 @@ def wide_table(scored: ScoredRecords) -> Table:
         res = scored.results[o.key]
         cells.append(nan_to_none(res.values))
         cells.append(res.reasons())
+    columns.append(STAFF_FLAG)
+    cells.append(_staff_flags(scored, staff or {}))
     # Kept as columns: the writers make the row tuples as they go (issue 3).
     return Table("EPWIDE", tuple(columns), ColumnRows(cells))

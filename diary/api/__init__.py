@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from diary.api.errors import PaindiaryApi
+from diary.api.lazy_spec import LazySpecApi
 
 
-def init_api(app: Flask) -> PaindiaryApi:
+def init_api(app: Flask) -> LazySpecApi:
     from diary.api import (
         allocation,
         auth,
@@ -23,7 +23,7 @@ def init_api(app: Flask) -> PaindiaryApi:
         studies,
     )
 
-    api = PaindiaryApi(app, spec_kwargs={"info": {"description": __doc__}})
+    api = LazySpecApi(app, spec_kwargs={"info": {"description": __doc__}})
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer",
                        "description": "A token from /api/v1/auth/login (staff) or "

@@ -6,8 +6,6 @@ from flask_smorest import Blueprint
 
 from diary.api.context import BEARER, authenticated, db, now, principal
 from diary.api.schemas import ExportArgs
-from diary.exports.files import MIMETYPES, filename, render
-from diary.exports.service import export_endpoints
 
 blp = Blueprint("endpoints", __name__, description="Endpoint tables (coordinators, viewers)")
 
@@ -23,6 +21,10 @@ class Endpoints(MethodView):
     @blp.alt_response(422, description="Unknown layout or format, or no endpoints declared")
     def get(self, args, key):
         """Export a study's endpoint table; CSV is streamed, every export is audited"""
+        # Imported on first export: they pull numpy, openpyxl and scoring (issue 12).
+        from diary.exports.files import MIMETYPES, filename, render
+        from diary.exports.service import export_endpoints
+
         export = export_endpoints(db(), principal(), key, layout=args["layout"],
                                   fmt=args["format"], now=now())
         fmt, part = args["format"], args["part"]

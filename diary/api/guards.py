@@ -92,6 +92,12 @@ def bad_text_rule(value: str) -> str | None:
     return NUL_RULE if found.group() == "\x00" else SURROGATE_RULE
 
 
+def storable_text(value: str) -> str:
+    """``value`` with each NUL or lone surrogate replaced by U+FFFD, which every database
+    stores: for text we must keep and answer (an inbound SMS) rather than refuse."""
+    return _BAD_CHAR.sub("\ufffd", value)
+
+
 def printable(key: str) -> str:
     """A key safe to name in an error: NULs and surrogates written as escapes."""
     return _BAD_CHAR.sub(lambda m: f"\\u{ord(m.group()):04x}", key)
@@ -136,9 +142,13 @@ def check_json_body() -> None:
 
 
 def check_url_and_form() -> None:
-    """Path segments, query values and form fields (the Twilio webhooks): the same rule."""
+    """Path segments, query values and form fields: the same rule. Twilio's signed
+    webhooks are the exception: a participant's text gets an answer, not a 422 that
+    Twilio would only log, so their fields are cleaned after the signature check
+    (``storable_text``) instead."""
     sources = [(request.view_args or {}).items(), request.args.items(multi=True)]
-    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+    if request.blueprint != "sms" and request.mimetype in (
+            "application/x-www-form-urlencoded", "multipart/form-data"):
         sources.append(request.form.items(multi=True))
     for items in sources:
         for name, value in items:

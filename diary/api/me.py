@@ -44,7 +44,8 @@ class Tasks(MethodView):
     @blp.doc(security=BEARER)
     @blp.response(200, TasksOut)
     def get(self):
-        """Today's tasks: is today's diary due and done, which questionnaires are open"""
+        """Today's tasks: is today's diary due and done, which windows are open (a
+        questionnaire, or the side-effect checklist: see ``form``) and which are done"""
         session, p, protocol = _mine()
         return tasks_for(session, protocol, p, now())
 

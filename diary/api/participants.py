@@ -13,6 +13,7 @@ from diary.api.schemas import (
     EnrolIn,
     EnrolledOut,
     EntryListArgs,
+    EntryOut,
     EntryPage,
     EventIn,
     EventOut,
@@ -22,6 +23,7 @@ from diary.api.schemas import (
     ScheduleOut,
     WithdrawIn,
 )
+from diary.api.staff_schemas import StaffEntryIn
 from diary.db.models import AnchorEvent, Participant
 from diary.security import mask_phone
 from diary.services import enrolment, entries, events
@@ -190,3 +192,28 @@ class ParticipantEntries(MethodView):
                                            page_size=args["page_size"],
                                            include_superseded=not args["current_only"])
         return page_body(rows, total, args)
+
+
+@blp.route(BASE + "/<subject_id>/diary-entries")
+class StaffDiaryEntries(MethodView):
+    @authenticated
+    @blp.doc(security=BEARER)
+    @blp.arguments(StaffEntryIn)
+    @blp.response(201, EntryOut)
+    @blp.alt_response(200, schema=EntryOut, description="A retry: the original entry")
+    @blp.alt_response(404, description="corrects names no entry of the participant")
+    @blp.alt_response(409, description="The day has an entry and corrects was not sent, "
+                                        "or the client_id was used for other content")
+    @blp.alt_response(422, description="Future, before enrolment, after withdrawal")
+    def post(self, body, key, subject_id):
+        """Enter a day's score for a participant (a paper diary, a call): any past day, with
+        a source and a reason; audited as staff entry"""
+        session, who = db(), principal()
+        _, protocol, p = enrolment.get_participant(session, who, key, subject_id, need="write")
+        e = entries.NewEntry(diary_date=body["diary_date"], score=body["score"],
+                             client_id=str(body["client_id"]), device_time=None,
+                             reason=body["reason"], channel="coordinator",
+                             source=body["source"], corrects=body["corrects"])
+        result = entries.record_diary_entry(session, p, protocol, e, actor=who.actor,
+                                            now=now(), recorded_by=who.account_id)
+        return result.entry, 201 if result.created else 200

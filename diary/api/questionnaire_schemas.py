@@ -27,6 +27,8 @@ class ItemOut(ma.Schema):
     max = fields.Integer(allow_none=True)
     unit = fields.String(allow_none=True)
     scored = fields.Boolean()
+    clinician = fields.Boolean(metadata={"description": "An examination item: entered by "
+                                                        "study staff only"})
 
 
 class ScaleOut(ma.Schema):
@@ -130,6 +132,7 @@ class ResponseOut(ma.Schema):
     supersedes_id = fields.String(allow_none=True)
     reason = fields.String(allow_none=True)
     channel = fields.String()
+    entry_source = fields.String(metadata={"description": "participant, or the staff source"})
 
 
 class ResponsePage(PageMeta):

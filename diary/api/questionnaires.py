@@ -19,6 +19,7 @@ from diary.api.questionnaire_schemas import (
     ScreeningOut,
 )
 from diary.api.schemas import EntryListArgs
+from diary.api.staff_schemas import StaffResponseIn
 from diary.db.models import QuestionnaireResponse, Screening
 from diary.fhir import ResponseView, questionnaire, response_bundle
 from diary.services import enrolment, questionnaires
@@ -47,7 +48,8 @@ def instrument_view(instrument, texts: dict[str, str] | None = None,
                    "options": [{"code": o.code, "label": o.label} for o in i.options] or None,
                    "min": i.bounds[0] if i.bounds else None,
                    "max": i.bounds[1] if i.bounds else None, "unit": i.unit,
-                   "scored": i.scored} for i in instrument.items],
+                   "scored": i.scored, "clinician": i.clinician}
+                  for i in instrument.items],
         "scales": instrument.scales,
     }
 
@@ -144,6 +146,29 @@ class ParticipantResponses(MethodView):
             session, p.id, page=args["page"], page_size=args["page_size"],
             include_superseded=not args["current_only"])
         return page_body(rows, total, args)
+
+    @authenticated
+    @blp.doc(security=BEARER)
+    @blp.arguments(StaffResponseIn)
+    @blp.response(201, ResponseOut)
+    @blp.alt_response(200, schema=ResponseOut, description="A retry: the original response")
+    @blp.alt_response(409, description="Window already answered (send corrects), or "
+                                        "client_id reused")
+    @blp.alt_response(422, description="An answer refused: errors names each item")
+    def post(self, body, key, subject_id):
+        """Enter a questionnaire for a participant (clinician-administered items such as
+        DN4 8-10, a paper form, a call) with a source and a reason; audited as staff entry"""
+        session, who = db(), principal()
+        _, protocol, p = enrolment.get_participant(session, who, key, subject_id, need="write")
+        r = questionnaires.NewResponse(
+            instrument=body["instrument"], answers=body["answers"],
+            client_id=str(body["client_id"]),
+            device_time=body["administered_at"], window_id=body["window_id"],
+            corrects=body["corrects"], reason=body["reason"], channel="coordinator",
+            entry_source=body["source"])
+        result = questionnaires.record_response(session, p, protocol, r, actor=who.actor,
+                                                now=now(), recorded_by=who.account_id)
+        return result.response, 201 if result.created else 200
 
 
 @blp.route("/studies/<key>/participants/<subject_id>/fhir-bundle")

@@ -11,17 +11,34 @@ from diary.api.safety_schemas import (
     AdverseEventIn,
     AdverseEventOut,
     AdverseEventPage,
+    ChecklistOut,
     SideEffectsIn,
     SideEffectsOut,
     SideEffectsPage,
     VersionListArgs,
 )
+from diary.safety import SEVERITIES
 from diary.services import adverse_events, entries, side_effects
 from diary.services.enrolment import get_participant
 from diary.services.principals import participant_of
 
 blp = Blueprint("safety", __name__, description="Side effects and adverse events")
 P = "/studies/<key>/participants/<subject_id>"
+
+
+@blp.route("/me/side-effect-checklist")
+class MyChecklist(MethodView):
+    @authenticated
+    @blp.doc(security=BEARER)
+    @blp.response(200, ChecklistOut)
+    def get(self):
+        """Your study's side-effect checklist: each symptom with its label, and the
+        severities to answer it with"""
+        session, who = db(), principal()
+        p = participant_of(session, who)
+        checklist = entries.protocol_for(session, p, who.protocol_sha256).side_effects
+        return {"symptoms": checklist.symptoms,
+                "severities": [{"code": i, "label": s} for i, s in enumerate(SEVERITIES)]}
 
 
 @blp.route("/me/side-effects")

@@ -104,6 +104,22 @@ class CatalogueOut(ma.Schema):
     drugs = fields.List(fields.Nested(DrugOut))
 
 
+class SymptomOut(ma.Schema):
+    code = fields.String(metadata={"description": "The key to answer it under"})
+    label = fields.String()
+
+
+class SeverityOut(ma.Schema):
+    code = fields.Integer()
+    label = fields.String()
+
+
+class ChecklistOut(ma.Schema):
+    symptoms = fields.List(fields.Nested(SymptomOut),
+                           metadata={"description": "In display order; answer every one"})
+    severities = fields.List(fields.Nested(SeverityOut))
+
+
 class SideEffectsIn(In):
     diary_date = fields.Date(required=True, metadata={"description": "Local diary date"})
     answers = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True),

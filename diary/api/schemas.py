@@ -131,6 +131,11 @@ class StudyOut(ma.Schema):
     created_at = fields.AwareDateTime()
 
 
+class ProtocolWarningOut(ma.Schema):
+    path = fields.String()
+    rule = fields.String()
+
+
 class StudyDetailOut(StudyOut):
     design = fields.String()
     timezone = fields.String()
@@ -142,6 +147,8 @@ class StudyDetailOut(StudyOut):
     blinding = fields.String(metadata={"description": "double, single or open"})
     randomisation = fields.Dict(metadata={
         "description": "method (manual or list) and stratify_by (e.g. [site])"})
+    # On create and upgrade: what the protocol check warns about (issue 13).
+    warnings = fields.List(fields.Nested(ProtocolWarningOut))
 
 
 MAX_ROLE_SITES = 1000  # more sites than any trial has; each is checked against the protocol
@@ -260,11 +267,14 @@ class WithdrawIn(In):
     reason = fields.String(required=True, validate=validate.Length(1, 1000))
 
 
-class TaskWindowOut(ma.Schema):
-    """A window as the participant's app sees it: never the treatment (blinding)."""
+class WindowFields(ma.Schema):
+    """A window's fields both staff and participants see; never the treatment."""
 
     id = fields.String()
     assessment = fields.String()
+    # What the window opens: questionnaire, side_effects (the checklist, answered with
+    # POST /me/side-effects) or adverse_events (the coordinators' form); see the README.
+    form = fields.String()
     instrument = fields.String()
     event_id = fields.String()
     anchor = fields.String()
@@ -277,7 +287,7 @@ class TaskWindowOut(ma.Schema):
     closes_local = fields.String()
 
 
-class WindowOut(TaskWindowOut):
+class WindowOut(WindowFields):
     treatment = fields.String(allow_none=True, metadata={
         "description": "A masked code for blinded staff of a double-blind study"})
 
@@ -323,6 +333,7 @@ class EntryOut(ma.Schema):
     supersedes_id = fields.String(allow_none=True)
     reason = fields.String(allow_none=True)
     channel = fields.String()
+    entry_source = fields.String(metadata={"description": "participant, or the staff source"})
 
 
 class EntryPage(PageMeta):
@@ -341,12 +352,18 @@ class DiaryTaskOut(ma.Schema):
     accept_until = fields.AwareDateTime(allow_none=True)
 
 
+class WindowTaskOut(WindowFields):
+    """A window as the participant's app sees it: no treatment (blinding)."""
+
+    done = fields.Boolean()
+
+
 class TasksOut(ma.Schema):
     today = fields.Date()
     timezone = fields.String()
     withdrawn = fields.Boolean()
     diary = fields.Nested(DiaryTaskOut, allow_none=True)
-    open_windows = fields.List(fields.Nested(TaskWindowOut))
+    open_windows = fields.List(fields.Nested(WindowTaskOut))
 
 
 class MeOut(ma.Schema):

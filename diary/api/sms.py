@@ -5,9 +5,9 @@ carries a valid ``X-Twilio-Signature`` for the configured public URL."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, request
-from twilio.twiml.messaging_response import MessagingResponse
 
 from diary.api.context import db, now
+from diary.api.guards import storable_text
 from diary.errors import Forbidden, RuleViolation
 from diary.sms.inbound import handle_inbound
 from diary.sms.signature import public_request_url, verify_twilio_signature
@@ -17,8 +17,9 @@ blp = Blueprint("sms", __name__, url_prefix="/sms")
 
 
 def _check_signature() -> dict[str, str]:
-    """The signed form, or 403. Only the POST body is signed data (``request.values``
-    would mix in the query string, which is part of the signed URL instead)."""
+    """The signed form, cleaned of what no database stores, or 403. Only the POST body is
+    signed data (``request.values`` would mix in the query string, which is part of the
+    signed URL instead)."""
     config = current_app.config
     token = config.get("TWILIO_AUTH_TOKEN")
     if not token:
@@ -31,7 +32,7 @@ def _check_signature() -> dict[str, str]:
     if not verify_twilio_signature(token, url, form, request.headers.get("X-Twilio-Signature")):
         raise Forbidden("missing or invalid X-Twilio-Signature", field="X-Twilio-Signature",
                         code="bad_signature")
-    return form
+    return {name: storable_text(value) for name, value in form.items()}
 
 
 @blp.post("/inbound")
@@ -41,6 +42,8 @@ def inbound() -> Response:
         raise RuleViolation("is required", field="MessageSid")
     runtime = current_app.extensions["paindiary"]
     text = handle_inbound(db(), runtime.vault, form, now())
+    from twilio.twiml.messaging_response import MessagingResponse  # not at start-up (issue 12)
+
     twiml = MessagingResponse()
     if text:
         twiml.message(text)

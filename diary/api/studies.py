@@ -28,6 +28,17 @@ def _source(upload) -> str:
         raise RuleViolation("the protocol file must be UTF-8 text", field="protocol") from None
 
 
+def _name(upload) -> str:
+    """The uploaded file's name, for YAML error positions; "protocol" if it has none
+    printable (it is echoed in the error message, never used as a path)."""
+    name = (upload.filename or "").rsplit("/", 1)[-1]
+    return name if name and len(name) <= 100 and name.isprintable() else "protocol"
+
+
+def _warnings(loaded) -> list[dict]:
+    return [{"path": path, "rule": rule} for path, rule in loaded.warnings]
+
+
 def _detail(study, protocol=None):
     session = db()
     if protocol is None:
@@ -63,10 +74,11 @@ class Studies(MethodView):
     @blp.alt_response(409, description="The study exists")
     @blp.alt_response(422, description="The protocol is invalid; errors lists each problem")
     def post(self, files):
-        """Create a study from a protocol file (multipart field ``protocol``)"""
-        study, _ = studies.create_study(db(), principal(), source=_source(files["protocol"]),
-                                        now=now())
-        return _detail(study)
+        """Create a study from a protocol file (multipart field ``protocol``); ``warnings``
+        lists what works but deserves a look (e.g. licensed wording not supplied)"""
+        loaded = studies.create_study(db(), principal(), source=_source(files["protocol"]),
+                                      now=now(), name=_name(files["protocol"]))
+        return {**_detail(loaded.study), "warnings": _warnings(loaded)}
 
 
 @blp.route("/studies/<key>")
@@ -89,10 +101,12 @@ class Versions(MethodView):
     @blp.alt_response(409, description="Identical to an earlier version")
     @blp.alt_response(422, description="Invalid, or incompatible with enrolled participants")
     def post(self, files, key):
-        """Upgrade a study to a new protocol version (study admins)"""
-        study, _ = studies.upgrade_protocol(db(), principal(), key=key,
-                                            source=_source(files["protocol"]), now=now())
-        return _detail(study)
+        """Upgrade a study to a new protocol version (study admins); ``warnings`` as for
+        a new study"""
+        loaded = studies.upgrade_protocol(db(), principal(), key=key,
+                                          source=_source(files["protocol"]), now=now(),
+                                          name=_name(files["protocol"]))
+        return {**_detail(loaded.study), "warnings": _warnings(loaded)}
 
 
 @blp.route("/studies/<key>/versions/<int:version>")

@@ -39,6 +39,26 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+# Who gave a diary entry or questionnaire response: the participant themselves, or study
+# staff entering it for them from an examination, a paper diary or a call (issue 13).
+ENTRY_SOURCES = ("participant", "clinician", "paper", "phone")
+STAFF_SOURCES = ENTRY_SOURCES[1:]
+
+
+def _entry_source_check() -> CheckConstraint:
+    allowed = ", ".join(f"'{s}'" for s in ENTRY_SOURCES)
+    return CheckConstraint(f"entry_source IN ({allowed})", name="entry_source")
+
+
+def _entry_source():
+    return mapped_column(String(16), server_default="participant")
+
+
+# The export reads the few staff-entered rows of a study (diary.exports.records); this
+# partial index holds only them. SQLite uses it for a query with this very term.
+STAFF_ENTERED = "entry_source <> 'participant'"
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
@@ -200,6 +220,7 @@ class DiaryEntry(Base):
         UniqueConstraint("participant_id", "diary_date", "version"),
         CheckConstraint("score BETWEEN 0 AND 10", name="score_range"),
         CheckConstraint("version >= 1", name="version_positive"),
+        _entry_source_check(),
         Index(
             "uq_diary_entries_current_day",
             "participant_id",
@@ -218,6 +239,8 @@ class DiaryEntry(Base):
             sqlite_where=text("is_current"),
             postgresql_where=text("is_current"),
         ),
+        Index("ix_diary_entries_staff_entered", "participant_id",
+              sqlite_where=text(STAFF_ENTERED), postgresql_where=text(STAFF_ENTERED)),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -233,6 +256,7 @@ class DiaryEntry(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     channel: Mapped[str] = mapped_column(String(16))
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    entry_source: Mapped[str] = _entry_source()  # ENTRY_SOURCES
 
 
 class AuditRecord(Base):
@@ -283,6 +307,7 @@ class QuestionnaireResponse(Base):
         UniqueConstraint("participant_id", "client_id"),
         CheckConstraint("timing IN ('in_window', 'out_of_window', 'unscheduled')",
                         name="timing"),
+        _entry_source_check(),
         Index(
             "uq_questionnaire_responses_current_window",
             "participant_id",
@@ -313,6 +338,8 @@ class QuestionnaireResponse(Base):
     channel: Mapped[str] = mapped_column(String(16))
     source: Mapped[Any] = mapped_column(JSON, nullable=True)  # the FHIR resource, if sent so
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    # Named apart from ``source`` (the FHIR resource): who gave the answers, ENTRY_SOURCES.
+    entry_source: Mapped[str] = _entry_source()
 
 
 class Screening(Base):

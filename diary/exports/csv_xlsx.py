@@ -24,17 +24,17 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
+from functools import cache
 from itertools import islice
 from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from diary.errors import RuleViolation
 from scoring.tables import Column, ColumnRows, Table
@@ -233,9 +233,17 @@ def write_dictionary_csv(table: Table, path: str | os.PathLike[str]) -> None:
     write_csv(dictionary_table(table), path)
 
 
+@cache
+def _illegal_xlsx_characters() -> re.Pattern[str]:
+    # openpyxl (~0.2 s to import) only for XLSX: CSV and XPORT need not pay (issue 12).
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE
+
+
 def _xlsx_text(value: str) -> str:
     # Control characters other than tab/newline are invalid in XLSX (openpyxl raises).
-    return neutralise(ILLEGAL_CHARACTERS_RE.sub("?", value))
+    return neutralise(_illegal_xlsx_characters().sub("?", value))
 
 
 def _xlsx_rows(table: Table) -> Iterator[list]:
@@ -281,6 +289,8 @@ def write_xlsx(
     """
     tables = [tables] if isinstance(tables, Table) else list(tables)
     _check_sheets(tables)
+    from openpyxl import Workbook  # imported for XLSX only (issue 12)
+
     wb = Workbook(write_only=True)
     for t in [*tables, dictionary_table(tables, name="dictionary")]:
         ws = wb.create_sheet(t.name)

@@ -20,6 +20,7 @@ from sqlalchemy.sql.functions import FunctionElement, aggregate_strings
 
 from diary.db.models import DiaryEntry, Participant
 
+# progress(done, total): participants read, or entries when entry ids are read too.
 Progress = Callable[[int, int], None]
 
 # Scores are 0..10 (CHECK score_range), so a score fits below 16: code = day * 16 + score.
@@ -83,16 +84,20 @@ def read_scores(session: Session, study_id: int, participants: Sequence[str], *,
     where = (CURRENT,
              DiaryEntry.participant_id.in_(select(Participant.id)
                                            .where(Participant.study_id == study_id)))
-    # Counting costs a pass over the index: only for a caller showing progress.
-    total = (session.scalar(select(func.count()).select_from(DiaryEntry).where(*where))
-             if progress else 0)
-    reader = _read_rows if with_ids else _read_grouped
-    owner, codes, ids = reader(session, where, number, total, progress)
+    if with_ids:
+        # Counting costs a pass over the index: only for a caller showing progress.
+        total = (session.scalar(select(func.count()).select_from(DiaryEntry).where(*where))
+                 if progress else 0)
+        owner, codes, ids = _read_rows(session, where, number, total, progress)
+    else:
+        # One row per participant: progress counts participants, whose number is known
+        # (counting the entries first cost 0.15-0.3 s at 1.2 M entries: issue 12).
+        owner, codes, ids = _read_grouped(session, where, number, progress)
     day, score = np.divmod(codes, SCORE_SLOTS)
     return StudyScores(owner, day, score.astype(np.float64), ids)
 
 
-def _read_grouped(session, where, number, total, progress):
+def _read_grouped(session, where, number, progress):
     """One row per participant: its entry count and its codes joined by commas."""
     texts = _sqlite_texts if session.get_bind().dialect.name == "sqlite" else _code_texts
     columns, parse = texts()
@@ -101,20 +106,20 @@ def _read_grouped(session, where, number, total, progress):
     owners: list[int] = []
     counts: list[int] = []
     parts: list[tuple[str, ...]] = []
-    done = 0
     # Core, not the ORM's result layer: plain rows are all we read.
     result = session.connection().execute(stmt.execution_options(yield_per=1000))
     with result:
         for chunk in result.partitions():
             for pid, count, *joined in chunk:
-                done += count
                 i = number.get(pid)
                 if i is not None:  # else a participant outside the caller's sites
                     owners.append(i)
                     counts.append(count)
                     parts.append(joined)
             if progress:
-                progress(done, total)
+                progress(len(owners), len(number))
+    if progress:  # participants without entries have no row
+        progress(len(number), len(number))
     n = sum(counts)
     codes = parse(*zip(*parts, strict=True)) if parts else np.zeros(0, np.int64)
     if codes.size != n:

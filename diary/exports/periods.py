@@ -4,6 +4,11 @@ With a daily diary, the records are the diary spans of all participants, compute
 once by :func:`diary.schedule_batch.diary_spans_batch` (issue 3: one ``schedule`` call
 per participant cost a quarter of the export). Without one, each participant's events of
 the first anchor type (or its enrolment) are its periods, as before.
+
+Intention to treat (issue 13): a participant without the records it should have (no
+anchor event recorded, a crossover period without its infusion) gets one record per
+missing period, without an anchor date or event (``event_id`` None, ``ordinal`` -1) and
+with the reason in ``missing`` (:mod:`diary.exports.itt`).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 
 from diary.exports.instants import micros
+from diary.exports.itt import missing_records
 from diary.protocol.model import ENROLMENT, Protocol
 from diary.schedule import AnchorEvent, DiarySpan, ParticipantRef, schedule, treatment_in
 from diary.schedule_batch import (
@@ -25,9 +31,10 @@ from diary.schedule_batch import (
     Participants,
     day_number,
     diary_spans_batch,
+    local_day_numbers,
 )
 from diary.timezones import EPOCH, local_date, zone
-from scoring.records import PeriodRecords
+from scoring.records import FIELDS, PeriodRecords
 
 # Rows as load_study_records reads them, instants as diary.exports.instants.epoch_us.
 PARTICIPANT_COLUMNS = ("id", "subject_id", "site", "arm", "sequence", "timezone",
@@ -44,7 +51,7 @@ class StudyPeriods:
 
     records: PeriodRecords
     pid: list[str]
-    event_id: list[str]
+    event_id: list[str | None]  # None: a record without its anchor event (ITT)
     ordinal: np.ndarray
     anchor_day: np.ndarray
     enrolled_day: np.ndarray
@@ -65,7 +72,15 @@ def study_periods(protocol: Protocol, participants: Sequence[Sequence],
                   events: Sequence[Sequence], now: datetime, *,
                   with_windows: bool = False) -> StudyPeriods:
     """The records of ``participants`` (rows of ``PARTICIPANT_COLUMNS``), in their order,
-    given the study's ``events`` (rows of ``EVENT_COLUMNS``; others' are ignored)."""
+    given the study's ``events`` (rows of ``EVENT_COLUMNS``; others' are ignored); every
+    participant has its expected records (intention to treat)."""
+    found = _study_periods(protocol, participants, events, now, with_windows=with_windows)
+    return _with_missing(protocol, found, participants, events)
+
+
+def _study_periods(protocol: Protocol, participants: Sequence[Sequence],
+                   events: Sequence[Sequence], now: datetime, *,
+                   with_windows: bool = False) -> StudyPeriods:
     pids, subject, site, arm, sequence, tz, enrolled, withdrawn = _columns(
         participants, PARTICIPANT_COLUMNS)
     people = Participants(tz, micros(enrolled), micros(withdrawn), sequence)
@@ -105,6 +120,7 @@ def study_periods(protocol: Protocol, participants: Sequence[Sequence],
         anchor_date=[dates[d] for d in anchor.tolist()],
         today_day=(today[spans.participant] - anchor).tolist(),
         stop_day=[s if w else None for s, w in zip(stop, stopped, strict=True)],
+        start_day=(spans.enrolled_day[spans.participant] - anchor).tolist(),
     )
     return StudyPeriods(records, [pids[p] for p in who], spans.event_id, spans.ordinal,
                         anchor, spans.enrolled_day[spans.participant], windows)
@@ -117,7 +133,7 @@ def _anchor_periods(protocol, pids, subject, site, arm, people, ev, now,
     refs = _event_refs(ev)
     cols: dict[str, list] = {f: [] for f in ("subject", "site", "treatment", "period",
                                              "sequence", "anchor_date", "today_day",
-                                             "stop_day")}
+                                             "stop_day", "start_day")}
     pid, event_id, ordinal, anchor_day, enrolled_day = [], [], [], [], []
     today_in: dict[str, date] = {}  # "today" per time zone (a study has few)
     for i in range(len(pids)):
@@ -137,6 +153,7 @@ def _anchor_periods(protocol, pids, subject, site, arm, people, ev, now,
             cols["anchor_date"].append(s.anchor_date)
             cols["today_day"].append((today - s.anchor_date).days)
             cols["stop_day"].append((stop - s.anchor_date).days if stop else None)
+            cols["start_day"].append(enrolled - day_number(s.anchor_date))
             pid.append(ref.id)
             event_id.append(s.event_id)
             ordinal.append(k)
@@ -145,6 +162,55 @@ def _anchor_periods(protocol, pids, subject, site, arm, people, ev, now,
     return StudyPeriods(PeriodRecords(**cols), pid, event_id,
                         np.array(ordinal, dtype=np.int64), np.array(anchor_day, dtype=np.int64),
                         np.array(enrolled_day, dtype=np.int64), windows)
+
+
+def _with_missing(protocol: Protocol, found: StudyPeriods, participants: Sequence[Sequence],
+                  events: Sequence[Sequence]) -> StudyPeriods:
+    """``found`` with a record for each expected period a participant has none for, placed
+    among its records by period (participants without one keep their order)."""
+    pids, subject, site, arm, sequence, tz, enrolled_us, _ = _columns(participants,
+                                                                     PARTICIPANT_COLUMNS)
+    if protocol.daily_diary is not None:
+        anchor = protocol.daily_diary.anchor
+    else:
+        anchor = protocol.anchors[0].key if protocol.anchors else ENROLMENT
+    number = {pid: i for i, pid in enumerate(pids)}
+    owner = [number[pid] for pid in found.pid]
+    periods = found.records.column("period")
+    have: list[set[int]] = [set() for _ in pids]
+    for p, period in zip(owner, periods, strict=True):
+        have[p].add(period)
+    recorded: list[set[int | None]] = [{None} if anchor == ENROLMENT else set() for _ in pids]
+    for _, pid, kind, period, _ in events:
+        if kind == anchor and pid in number:
+            recorded[number[pid]].add(period)
+    missing = missing_records(protocol, anchor, sequence, arm, have, recorded)
+    if not missing:
+        return found
+    enrolled = local_day_numbers(micros(enrolled_us), tz).tolist()
+    columns = {f: list(found.records.column(f)) for f in FIELDS}
+    added = {f: [None] * len(missing) for f in FIELDS}
+    for k, m in enumerate(missing):
+        added["subject"][k], added["site"][k] = subject[m.participant], site[m.participant]
+        added["treatment"][k], added["period"][k] = m.treatment, m.period
+        added["sequence"][k], added["missing"][k] = sequence[m.participant], m.reason
+    patched = {m.participant for m in missing}
+    n = len(owner)
+    keys = [(p, period if p in patched else 0, j)
+            for j, (p, period) in enumerate(zip(owner, periods, strict=True))]
+    keys += [(m.participant, m.period, n + k) for k, m in enumerate(missing)]
+    order = [j for *_, j in sorted(keys)]
+    merged = {f: columns[f] + added[f] for f in FIELDS}
+    pid = found.pid + [pids[m.participant] for m in missing]
+    event_id = list(found.event_id) + [None] * len(missing)
+    day0 = [enrolled[m.participant] for m in missing]  # no anchor: start_days come out 0
+    return StudyPeriods(
+        PeriodRecords(**{f: [merged[f][j] for j in order] for f in FIELDS}),
+        [pid[j] for j in order], [event_id[j] for j in order],
+        np.concatenate([found.ordinal, np.full(len(missing), -1, np.int64)])[order],
+        np.concatenate([found.anchor_day, np.array(day0, np.int64)])[order],
+        np.concatenate([found.enrolled_day, np.array(day0, np.int64)])[order],
+        found.windows)
 
 
 def _anchor_spans(protocol, ref, events, tz) -> list[DiarySpan]:

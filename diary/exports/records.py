@@ -11,10 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from diary.db.models import AnchorEvent, Participant, QuestionnaireResponse
+from diary.db.models import (
+    STAFF_ENTERED,
+    AnchorEvent,
+    DiaryEntry,
+    Participant,
+    QuestionnaireResponse,
+)
 from diary.exports.entries import Progress, read_scores
 from diary.exports.instants import epoch_us
 from diary.exports.periods import StudyPeriods, study_periods
@@ -23,7 +29,7 @@ from diary.protocol.model import ENROLMENT, Protocol
 from scoring.endpoints import specs_span
 from scoring.matrix import DailyMatrix
 from scoring.questionnaire_kind import QUESTIONNAIRES
-from scoring.records import PeriodRecords
+from scoring.records import FIELDS, PeriodRecords
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,9 @@ class StudyRecords:
     matrix: DailyMatrix
     entries: int  # current diary entries placed on at least one record
     extra: list[dict] | None = None  # per record: questionnaire scores by window
+    # Ids of the current diary entries and questionnaire responses staff entered, with
+    # their sources (clinician, paper, phone): the exports' ENTSRC and staff_entered.
+    staff: dict[str, str] | None = None
 
 
 def load_study_records(session: Session, study_id: int, protocol: Protocol, *, now,
@@ -59,19 +68,54 @@ def load_study_records(session: Session, study_id: int, protocol: Protocol, *, n
     with_windows = any(spec.kind == "questionnaire" for spec in protocol.endpoints)
     periods = study_periods(protocol, participants, events, now, with_windows=with_windows)
     records = periods.records
+    staff = staff_entered(session, study_id)
+    # Flagging values needs the ids of the entries read; staff entries are the exception,
+    # so a study without any reads its scores the fast way (no ids).
     rows, days, values, ids, placed = _place_entries(session, study_id, periods, span,
-                                                     with_entry_ids, progress)
+                                                     with_entry_ids or bool(staff), progress)
     matrix = DailyMatrix.from_long(rows, days, values, n_rows=len(records),
                                    first_day=span[0], last_day=span[1], entry_ids=ids)
     extra = None
     if with_windows:
         extra = _questionnaires(session, study_id, periods.owners, periods.windows)
     if any(wanted(protocol)):  # medication and side-effect diaries (issue 6)
-        diaries = event_diaries(session, study_id, protocol, records, periods.pid,
-                                periods.start_days)
+        diaries = _event_diaries(session, study_id, protocol, periods)
         extra = diaries if extra is None else [{**e, **d} for e, d in zip(extra, diaries,
                                                                            strict=True)]
-    return StudyRecords(records, matrix, placed, extra)
+    return StudyRecords(records, matrix, placed, extra, staff)
+
+
+def _event_diaries(session, study_id, protocol, periods: StudyPeriods) -> list[dict]:
+    """:func:`event_diaries` of the records with an anchor; none for those without (ITT),
+    whose days are unknown."""
+    anchored = [i for i, e in enumerate(periods.event_id) if e is not None]
+    if len(anchored) == len(periods.event_id):
+        return event_diaries(session, study_id, protocol, periods.records, periods.pid,
+                             periods.start_days)
+    records = periods.records
+    subset = PeriodRecords(**{f: [records.column(f)[i] for i in anchored] for f in FIELDS})
+    start = periods.start_days
+    found = event_diaries(session, study_id, protocol, subset,
+                          [periods.pid[i] for i in anchored], [start[i] for i in anchored])
+    out: list[dict] = [{} for _ in periods.event_id]
+    for i, d in zip(anchored, found, strict=True):
+        out[i] = d
+    return out
+
+
+def staff_entered(session: Session, study_id: int) -> dict[str, str]:
+    """Id -> source of the study's current diary entries and questionnaire responses that
+    staff entered for participants (few: the query reads only those rows)."""
+    out: dict[str, str] = {}
+    for model in (DiaryEntry, QuestionnaireResponse):
+        # The term verbatim, so SQLite uses the partial index (models.STAFF_ENTERED).
+        staff = text(f"{model.__tablename__}.{STAFF_ENTERED}")
+        out.update(session.execute(
+            select(model.id, model.entry_source)
+            .join(Participant, Participant.id == model.participant_id)
+            .where(Participant.study_id == study_id, model.is_current.is_(True),
+                   staff)).all())
+    return out
 
 
 def _questionnaires(session, study_id, owners, windows) -> list[dict]:
@@ -91,8 +135,9 @@ def _questionnaires(session, study_id, owners, windows) -> list[dict]:
         slot = by_event.setdefault((pid, w.event_id), {})
         for scale, s in scores.items():
             slot[(w.assessment, w.occurrence, scale)] = (s["value"], response_id)
+    # A record without its anchor (ITT) reads nothing: its endpoints are all empty.
     return [{QUESTIONNAIRES: {**by_event.get((pid, ENROLMENT), {}),
-                              **by_event.get((pid, event_id), {})}}
+                              **by_event.get((pid, event_id), {})}} if event_id else {}
             for pid, event_id in owners]
 
 
@@ -110,8 +155,9 @@ def _place_entries(session, study_id, periods: StudyPeriods, span, with_ids, pro
     n_periods = int(periods.ordinal.max()) + 1 if periods.ordinal.size else 0
     rec = np.full((n_periods, len(pids)), -1, dtype=np.int64)
     anchor = np.zeros_like(rec)
-    rec[periods.ordinal, number] = np.arange(number.size)
-    anchor[periods.ordinal, number] = periods.anchor_day
+    placed = periods.ordinal >= 0  # records without an anchor (ordinal -1) get no entries
+    rec[periods.ordinal[placed], number[placed]] = np.arange(number.size)[placed]
+    anchor[periods.ordinal[placed], number[placed]] = periods.anchor_day[placed]
     got = read_scores(session, study_id, pids, with_ids=with_ids, progress=progress)
     parts = []
     used = np.zeros(got.day.size, dtype=bool)

@@ -67,9 +67,9 @@ def export_endpoints(session: Session, principal: Principal, key: str, *, layout
         scored = score_records(masked_records(data.records, shown), protocol.endpoints,
                                matrix=data.matrix, extra=data.extra)
         if layout == "wide":
-            table = wide_table(scored)
+            table = wide_table(scored, staff=data.staff)
         elif layout == "long":
-            table = long_table(scored, source_ids=fmt != "xpt")
+            table = long_table(scored, source_ids=fmt != "xpt", staff=data.staff)
         elif layout == "trace":
             table = trace_table(scored)
         else:

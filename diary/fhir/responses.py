@@ -37,9 +37,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
-from pydantic import ValidationError
-
 from diary.fhir._codes import LOINC, instrument_at, item_by_link_id
 from diary.timezones import utc_instant
 from scoring.instruments.model import Instrument, Item
@@ -248,6 +245,10 @@ def _coded(instrument: Instrument, item: Item, coding: Any, at: str,
 
 def _model_issues(payload: dict, reported: list[str]) -> list[Issue]:
     """What the R4B model refuses, except under paths already reported by the raw checks."""
+    # Imported on first use: fhir.resources and pydantic cost ~0.1 s of every start (issue 12).
+    from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+    from pydantic import ValidationError
+
     try:
         QuestionnaireResponse.model_validate(payload)
     except ValidationError as exc:

@@ -21,8 +21,20 @@ class ProtocolError(ValueError):
 class Checker:
     """Collects issues while reading plain YAML data at known paths."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, strict: bool = True) -> None:
         self.issues: list[tuple[str, str]] = []
+        self.warnings: list[tuple[str, str]] = []
+        self.strict = strict
+
+    def warn(self, path: str, rule: str) -> None:
+        """Something that works but that the author should know (e.g. missing wording)."""
+        self.warnings.append((path, rule))
+
+    def refer(self, path: str, rule: str) -> None:
+        """A name that refers to nothing (issue 13): refused in a file being loaded
+        (``strict``); a version stored before this check only warns, so a running study
+        still loads and behaves as before."""
+        (self.fail if self.strict else self.warn)(path, rule)
 
     def fail(self, path: str, rule: str) -> None:
         # One issue per path: a missing field is "required", not also "not a string".

@@ -7,6 +7,7 @@ from typing import Any
 
 from diary.protocol.checks import Checker
 from diary.protocol.model import ScreeningRule
+from diary.protocol.references import unknown
 from scoring.instruments.options import OPTION_NAMES, InvalidOptions, parse_options
 from scoring.instruments.registry import INSTRUMENTS
 
@@ -18,10 +19,11 @@ def read_screening_rule(check: Checker, value: Any, path: str) -> ScreeningRule 
                       {"instrument", "scale", "op", "value"})
     if m is None:
         return None
-    instrument = INSTRUMENTS.get(m.get("instrument"))
+    name = m.get("instrument")
+    instrument = INSTRUMENTS.get(name) if isinstance(name, str) else None
     if instrument is None:
-        check.fail(f"{path}.instrument", "unknown instrument; shipped: "
-                   + ", ".join(sorted(INSTRUMENTS)))
+        check.fail(f"{path}.instrument", unknown("instrument", name, INSTRUMENTS)
+                   + "; shipped: " + ", ".join(sorted(INSTRUMENTS)))
         return None
     scales = [s.id for s in instrument.scales]
     if m.get("scale") not in scales:
@@ -41,10 +43,12 @@ def read_instrument_texts(check: Checker, value: Any, languages: list[str]) -> d
     """``{instrument: {language: {item: text}}}``: licensed wording the study supplies."""
     if value is None:
         return {}
-    m = check.mapping(value, "instrument_texts", set(INSTRUMENTS))
+    # Any key passes mapping(): an unknown instrument is reported below, with near names.
+    m = check.mapping(value, "instrument_texts", set(value) if isinstance(value, dict) else set())
     out: dict = {}
     for inst_id, by_language in (m or {}).items():
         if inst_id not in INSTRUMENTS:
+            check.fail(f"instrument_texts.{inst_id}", unknown("instrument", inst_id, INSTRUMENTS))
             continue
         path = f"instrument_texts.{inst_id}"
         langs = check.mapping(by_language, path, set(languages)) or {}
@@ -70,7 +74,8 @@ def read_instrument_options(check: Checker, value: Any) -> dict[str, dict[str, A
         if inst_id not in OPTION_NAMES:
             known = ", ".join(sorted(OPTION_NAMES))
             rule = ("takes no scoring options" if inst_id in INSTRUMENTS
-                    else "unknown instrument") + f"; instruments with options: {known}"
+                    else unknown("instrument", inst_id, INSTRUMENTS)) \
+                + f"; instruments with options: {known}"
             check.fail(f"instrument_options.{inst_id}", rule)
             continue
         try:

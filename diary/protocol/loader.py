@@ -6,6 +6,7 @@ Every mistake is collected and reported with its path and the rule it breaks
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -53,16 +54,50 @@ _UniqueKeyLoader.add_constructor(
 )
 
 
-def parse_protocol(text: str) -> Protocol:
-    """Parse and validate protocol YAML; raises ``ProtocolError`` listing every mistake."""
+@dataclass(frozen=True)
+class Checked:
+    """A valid protocol and the warnings about it (``(path, rule)``, e.g. missing wording)."""
+
+    protocol: Protocol
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+
+
+def check_protocol(text: str, *, name: str = "protocol", strict: bool = True) -> Checked:
+    """Parse and validate protocol YAML, keeping the warnings; raises ``ProtocolError``
+    listing every mistake. A YAML syntax error names ``name``, the line and the column.
+
+    ``strict=False`` reads a version stored before a check existed: a name that refers
+    to nothing is then a warning (see ``Checker.refer``), never a study that won't load.
+    """
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        raise ProtocolError([("", _yaml_error(exc, name))]) from None
     except yaml.YAMLError as exc:
-        raise ProtocolError([("", f"not valid YAML: {exc}")]) from None
+        raise ProtocolError([("", f"{name}: not valid YAML: {exc}")]) from None
     except RecursionError:  # a safety net: MAX_DEPTH should stop any deep nesting first
-        raise ProtocolError([("", f"not valid YAML: nested deeper than {MAX_DEPTH} levels")]) \
-            from None
-    return build_protocol(data)
+        raise ProtocolError([("", f"{name}: not valid YAML: nested deeper than {MAX_DEPTH} "
+                                  "levels")]) from None
+    check = Checker(strict=strict)
+    protocol = read_protocol(check, data)
+    if check.issues or protocol is None:
+        raise ProtocolError(check.issues or [("", "empty protocol")])
+    return Checked(protocol, check.warnings)
+
+
+def _yaml_error(exc: yaml.MarkedYAMLError, name: str) -> str:
+    """``FILE, line L, column C: not valid YAML: problem (context)``, counted from 1."""
+    mark = exc.problem_mark or exc.context_mark
+    where = f"{name}, line {mark.line + 1}, column {mark.column + 1}" if mark else name
+    what = exc.problem or "syntax error"
+    if exc.context:
+        what += f" ({exc.context})"
+    return f"{where}: not valid YAML: {what}"
+
+
+def parse_protocol(text: str, *, strict: bool = True) -> Protocol:
+    """Parse and validate protocol YAML; raises ``ProtocolError`` listing every mistake."""
+    return check_protocol(text, strict=strict).protocol
 
 
 def build_protocol(data: Any) -> Protocol:

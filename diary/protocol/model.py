@@ -13,6 +13,12 @@ from diary.safety import Checklist
 ENROLMENT = "enrolment"
 """The built-in event every participant has: its instant is the enrolment time."""
 
+# What an assessment opens: a scored questionnaire, or one of the safety forms (issue 13).
+QUESTIONNAIRE = "questionnaire"
+SIDE_EFFECTS = "side_effects"        # the participant's side-effect checklist
+ADVERSE_EVENTS = "adverse_events"    # the adverse-event form, entered by coordinators
+FORMS = (SIDE_EFFECTS, ADVERSE_EVENTS)
+
 
 @dataclass(frozen=True)
 class Arm:
@@ -80,6 +86,8 @@ class Assessment:
     """An instrument due at ``anchor`` + ``offset`` (+ k * ``repeat.every``), within ``window``.
 
     ``key`` identifies the assessment across protocol versions: instance ids hash it.
+    ``form`` is ``questionnaire`` or one of ``FORMS`` (then ``instrument`` is the form's
+    name too, so a window always names what it asks for).
     """
 
     key: str
@@ -89,6 +97,7 @@ class Assessment:
     window: Window
     repeat: Repeat | None = None
     label: str = ""
+    form: str = QUESTIONNAIRE
 
     @property
     def occurrences(self) -> int:

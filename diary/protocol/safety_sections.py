@@ -13,6 +13,7 @@ from typing import Any
 
 from diary.medication import DEFAULT_TABLE, available_tables
 from diary.protocol.checks import Checker
+from diary.protocol.references import unknown
 from diary.safety import Checklist, ChecklistError, endpoint_symptom_issues, make_checklist
 
 
@@ -23,9 +24,9 @@ def read_medication(check: Checker, value: Any) -> str:
     m = check.mapping(value, "medication", {"table"}) or {}
     table = m.get("table", DEFAULT_TABLE)
     shipped = available_tables()
-    if table not in shipped:
-        check.fail("medication.table", f"unknown conversion table {table!r} "
-                                       f"(shipped: {', '.join(shipped)})")
+    if not isinstance(table, str) or table not in shipped:
+        check.fail("medication.table", unknown("conversion table", table, shipped)
+                   + f"; shipped: {', '.join(shipped)}")
         return DEFAULT_TABLE
     return table
 

@@ -15,6 +15,7 @@ from diary.protocol.instrument_sections import (
 )
 from diary.protocol.model import (
     ENROLMENT,
+    QUESTIONNAIRE,
     AnchorType,
     Arm,
     Assessment,
@@ -26,13 +27,18 @@ from diary.protocol.model import (
     Sequence,
     Window,
 )
+from diary.protocol.references import (
+    assessment_form,
+    licensed_text_warnings,
+    questionnaire_endpoint_issues,
+    unknown,
+)
 from diary.protocol.safety_sections import (
     check_symptom_endpoints,
     read_medication,
     read_side_effects,
 )
 from diary.timezones import geographic_zone
-from scoring.endpoints import EndpointError, validate_endpoints
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
@@ -96,9 +102,15 @@ def read_protocol(check: Checker, data: Any) -> Protocol | None:
     medication_table = read_medication(check, top.get("medication"))
     checklist = read_side_effects(check, top.get("side_effects"))
     check_symptom_endpoints(check, endpoints, checklist)
+    for path, rule in questionnaire_endpoint_issues(endpoints, assessments):
+        check.refer(path, rule)
     screening = check.items(top.get("screening"), "screening",
                             lambda v, p: read_screening_rule(check, v, p))
     texts = read_instrument_texts(check, top.get("instrument_texts"), languages)
+    used = [a.instrument for a in assessments if a.form == QUESTIONNAIRE]
+    for path, rule in licensed_text_warnings(used + [r.instrument for r in screening],
+                                             languages, texts):
+        check.warn(path, rule)
     options = read_instrument_options(check, top.get("instrument_options"))
     outside = top.get("outside_windows", "accept")
     if outside not in ("accept", "refuse"):
@@ -203,7 +215,7 @@ def _daily_diary(check: Checker, value: Any, anchor_keys: set[str]) -> DailyDiar
         check.fail(f"{path}.measure", f"must be one of {', '.join(DIARY_MEASURES)}")
     anchor = m.get("anchor")
     if not _known(anchor, anchor_keys):
-        check.fail(f"{path}.anchor", f"unknown anchor {anchor!r}; declare it under anchors")
+        check.fail(f"{path}.anchor", _unknown_anchor(anchor, anchor_keys))
     first = check.integer(m.get("from_day"), f"{path}.from_day")
     last = check.integer(m.get("to_day"), f"{path}.to_day")
     if first is not None and last is not None and last < first:
@@ -230,16 +242,25 @@ def _known(anchor: Any, anchor_keys: set[str]) -> bool:
     return isinstance(anchor, str) and anchor in anchor_keys
 
 
+def _unknown_anchor(anchor: Any, anchor_keys: set[str]) -> str:
+    return unknown("anchor", anchor, anchor_keys) + "; declare it under anchors"
+
+
 def _assessment(check: Checker, value: Any, path: str, anchor_keys: set[str]):
-    fields = {"key", "instrument", "anchor", "offset", "repeat", "window", "label"}
-    m = check.mapping(value, path, fields, {"key", "instrument", "anchor", "offset", "window"})
+    fields = {"key", "instrument", "form", "anchor", "offset", "repeat", "window", "label"}
+    m = check.mapping(value, path, fields, {"key", "anchor", "offset", "window"})
     if m is None:
         return None
     key = check.text(m.get("key"), f"{path}.key", KEY_RE)
-    instrument = check.text(m.get("instrument"), f"{path}.instrument", KEY_RE)
+    if "form" not in m and "instrument" not in m:
+        check.fail(f"{path}.instrument", "is required (a questionnaire; the safety forms are "
+                                         "form: side_effects or form: adverse_events)")
+    elif "form" not in m:
+        check.text(m.get("instrument"), f"{path}.instrument", KEY_RE)
+    instrument, form = assessment_form(check, m, path)
     anchor = m.get("anchor")
     if anchor is not None and not _known(anchor, anchor_keys):
-        check.fail(f"{path}.anchor", f"unknown anchor {anchor!r}; declare it under anchors")
+        check.fail(f"{path}.anchor", _unknown_anchor(anchor, anchor_keys))
     offset = check.duration(m.get("offset"), f"{path}.offset") if "offset" in m else None
     if offset is not None and offset.approx_days < 0:
         check.fail(f"{path}.offset", "must not be negative")
@@ -251,7 +272,8 @@ def _assessment(check: Checker, value: Any, path: str, anchor_keys: set[str]):
         return None
     if m.get("repeat") is not None and repeat is None:
         return None
-    return Assessment(key, instrument, anchor, offset, window, repeat, str(m.get("label", "")))
+    return Assessment(key, instrument, anchor, offset, window, repeat, str(m.get("label", "")),
+                      form)
 
 
 def _same_kind(check: Checker, d: Duration | None, offset: Duration | None, path: str) -> bool:
@@ -334,6 +356,9 @@ def _endpoints(check: Checker, value: Any) -> list:
     if not isinstance(value, list):
         check.fail("endpoints", "must be a list")
         return []
+    # Imported here: scoring's kinds need numpy, which app start-up does without (issue 12).
+    from scoring.endpoints import EndpointError, validate_endpoints
+
     try:
         return validate_endpoints(value)
     except EndpointError as exc:

@@ -33,11 +33,14 @@ _FREE_TEXT_MAX = 500
 
 
 class ChecklistError(ValueError):
-    """A checklist declaration or answer breaks a rule: ``field`` and ``rule``."""
+    """A checklist declaration or answer breaks a rule: ``field`` and ``rule`` (the first);
+    ``errors`` lists every ``(field, rule)`` when an answer breaks several."""
 
-    def __init__(self, field: str, rule: str):
+    def __init__(self, field: str, rule: str,
+                 errors: Sequence[tuple[str, str]] | None = None):
         self.field, self.rule = field, rule
-        super().__init__(f"{field}: {rule}")
+        self.errors = list(errors) if errors else [(field, rule)]
+        super().__init__("; ".join(f"{f}: {r}" for f, r in self.errors))
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,20 +180,35 @@ def validate_answer(
     ...
     diary.safety.checklist.ChecklistError: dizziness: is required (0-3 or none, mild, \
 moderate, severe)
+
+    Every mistake is reported at once (issue 13), so the app can mark all of them:
+
+    >>> validate_answer(c, {"itch": 1}).severities
+    Traceback (most recent call last):
+    ...
+    diary.safety.checklist.ChecklistError: itch: not a symptom of this checklist (nausea, \
+dizziness); nausea: is required (0-3 or none, mild, moderate, severe); dizziness: is \
+required (0-3 or none, mild, moderate, severe)
     """
     if not isinstance(answers, Mapping):
         raise ChecklistError("answers", "must be a mapping of symptom code to severity")
+    errors: list[tuple[str, str]] = []
     for code in answers:
         if code not in checklist.codes:
-            raise ChecklistError(str(code), f"not a symptom of this checklist "
-                                            f"({', '.join(checklist.codes)})")
+            errors.append((str(code), f"not a symptom of this checklist "
+                                      f"({', '.join(checklist.codes)})"))
     out: dict[str, int] = {}
     for code in checklist.codes:
         if code not in answers or answers[code] is None:
-            if partial:
-                continue
-            raise ChecklistError(code, f"is required (0-3 or {', '.join(SEVERITIES)})")
-        out[code] = severity_code(answers[code], code)
+            if not partial:
+                errors.append((code, f"is required (0-3 or {', '.join(SEVERITIES)})"))
+            continue
+        try:
+            out[code] = severity_code(answers[code], code)
+        except ChecklistError as exc:
+            errors.append((exc.field, exc.rule))
+    if errors:
+        raise ChecklistError(*errors[0], errors=errors)
     if partial and not out:
         raise ChecklistError("answers", "must report at least one symptom")
     if free_text is not None:

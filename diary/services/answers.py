@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from diary.errors import RuleViolation
-from scoring.instruments.model import Instrument, InstrumentScore
+from scoring.instruments.model import AnswerError, Instrument, InstrumentScore
 from scoring.instruments.registry import INSTRUMENTS, score, validate_answers
 
 
@@ -28,14 +28,27 @@ def instrument_or_error(instrument_id: str) -> Instrument:
     return instrument
 
 
+CLINICIAN_ONLY = "a clinician-examination item: entered by study staff, not the participant"
+
+
+def clinician_item_errors(instrument: Instrument, answers: dict[str, Any]) -> list[AnswerError]:
+    """Answers a participant gave to items only a clinician may answer (examination
+    findings, e.g. DN4 items 8-10); ``None`` (not answered) is allowed."""
+    return [AnswerError(i.id, CLINICIAN_ONLY) for i in instrument.items
+            if i.clinician and answers.get(i.id) is not None]
+
+
 def scored(instrument_id: str, answers: dict[str, Any],
            protocol_options: Mapping[str, Mapping[str, Any]] | None = None,
-           ) -> tuple[Instrument, dict]:
+           *, by_participant: bool = False) -> tuple[Instrument, dict]:
     """Validate every item (errors name the item and the allowed values), then score
     with the options the study's protocol chose for this instrument (``instrument_options``,
-    already checked when the protocol was loaded)."""
+    already checked when the protocol was loaded). ``by_participant``: the participant's
+    own answers, which may not include clinician-examination items."""
     instrument = instrument_or_error(instrument_id)
     errors = validate_answers(instrument, answers)
+    if by_participant:
+        errors = [*errors, *clinician_item_errors(instrument, answers)]
     if errors:
         raise InvalidAnswers(instrument, errors)
     options = (protocol_options or {}).get(instrument.id, {})

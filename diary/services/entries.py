@@ -1,4 +1,11 @@
-"""Daily pain entries: idempotent submission, corrections as new versions, listing."""
+"""Daily pain entries: idempotent submission, corrections as new versions, listing.
+
+Participants enter their own days; coordinators transcribe days for them (a paper diary,
+a call) with a source and a reason. Both go through :func:`record_diary_entry`; staff
+entries differ in three rules (issue 13): no late-entry deadline (a source record does not
+depend on recall, as for medications in issue 6), a reason always, and a correction names
+the entry it ``corrects`` (a reason alone cannot tell a correction from a first entry).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from diary import audit
 from diary.db.models import DiaryEntry, Participant, ProtocolVersion, Study, new_id
-from diary.errors import Conflict, RuleViolation
+from diary.errors import Conflict, NotFound, RuleViolation
 from diary.protocol.model import Protocol
 from diary.services.paging import page_of
 from diary.services.studies import protocol_by_sha
@@ -26,6 +33,20 @@ class NewEntry:
     device_time: datetime | None
     reason: str | None = None
     channel: str = "app"
+    source: str = "participant"  # or a staff source: clinician, paper, phone
+    corrects: str | None = None  # staff corrections name the entry they replace
+
+    @property
+    def by_staff(self) -> bool:
+        return self.source != "participant"
+
+    @property
+    def is_correction(self) -> bool:
+        """A participant corrects a day by giving a reason; staff always give one, so
+        theirs is a correction only when it names what it ``corrects``."""
+        if self.by_staff:
+            return self.corrects is not None
+        return bool(self.reason and self.reason.strip())
 
 
 @dataclass(frozen=True)
@@ -50,7 +71,9 @@ def late_entry_deadline(protocol: Protocol, day: date, tz_name: str) -> datetime
 
 
 def check_entry_rules(protocol: Protocol, p: Participant, e: NewEntry, now: datetime) -> None:
-    """The diary's rules for a participant's entry, each failing with the field it concerns."""
+    """The diary's rules for an entry, each failing with the field it concerns."""
+    if e.by_staff and not (e.reason and e.reason.strip()):
+        raise RuleViolation("entering data for a participant needs a reason", field="reason")
     if protocol.daily_diary is None:
         raise RuleViolation("this study has no daily diary", field="diary_date")
     tz = zone(p.timezone)
@@ -62,6 +85,8 @@ def check_entry_rules(protocol: Protocol, p: Participant, e: NewEntry, now: date
         raise RuleViolation("is before enrolment", field="diary_date")
     if p.withdrawn_at is not None and e.diary_date > local_date(p.withdrawn_at, tz):
         raise RuleViolation("is after the participant's withdrawal", field="diary_date")
+    if e.by_staff:
+        return  # transcribed from a source record: no late-entry deadline
     deadline = late_entry_deadline(protocol, e.diary_date, p.timezone)
     if now >= deadline:
         local = deadline.astimezone(tz)
@@ -71,7 +96,8 @@ def check_entry_rules(protocol: Protocol, p: Participant, e: NewEntry, now: date
 
 
 def _same_payload(entry: DiaryEntry, e: NewEntry) -> bool:
-    return entry.diary_date == e.diary_date and entry.score == e.score
+    return (entry.diary_date, entry.score, entry.entry_source) == (e.diary_date, e.score,
+                                                                    e.source)
 
 
 def _replay(session: Session, p: Participant, e: NewEntry) -> Recorded | None:
@@ -105,7 +131,7 @@ def record_diary_entry(session: Session, p: Participant, protocol: Protocol, e: 
         if replay is not None:
             return replay
         raise
-    if not (e.reason and e.reason.strip()):
+    if not e.is_correction:
         entry = _new_version(p, e, now, recorded_by, None)
         try:
             _store(session, p, entry, None, actor, now)
@@ -125,15 +151,21 @@ def _record_against_stored(session: Session, p: Participant, e: NewEntry, *,
         select(DiaryEntry).where(DiaryEntry.participant_id == p.id,
                                  DiaryEntry.diary_date == e.diary_date,
                                  DiaryEntry.is_current.is_(True)).with_for_update())
-    if current is not None and not (e.reason and e.reason.strip()):
+    if current is not None and not e.is_correction:
         # The "current" entry may be this very submission, committed by a concurrent retry
         # since the check above.
         replay = _replay(session, p, e)
         if replay is not None:
             return replay
+        if e.by_staff:
+            raise Conflict(f"{e.diary_date} already has an entry (score {current.score}, "
+                           f"id {current.id}); to correct it, send corrects with that id",
+                           field="corrects", code="correction_needs_corrects")
         raise Conflict(f"{e.diary_date} already has an entry (score {current.score}); "
                        "to correct it, send the new score with a reason",
                        field="reason", code="correction_needs_reason")
+    if e.by_staff and e.corrects is not None:
+        _check_corrects(session, p, e, current)
     entry = _new_version(p, e, now, recorded_by, current)
     try:
         if current is not None:
@@ -152,6 +184,22 @@ def _record_against_stored(session: Session, p: Participant, e: NewEntry, *,
     return Recorded(entry, created=True)
 
 
+def _check_corrects(session: Session, p: Participant, e: NewEntry,
+                    current: DiaryEntry | None) -> None:
+    """A staff correction must name the day's current entry."""
+    if current is not None and current.id == e.corrects:
+        return
+    named = session.scalar(select(DiaryEntry).where(DiaryEntry.participant_id == p.id,
+                                                    DiaryEntry.id == e.corrects))
+    if named is None:
+        raise NotFound("no such entry of this participant", field="corrects")
+    if named.diary_date != e.diary_date:
+        raise RuleViolation(f"corrects an entry of {named.diary_date}, not {e.diary_date}",
+                            field="corrects")
+    raise Conflict("that version was already corrected; correct the current one",
+                   field="corrects", code="superseded")
+
+
 def _new_version(p: Participant, e: NewEntry, now: datetime, recorded_by: int | None,
                  current: DiaryEntry | None) -> DiaryEntry:
     return DiaryEntry(
@@ -160,6 +208,7 @@ def _new_version(p: Participant, e: NewEntry, now: datetime, recorded_by: int | 
         channel=e.channel, version=current.version + 1 if current else 1, is_current=True,
         supersedes_id=current.id if current else None,
         reason=e.reason.strip() if e.reason else None, recorded_by=recorded_by,
+        entry_source=e.source,
     )
 
 
@@ -167,8 +216,10 @@ def _store(session: Session, p: Participant, entry: DiaryEntry, current: DiaryEn
            actor: audit.Actor, now: datetime) -> None:
     """Insert the entry and its audit record, and commit (a Core insert: no unit of work)."""
     session.connection().execute(_INSERT_ENTRY, {c: getattr(entry, c) for c in _ENTRY_COLUMNS})
+    staff = "staff_" if entry.entry_source != "participant" else ""
     audit.append(session, chain=audit.participant_chain(p.id), actor=actor,
-                 action="diary_entry.correct" if current else "diary_entry.create",
+                 action=f"diary_entry.{staff}correct" if current
+                 else f"diary_entry.{staff}create",
                  entity="diary_entry", entity_id=entry.id, at=now,
                  before=_audit_view(current) if current else None,
                  after=_audit_view(entry), reason=entry.reason)
@@ -182,7 +233,8 @@ _INSERT_ENTRY = insert(DiaryEntry.__table__)
 def _audit_view(entry: DiaryEntry) -> dict:
     return {"id": entry.id, "diary_date": entry.diary_date, "score": entry.score,
             "version": entry.version, "client_id": entry.client_id, "channel": entry.channel,
-            "device_time": entry.device_time}
+            "device_time": entry.device_time, "entry_source": entry.entry_source,
+            "recorded_by": entry.recorded_by}
 
 
 def list_entries(session: Session, participant_id: str, *, page: int, page_size: int,

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from diary.db.models import AnchorEvent, DiaryEntry, Participant
-from diary.protocol.model import ENROLMENT, Protocol
+from diary.db.models import AnchorEvent, DiaryEntry, Participant, QuestionnaireResponse
+from diary.db.safety_models import SideEffectReport
+from diary.protocol.model import ADVERSE_EVENTS, ENROLMENT, SIDE_EFFECTS, Protocol
 from diary.schedule import AnchorEvent as EventRef
 from diary.schedule import Schedule, ScheduledWindow, schedule
 from diary.services.entries import late_entry_deadline
@@ -28,11 +29,18 @@ class DiaryTask:
 
 
 @dataclass(frozen=True)
+class WindowTask(ScheduledWindow):
+    """An open window as the participant's task; ``form`` says what it opens."""
+
+    done: bool = False
+
+
+@dataclass(frozen=True)
 class Tasks:
     today: date
     timezone: str
     diary: DiaryTask | None
-    open_windows: list[ScheduledWindow]
+    open_windows: list[WindowTask]
     withdrawn: bool
 
 
@@ -66,8 +74,31 @@ def tasks_for(session: Session, protocol: Protocol, p: Participant, now: datetim
         diary = DiaryTask(today, diary_due(protocol, sched, today, has_anchor),
                           entry is not None, entry.id if entry else None,
                           late_entry_deadline(protocol, today, p.timezone))
-    windows = [] if withdrawn else sched.open_windows(now)
+    windows = [] if withdrawn else _window_tasks(session, p, sched.open_windows(now))
     return Tasks(today, p.timezone, diary, windows, withdrawn)
+
+
+def _window_tasks(session: Session, p: Participant,
+                  windows: list[ScheduledWindow]) -> list[WindowTask]:
+    """The participant's open windows, each done or not (issue 13): a questionnaire by a
+    response to it, the side-effect checklist by a checklist for one of its days. The
+    adverse-event form is entered by coordinators, so it is not the participant's task."""
+    windows = [w for w in windows if w.form != ADVERSE_EVENTS]
+    answered = set(session.scalars(select(QuestionnaireResponse.window_id).where(
+        QuestionnaireResponse.participant_id == p.id,
+        QuestionnaireResponse.window_id.in_([w.id for w in windows]),
+        QuestionnaireResponse.is_current.is_(True)))) if windows else set()
+    checklists: set[date] = set()
+    spans = [w for w in windows if w.form == SIDE_EFFECTS]
+    if spans:
+        checklists = set(session.scalars(select(SideEffectReport.diary_date).where(
+            SideEffectReport.participant_id == p.id, SideEffectReport.is_current.is_(True),
+            SideEffectReport.diary_date >= min(w.opens_local.date() for w in spans),
+            SideEffectReport.diary_date <= max(w.closes_local.date() for w in spans))))
+    return [WindowTask(**{f.name: getattr(w, f.name) for f in fields(w)},
+                       done=w.id in answered or (w.form == SIDE_EFFECTS and any(
+                           w.covers_date(d) for d in checklists)))
+            for w in windows]
 
 
 @dataclass(frozen=True)

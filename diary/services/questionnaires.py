@@ -1,4 +1,10 @@
-"""Questionnaire responses: validated item by item, scored on receipt, matched to windows."""
+"""Questionnaire responses: validated item by item, scored on receipt, matched to windows.
+
+Participants answer their own; coordinators enter responses for them (issue 13) with a
+source (clinician-administered items such as DN4 8-10, a paper form, a call) and a reason.
+A staff response is matched to the window open when it was administered (``device_time``),
+not when it was typed in. Only staff may answer clinician-examination items.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +24,7 @@ from diary.services.answers import scored
 from diary.services.entries import protocol_for
 from diary.services.event_diary import add_version
 from diary.services.events import schedule_of
+from diary.services.medications import CLOCK_SKEW
 from diary.services.paging import page_of
 
 
@@ -31,7 +38,12 @@ class NewResponse:
     corrects: str | None = None
     reason: str | None = None
     channel: str = "app"
-    source: dict | None = None
+    source: dict | None = None  # the FHIR resource, when sent as one
+    entry_source: str = "participant"  # or a staff source: clinician, paper, phone
+
+    @property
+    def by_staff(self) -> bool:
+        return self.entry_source != "participant"
 
 
 @dataclass(frozen=True)
@@ -46,7 +58,8 @@ def _replay(session: Session, p: Participant, r: NewResponse) -> RecordedRespons
         QuestionnaireResponse.client_id == r.client_id))
     if row is None:
         return None
-    if row.instrument != r.instrument or row.answers != r.answers:
+    if (row.instrument, row.answers, row.entry_source) != (r.instrument, r.answers,
+                                                            r.entry_source):
         raise Conflict("this client_id was already used for a different response",
                        field="client_id", code="client_id_reused")
     return RecordedResponse(row, created=False)
@@ -64,14 +77,23 @@ def record_response(session: Session, p: Participant, protocol: Protocol, r: New
     replay = _replay(session, p, r)
     if replay is not None:
         return replay
-    if p.withdrawn_at is not None and now >= p.withdrawn_at:
-        raise RuleViolation("the participant has withdrawn", field="instrument")
-    instrument, scores = scored(r.instrument, r.answers, protocol.instrument_options)
+    # Staff enter what was administered earlier: the instant that counts (withdrawal,
+    # window) is when it was administered, not when it was typed in.
+    at = r.device_time if r.by_staff and r.device_time is not None else now
+    if r.by_staff and not (r.reason and r.reason.strip()):
+        raise RuleViolation("entering data for a participant needs a reason", field="reason")
+    if r.by_staff and at > now + CLOCK_SKEW:
+        raise RuleViolation("is in the future", field="administered_at")
+    if p.withdrawn_at is not None and at >= p.withdrawn_at:
+        raise RuleViolation("the participant has withdrawn",
+                            field="administered_at" if r.by_staff else "instrument")
+    instrument, scores = scored(r.instrument, r.answers, protocol.instrument_options,
+                                by_participant=not r.by_staff)
     previous = _corrected(session, p, r) if r.corrects else None
     if previous is not None:
         window_id, assessment, timing = previous.window_id, previous.assessment, previous.timing
     else:
-        window_id, assessment, timing = _window(session, protocol, p, r, now)
+        window_id, assessment, timing = _window(session, protocol, p, r, at)
         if timing != "in_window" and protocol.outside_windows == "refuse":
             raise RuleViolation(f"no {r.instrument} window is open now; this study refuses "
                                 "responses outside their windows", field="window_id",
@@ -91,11 +113,12 @@ def record_response(session: Session, p: Participant, protocol: Protocol, r: New
         version=previous.version + 1 if previous else 1, is_current=True,
         supersedes_id=previous.id if previous else None,
         reason=r.reason.strip() if r.reason else None, channel=r.channel, source=r.source,
-        recorded_by=recorded_by)
+        recorded_by=recorded_by, entry_source=r.entry_source)
+    staff = "staff_" if r.by_staff else ""
     try:
         add_version(session, row, previous, participant_id=p.id, actor=actor,
-                    entity="questionnaire_response", created="questionnaire.respond",
-                    corrected="questionnaire.correct", view=_view, now=now)
+                    entity="questionnaire_response", created=f"questionnaire.{staff}respond",
+                    corrected=f"questionnaire.{staff}correct", view=_view, now=now)
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -144,7 +167,9 @@ def _view(row: QuestionnaireResponse) -> dict:
     return {"id": row.id, "instrument": row.instrument, "version": row.version,
             "instrument_version": row.instrument_version, "answers": row.answers,
             "scores": {k: v["value"] for k, v in row.scores.items()},
-            "window_id": row.window_id, "timing": row.timing, "channel": row.channel}
+            "window_id": row.window_id, "timing": row.timing, "channel": row.channel,
+            "entry_source": row.entry_source, "recorded_by": row.recorded_by,
+            "device_time": row.device_time}
 
 
 def list_responses(session: Session, participant_id: str, *, page: int, page_size: int,

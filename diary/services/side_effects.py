@@ -19,10 +19,11 @@ from diary import audit
 from diary.db.models import Participant, new_id
 from diary.db.safety_models import SideEffectReport
 from diary.errors import Conflict, RefusedInput
-from diary.protocol.model import Protocol
+from diary.protocol.model import SIDE_EFFECTS, Protocol
 from diary.safety import ChecklistAnswer, ChecklistError, alert_reasons, validate_answer
 from diary.services.event_diary import add_version, check_day
 from diary.services.paging import page_of
+from diary.services.replanning import replan_participant
 from diary.services.safety_alerts import raise_alert
 
 
@@ -49,9 +50,14 @@ def check_answers(protocol: Protocol, n: NewReport) -> ChecklistAnswer:
     try:
         return validate_answer(checklist, n.answers, free_text=n.free_text)
     except ChecklistError as exc:
-        field = f"answers.{exc.field}" if exc.field in checklist.codes else exc.field
-        raise RefusedInput(f"{field}: {exc.rule}", field=field,
-                           errors={field: [exc.rule]}) from None
+        # Every refused item at once (issue 13): answers.<code> for each symptom.
+        errors: dict[str, list[str]] = {}
+        for name, rule in exc.errors:
+            field = f"answers.{name}" if name in checklist.codes else name
+            errors.setdefault(field, []).append(rule)
+        first = next(iter(errors))
+        message = "; ".join(f"{f}: {r[0]}" for f, r in errors.items())
+        raise RefusedInput(message, field=first, errors=errors) from None
 
 
 def _replay(session: Session, p: Participant, n: NewReport,
@@ -102,6 +108,9 @@ def record_side_effects(session: Session, p: Participant, protocol: Protocol, n:
         alerted = raise_alert(session, p, series=f"side_effects:{p.id}:{n.diary_date}",
                               target=row.id, reasons=alert_reasons(answer),
                               what=f"side-effect diary for {n.diary_date}", now=now)
+        if any(a.form == SIDE_EFFECTS for a in protocol.assessments):
+            # It may answer a checklist window: the next tick cancels that reminder.
+            replan_participant(session, p.id, now)
         session.commit()
     except IntegrityError:
         session.rollback()

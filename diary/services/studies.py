@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 from functools import lru_cache
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,7 +14,7 @@ from diary import audit
 from diary.db.models import AnchorEvent, Participant, ProtocolVersion, Study
 from diary.errors import Conflict, Forbidden, NotFound, RuleViolation
 from diary.protocol.checks import ProtocolError
-from diary.protocol.loader import parse_protocol
+from diary.protocol.loader import check_protocol, parse_protocol
 from diary.protocol.model import Protocol
 from diary.services.blinding import ensure_codes
 from diary.services.principals import Principal
@@ -28,9 +29,18 @@ class InvalidProtocol(RuleViolation):
         self.issues = error.issues
 
 
+class Loaded(NamedTuple):
+    """A stored protocol version, its study, and the warnings about the file (e.g. a
+    licensed instrument without the study's wording in one of its languages)."""
+
+    study: Study
+    version: ProtocolVersion
+    warnings: list[tuple[str, str]]
+
+
 @lru_cache(maxsize=256)
 def _parse_cached(sha256: str, source: str) -> Protocol:
-    return parse_protocol(source)
+    return parse_protocol(source, strict=False)  # stored: loads as it did when stored
 
 
 def protocol_of(version: ProtocolVersion) -> Protocol:
@@ -74,18 +84,19 @@ def list_studies(session: Session, principal: Principal) -> list[Study]:
     return [s for s in studies if principal.can(s.id, "read")]
 
 
-def _parse(source: str) -> tuple[Protocol, str]:
+def _parse(source: str, name: str) -> tuple[Protocol, str, list[tuple[str, str]]]:
     try:
-        protocol = parse_protocol(source)
+        checked = check_protocol(source, name=name)
     except ProtocolError as exc:
         raise InvalidProtocol(exc) from None
-    return protocol, hashlib.sha256(source.encode()).hexdigest()
+    return checked.protocol, hashlib.sha256(source.encode()).hexdigest(), checked.warnings
 
 
-def create_study(session: Session, principal: Principal, *, source: str,
-                 now: datetime) -> tuple[Study, ProtocolVersion]:
+def create_study(session: Session, principal: Principal, *, source: str, now: datetime,
+                 name: str = "protocol") -> Loaded:
+    """A new study from protocol ``source`` (``name``: the file's name, for YAML errors)."""
     principal.require_superuser()
-    protocol, sha = _parse(source)
+    protocol, sha, warnings = _parse(source, name)
     if session.scalar(select(Study.id).where(Study.key == protocol.key)) is not None:
         raise Conflict(f"study {protocol.key!r} exists; upload a new protocol version instead",
                        field="protocol")
@@ -98,14 +109,14 @@ def create_study(session: Session, principal: Principal, *, source: str,
                  action="study.create", entity="study", entity_id=study.id, at=now,
                  after={"key": study.key, "title": study.title})
     session.commit()
-    return study, version
+    return Loaded(study, version, warnings)
 
 
 def upgrade_protocol(session: Session, principal: Principal, *, key: str, source: str,
-                     now: datetime) -> tuple[Study, ProtocolVersion]:
+                     now: datetime, name: str = "protocol") -> Loaded:
     """Make a new protocol version current; refuses one that strands enrolled participants."""
     study, old = get_study(session, principal, key, need="admin")
-    protocol, sha = _parse(source)
+    protocol, sha, warnings = _parse(source, name)
     if protocol.key != study.key:
         raise RuleViolation(f"the file is for study {protocol.key!r}, not {study.key!r}",
                             field="protocol")
@@ -125,7 +136,7 @@ def upgrade_protocol(session: Session, principal: Principal, *, key: str, source
                  before=before, after={"version": study.current_version, "title": study.title})
     replan_study(session, study.id, now)
     session.commit()
-    return study, version
+    return Loaded(study, version, warnings)
 
 
 def _store_version(session, principal, study, number, protocol, sha, source, now):

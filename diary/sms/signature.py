@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from twilio.request_validator import RequestValidator
-
 
 def public_request_url(public_base_url: str, path: str, query_string: str | bytes = "") -> str:
     """The URL Twilio called: ``public_base_url`` + ``path`` + ``?query_string`` as sent.
@@ -45,9 +43,16 @@ def verify_twilio_signature(auth_token: str, public_url: str, form_params: Mappi
     """
     if not signature or not auth_token:
         return False
-    return bool(RequestValidator(auth_token).validate(public_url, form_params, signature))
+    return bool(_validator(auth_token).validate(public_url, form_params, signature))
 
 
 def sign(auth_token: str, url: str, params: Mapping[str, str]) -> str:
     """The ``X-Twilio-Signature`` Twilio would send for ``params`` posted to ``url``."""
-    return RequestValidator(auth_token).compute_signature(url, params)
+    return _validator(auth_token).compute_signature(url, params)
+
+
+def _validator(auth_token: str):
+    # The Twilio SDK is imported when a webhook arrives, not at every start (issue 12).
+    from twilio.request_validator import RequestValidator
+
+    return RequestValidator(auth_token)

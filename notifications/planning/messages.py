@@ -13,7 +13,16 @@ from functools import lru_cache
 
 from diary.sms.replies import day_label
 
-from .model import DIARY, DIARY_NUDGE, MISSED_DAYS, WINDOW_CLOSING, WINDOW_OPEN, Reminder
+from .model import (
+    DIARY,
+    DIARY_NUDGE,
+    MISSED_DAYS,
+    SIDE_EFFECTS_CLOSING,
+    SIDE_EFFECTS_OPEN,
+    WINDOW_CLOSING,
+    WINDOW_OPEN,
+    Reminder,
+)
 
 SMS_LIMIT = 160
 GSM7_BASIC = frozenset(
@@ -30,6 +39,10 @@ TEMPLATES: dict[str, dict[str, str]] = {
                      "e.g. 6, before {deadline}.",
         WINDOW_OPEN: "Study questionnaire now open: {label}. Please complete it by {until}.",
         WINDOW_CLOSING: "Reminder: {label} closes soon. Please complete it by {until}.",
+        SIDE_EFFECTS_OPEN: "Side effects: please answer the side-effect checklist in the app "
+                           "by {until}.",
+        SIDE_EFFECTS_CLOSING: "Reminder: the side-effect checklist closes soon. Please "
+                              "answer it in the app by {until}.",
         MISSED_DAYS: "Coordinator alert: participant {participant} has missed {days} diary "
                      "days in a row, from {first}.",
     },

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import lru_cache
 
-from diary.schedule import instance_id
+from diary.protocol.model import SIDE_EFFECTS
+from diary.schedule import ScheduledWindow, instance_id
 
 DIARY = "diary"
 DIARY_NUDGE = "diary_nudge"
@@ -15,6 +16,9 @@ WINDOW_OPEN = "window_open"
 WINDOW_CLOSING = "window_closing"
 MISSED_DAYS = "coordinator_missed_days"
 KINDS = (DIARY, DIARY_NUDGE, WINDOW_OPEN, WINDOW_CLOSING, MISSED_DAYS)
+# Texts (not kinds) of the window messages about the side-effect checklist (issue 13).
+SIDE_EFFECTS_OPEN = "side_effects_open"
+SIDE_EFFECTS_CLOSING = "side_effects_closing"
 
 PARTICIPANT = "participant"
 COORDINATOR = "coordinator"
@@ -76,14 +80,26 @@ class PlannerParticipant:
 
 @dataclass(frozen=True)
 class Completed:
-    """What is already done: diary dates with a current entry, fulfilled window ids."""
+    """What is already done: diary dates with a current entry, fulfilled window ids
+    (questionnaire responses), and dates with a current side-effect checklist."""
 
     diary_dates: frozenset[date] = field(default_factory=frozenset)
     windows: frozenset[str] = field(default_factory=frozenset)
+    side_effect_dates: frozenset[date] = field(default_factory=frozenset)
 
-    def __init__(self, diary_dates: Iterable[date] = (), windows: Iterable[str] = ()) -> None:
+    def __init__(self, diary_dates: Iterable[date] = (), windows: Iterable[str] = (),
+                 side_effect_dates: Iterable[date] = ()) -> None:
         object.__setattr__(self, "diary_dates", frozenset(diary_dates))
         object.__setattr__(self, "windows", frozenset(windows))
+        object.__setattr__(self, "side_effect_dates", frozenset(side_effect_dates))
+
+    def fulfils(self, window: ScheduledWindow) -> bool:
+        """Is ``window`` done: a response to it, or for a side-effect checklist window a
+        checklist for one of its days (issue 13)."""
+        if window.id in self.windows:
+            return True
+        return window.form == SIDE_EFFECTS and any(
+            window.covers_date(d) for d in self.side_effect_dates)
 
 
 NOTHING_DONE = Completed()

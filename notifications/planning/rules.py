@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from diary.protocol.model import Protocol, Reminders
+from diary.protocol.model import ADVERSE_EVENTS, SIDE_EFFECTS, Protocol, Reminders
 from diary.schedule import Schedule, ScheduledWindow
 from diary.timezones import local_wall_time, start_of_day
 
@@ -21,6 +21,8 @@ from .model import (
     DIARY_NUDGE,
     MISSED_DAYS,
     PARTICIPANT,
+    SIDE_EFFECTS_CLOSING,
+    SIDE_EFFECTS_OPEN,
     WINDOW_CLOSING,
     WINDOW_OPEN,
     Completed,
@@ -74,14 +76,16 @@ def _due(ctx: Context, nominal: datetime, audience: str = PARTICIPANT) -> dateti
 def _make(ctx: Context, kind: str, attempt: int, target: str, nominal: datetime,
           due: datetime, expires: datetime, params: dict[str, str], *,
           audience: str = PARTICIPANT, diary_date: date | None = None,
-          window_id: str | None = None) -> Reminder | None:
-    """The reminder if it is still useful (``due < expires``) and of interest, else None."""
+          window_id: str | None = None, template: str | None = None) -> Reminder | None:
+    """The reminder if it is still useful (``due < expires``) and of interest, else None;
+    its text is ``template`` (default: the kind's own)."""
     if not ctx.wanted(due, expires):
         return None
     return Reminder(
         key=reminder_key(ctx.participant.id, kind, target, attempt),
         participant_id=ctx.participant.id, kind=kind, audience=audience, attempt=attempt,
-        due_at=due, local_time=due.astimezone(ctx.tz), expires_at=expires, template=kind,
+        due_at=due, local_time=due.astimezone(ctx.tz), expires_at=expires,
+        template=template or kind,
         params=tuple(sorted(params.items())), diary_date=diary_date, window_id=window_id,
         shifted_from=nominal if due != nominal else None,
     )
@@ -137,10 +141,14 @@ def window_reminders(ctx: Context, window: ScheduledWindow) -> list[Reminder]:
     or the window closes. A closing message that would fall at or before the opening is
     skipped when the opening message is on (one message is enough), else sent at opening.
     """
-    if window.id in ctx.done.windows:
-        return []
+    if ctx.done.fulfils(window) or window.form == ADVERSE_EVENTS:
+        return []  # the adverse-event form is the coordinators' (README): no participant text
     rules, tz = ctx.rules, ctx.tz
     params = {"label": _label(ctx, window), "until": _until(window)}
+    opening_text, closing_text = WINDOW_OPEN, WINDOW_CLOSING
+    if window.form == SIDE_EFFECTS:  # worded as the checklist, not as a questionnaire
+        params = {"until": params["until"]}
+        opening_text, closing_text = SIDE_EFFECTS_OPEN, SIDE_EFFECTS_CLOSING
     closing, closing_due = None, None
     if rules.window_closing_before is not None:
         nominal = move(window.closes_at, rules.window_closing_before, tz, back=True)
@@ -148,14 +156,16 @@ def window_reminders(ctx: Context, window: ScheduledWindow) -> list[Reminder]:
             nominal = max(nominal, window.opens_at)
             closing_due = _due(ctx, nominal)
             closing = _make(ctx, WINDOW_CLOSING, 1, window.id, nominal, closing_due,
-                            window.closes_at, params, window_id=window.id)
+                            window.closes_at, params, window_id=window.id,
+                            template=closing_text)
             if closing_due >= window.closes_at:
                 closing_due = None  # dropped: it cannot cut the opening message short
     opening = None
     if rules.window_open:
         expires = window.closes_at if closing_due is None else closing_due
         opening = _make(ctx, WINDOW_OPEN, 0, window.id, window.opens_at,
-                        _due(ctx, window.opens_at), expires, params, window_id=window.id)
+                        _due(ctx, window.opens_at), expires, params, window_id=window.id,
+                        template=opening_text)
     return [r for r in (opening, closing) if r is not None]
 
 

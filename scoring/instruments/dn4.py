@@ -27,7 +27,10 @@ _REFERENCE = (
     "questionnaire (DN4). Pain 2005;114:29-36."
 )
 _YES_NO = (Option(0, "no"), Option(1, "yes"))
-_ITEMS = tuple(Item(f"dn4_{n}", f"DN4 item {n}", options=_YES_NO) for n in range(1, 11))
+# Items 8-10 are the examiner's findings (touch, pinprick, brushing; Bouhassira 2005):
+# marked ``clinician`` so only study staff may enter them.
+_ITEMS = tuple(Item(f"dn4_{n}", f"DN4 item {n}", options=_YES_NO, clinician=n >= 8)
+               for n in range(1, 11))
 _RULE = "No published proration: every item is required for the total."
 _CODING = "Each item 1 = yes, 0 = no."
 

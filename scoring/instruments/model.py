@@ -55,6 +55,8 @@ class Item:
     unit: str | None = None
     loinc: str | None = None
     scored: bool = True
+    # Answered by a clinician from an examination, never by the patient (DN4 items 8-10).
+    clinician: bool = False
 
     def __post_init__(self) -> None:
         if bool(self.options) == (self.bounds is not None):

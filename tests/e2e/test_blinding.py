@@ -251,8 +251,9 @@ def test_the_unblinded_grant_shows_the_allocation_and_is_audited(api, trial, app
     clock.set(datetime(2027, 3, 20, 12, tzinfo=UTC))
     token = api.login("coordinator@site.org", "a long enough password")
     rows = list(csv.DictReader(io.StringIO(_table(api, token, "wide").get_data(as_text=True))))
-    assert {(r["subject"], r["treatment"], r["sequence"]) for r in rows} == {
-        ("S1", "ketamine", "kfirst"), ("S2", "saline", "sfirst")}
+    assert {(r["subject"], r["period"], r["treatment"], r["sequence"]) for r in rows} == {
+        ("S1", "1", "ketamine", "kfirst"), ("S1", "2", "saline", "kfirst"),
+        ("S2", "1", "saline", "sfirst"), ("S2", "2", "ketamine", "sfirst")}
     [grant] = _audit(app, "role.unblind")
     assert (grant.after, grant.before) == (
         {"account": "coordinator@site.org", "unblinded": True}, {"unblinded": False})

@@ -73,7 +73,7 @@ def _export(api, token, key, **params):
 
 def test_the_wide_table_holds_hand_worked_endpoints(api, study):
     rows = _csv(_export(api, study["admin"], study["key"], layout="wide", format="csv"))
-    (row,) = rows  # S2 has no infusion yet: no period to score
+    row = rows[0]  # S1's period 1; the rows without an infusion: the test below
     assert (row["subject"], row["site"], row["treatment"], row["period"]) == ("S1", "PAR", "K",
                                                                                "1")
     assert row["anchor_date"] == "2027-03-04"
@@ -85,6 +85,28 @@ def test_the_wide_table_holds_hand_worked_endpoints(api, study):
     assert float(row["pain_d7"]) == 1
     assert float(row["chg_d7"]) == pytest.approx(1 - 7)
     assert float(row["compliance"]) == pytest.approx(100 * 5 / 7)  # 5 of 7 days, in percent
+
+
+def test_every_participant_has_a_row_per_period_even_without_its_infusion(api, study):
+    """Intention to treat: S1 (KP) had period 1 only, S2 (PK) no infusion yet."""
+    rows = _csv(_export(api, study["admin"], study["key"], layout="wide", format="csv"))
+    assert [(r["subject"], r["period"], r["treatment"]) for r in rows] == [
+        ("S1", "1", "K"), ("S1", "2", "P"), ("S2", "1", "P"), ("S2", "2", "K")]
+    for row in rows[1:]:
+        assert row["anchor_date"] == ""
+        for key in ("baseline", "auc_d1_7", "pain_d7", "chg_d7", "compliance"):
+            assert row[key] == ""
+            assert row[f"{key}_reason"] == f"no infusion recorded for period {row['period']}"
+    long = _csv(_export(api, study["admin"], study["key"], layout="long", format="csv"))
+    s2 = [r for r in long if r["USUBJID"] == "S2"]
+    assert {r["APERIOD"] for r in s2} == {"1", "2"}
+    assert all(r["AVAL"] == "" and r["SRCIDS"] == "" and r["ANL01FL"] == ""
+               and r["REASON"] == f"no infusion recorded for period {r['APERIOD']}"
+               for r in s2)
+    summary = _csv(_export(api, study["admin"], study["key"], layout="summary",
+                           format="csv"))
+    pain_k = next(r for r in summary if (r["endpoint"], r["treatment"]) == ("pain_d7", "K"))
+    assert (pain_k["n"], pain_k["n_missing"]) == ("1", "1")  # S1 had K; S2's K is missing
 
 
 def test_the_long_table_traces_each_value_to_its_diary_entries(api, study):
@@ -137,7 +159,7 @@ def test_an_xpt_export_reads_back_with_pyreadstat(api, study, tmp_path):
     path = tmp_path / "wide.xpt"
     path.write_bytes(r.data)
     frame, meta = pyreadstat.read_xport(str(path), output_format="dict")
-    assert frame["USUBJID"] == ["S1"]
+    assert frame["USUBJID"] == ["S1", "S1", "S2", "S2"]  # one row per period (ITT)
     assert all(len(name) <= 8 for name in meta.column_names)
     d = tmp_path / "dict.xpt"
     d.write_bytes(_export(api, study["admin"], study["key"], layout="wide", format="xpt",
@@ -157,7 +179,8 @@ def test_viewers_export_but_participants_and_strangers_cannot(api, study):
 
 def test_a_site_scoped_viewer_exports_only_its_sites(api, study):
     lyon = api.staff(study["admin"], "lyon@site.org", "viewer", study["key"], sites=["LYO"])
-    assert _csv(_export(api, lyon, study["key"], layout="wide", format="csv")) == []
+    rows = _csv(_export(api, lyon, study["key"], layout="wide", format="csv"))
+    assert [(r["subject"], r["site"]) for r in rows] == [("S2", "LYO"), ("S2", "LYO")]
 
 
 @pytest.mark.parametrize(("params", "field"), [
@@ -188,4 +211,4 @@ def test_the_cli_writes_the_table_and_its_dictionary(app, study, tmp_path):
     assert result.exit_code == 0, result.output
     assert out.exists() and (tmp_path / "wide.dictionary.csv").exists()
     rows = list(csv.DictReader(io.StringIO(out.read_text())))
-    assert [r["subject"] for r in rows] == ["S1"]
+    assert [r["subject"] for r in rows] == ["S1", "S1", "S2", "S2"]

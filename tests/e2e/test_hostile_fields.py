@@ -18,6 +18,7 @@ from sqlalchemy import String, func, select
 from diary.api.questionnaire_schemas import ResponseIn, ScreeningIn
 from diary.api.safety_schemas import AdverseEventIn, IntakeIn
 from diary.api.schemas import AccountIn, EnrolIn, EventIn, LoginIn, RoleIn
+from diary.api.staff_schemas import StaffEntryIn, StaffResponseIn
 from diary.db.allocation_models import AllocationList, AllocationSlot, BlindingCode
 from diary.db.messaging import InboundSms, OutboxMessage, ReminderCursor, SmsConversation
 from diary.db.models import (
@@ -250,11 +251,14 @@ FROM_API = {
     Screening.site: [(ScreeningIn, "site")], Screening.instrument: [(ScreeningIn, "instrument")],
     AnchorEvent.type: [(EventIn, "type")],
     AdverseEventRecord.term: [(AdverseEventIn, "term")],
-    QuestionnaireResponse.instrument: [(ResponseIn, "instrument")],
-    QuestionnaireResponse.window_id: [(ResponseIn, "window_id")],
+    QuestionnaireResponse.instrument: [(ResponseIn, "instrument"),
+                                       (StaffResponseIn, "instrument")],
+    QuestionnaireResponse.window_id: [(ResponseIn, "window_id"),
+                                      (StaffResponseIn, "window_id")],
 }
 # Refs to other rows: checked against the row ids (String(36)).
-CORRECTS = [(IntakeIn, "corrects"), (AdverseEventIn, "corrects"), (ResponseIn, "corrects")]
+CORRECTS = [(IntakeIn, "corrects"), (AdverseEventIn, "corrects"), (ResponseIn, "corrects"),
+            (StaffEntryIn, "corrects"), (StaffResponseIn, "corrects")]
 # Checked by a rule of its own, with a better message than a length.
 BY_RULE = {
     Participant.reminder_time: 'enrolment: "HH:MM", fullmatch',

@@ -259,8 +259,10 @@ def test_a_nul_in_the_study_key_is_refused_naming_it(api, callers):
     _refused(r, 422, "validation_error", "key", NUL_RULE)
 
 
-def test_a_texted_nul_is_refused_and_nothing_is_stored(api, crossover):
-    from sqlalchemy import func, select
+def test_a_texted_nul_is_answered_with_help_and_kept_with_a_replacement_character(api,
+                                                                                   crossover):
+    """A participant's text is answered, never refused: Twilio would only log a 422."""
+    from sqlalchemy import select
 
     from diary.db.messaging import InboundSms
 
@@ -268,11 +270,14 @@ def test_a_texted_nul_is_refused_and_nothing_is_stored(api, crossover):
               phone=PHONE)
     form = {"MessageSid": message_sid(), "From": PHONE, "To": "+15005550006",
             "NumMedia": "0", "Body": "6\x00"}
-    _refused(post_signed(api.c, "/sms/inbound", form), 422, "validation_error", "Body",
-             NUL_RULE)
+    r = post_signed(api.c, "/sms/inbound", form)
+    assert r.status_code == 200, r.get_data(as_text=True)
+    assert "<Message>" in r.get_data(as_text=True)
     with api.app.extensions["paindiary"].session_factory() as s:
-        assert s.scalar(select(func.count()).select_from(InboundSms)) == 0
-    r = post_signed(api.c, "/sms/inbound", {**form, "Body": "6"})
+        [stored] = s.scalars(select(InboundSms.body)).all()
+    assert stored == "6\ufffd"
+    r = post_signed(api.c, "/sms/inbound", {**form, "MessageSid": message_sid(),
+                                            "Body": "6"})
     assert r.status_code == 200, r.get_data(as_text=True)
 
 

@@ -113,7 +113,8 @@ def test_an_invalid_protocol_is_refused_with_each_path_and_rule(api, admin, cros
 
 
 @pytest.mark.parametrize(("source", "rule_starts"), [
-    ("key: [unclosed", "not valid YAML"),
+    # The upload's file name (api.upload sends protocol.yaml), line and column.
+    ("key: [unclosed", "protocol.yaml, line 1, column 15: not valid YAML"),
     ("", "must be a mapping"),
     ("- just\n- a list\n", "must be a mapping"),
 ])

@@ -47,7 +47,7 @@ def session(app):
 
 @pytest.fixture
 def study(session):
-    study, version = create_study(session, cli_principal(), source=PROTOCOL, now=NOW)
+    study, version, _ = create_study(session, cli_principal(), source=PROTOCOL, now=NOW)
     return study, protocol_of(version)
 
 
@@ -128,18 +128,20 @@ def test_both_reads_give_the_current_scores_by_participant_and_date(session, stu
                                                strict=True)]
 
 
-def test_participants_not_listed_are_left_out_and_progress_counts_every_entry(
+def test_participants_not_listed_are_left_out_and_progress_counts_what_is_read(
         session, study, two_zones):
+    """Progress counts the listed participants (one grouped row each), or every entry
+    when entry ids are read one row per entry."""
     s, _ = study
     akl, _ = two_zones
     total = len(_current(session))
     mine = sum(e.participant_id == akl.id for e in _current(session))
-    for with_ids in (False, True):
+    for with_ids, last in ((False, (1, 1)), (True, (total, total))):
         seen: list[tuple[int, int]] = []
         got = read_scores(session, s.id, [akl.id], with_ids=with_ids,
                           progress=lambda done, of, seen=seen: seen.append((done, of)))
         assert got.participant.tolist() == [0] * mine
-        assert seen[-1] == (total, total)
+        assert seen[-1] == last
 
 
 def _expected_matrix(session, data, protocol_span=(-7, 35)):
@@ -150,6 +152,8 @@ def _expected_matrix(session, data, protocol_span=(-7, 35)):
     subject_of = {p.id: p.subject_id for p in session.scalars(select(Participant))}
     for e in session.scalars(select(DiaryEntry).where(DiaryEntry.is_current.is_(True))):
         for i, r in enumerate(data.records):
+            if r.anchor_date is None:  # a record without its anchor (ITT) holds no entry
+                continue
             day = (e.diary_date - r.anchor_date).days
             if r.subject == subject_of[e.participant_id] and first <= day <= last:
                 out[i, day - first] = e.score
@@ -168,6 +172,7 @@ def test_entries_land_on_the_study_days_of_each_zone_s_anchor(session, study, tw
         ("AKL-1", 1): local_date(INFUSIONS[0], zone("Pacific/Auckland")),   # 2 March
         ("AKL-1", 2): local_date(INFUSIONS[1], zone("Pacific/Auckland")),   # 11 September
         ("LAX-1", 1): local_date(INFUSIONS[0], zone("America/Los_Angeles")),  # 1 March
+        ("LAX-1", 2): None,  # withdrawn before its second infusion: kept (ITT), no anchor
     }
     assert anchors["AKL-1", 1] - anchors["LAX-1", 1] == timedelta(1)
     np.testing.assert_array_equal(data.matrix.values, _expected_matrix(session, data))
@@ -178,7 +183,9 @@ def test_entries_land_on_the_study_days_of_each_zone_s_anchor(session, study, tw
         ).tm_yday % 11
     # Withdrawn on 1 May (day 61): period 1 complete, the data up to then kept.
     lax = [r for r in data.records if r.subject == "LAX-1"]
-    assert [r.stop_day for r in lax] == [(date(2027, 5, 1) - date(2027, 3, 1)).days]
+    assert [r.stop_day for r in lax] == [(date(2027, 5, 1) - date(2027, 3, 1)).days, None]
+    assert [r.missing for r in lax] == [None, "infusion recorded for period 2, but no diary "
+                                              "day of it falls between enrolment and withdrawal"]
     if with_ids:
         current = {e.id for e in _current(session)}
         placed = {x for x in data.matrix.entry_ids.ravel().tolist() if x is not None}

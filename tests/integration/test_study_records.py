@@ -38,7 +38,7 @@ def session(app):
 
 @pytest.fixture
 def study(session):
-    study, version = create_study(session, cli_principal(), source=PROTOCOL, now=NOW)
+    study, version, _ = create_study(session, cli_principal(), source=PROTOCOL, now=NOW)
     return study, protocol_of(version)
 
 
@@ -111,7 +111,12 @@ def test_today_and_withdrawal_days_follow_the_participants_zone(session, study):
     p.withdrawn_at = datetime(2027, 4, 10, 3, tzinfo=UTC)  # still 9 April in Chicago
     session.commit()
     data = load_study_records(session, s.id, protocol, now=datetime(2027, 4, 12, 3, tzinfo=UTC))
-    # The third infusion came after the withdrawal: no third record.
-    assert [r.period for r in data.records] == [1, 2]
+    # The third infusion came after the withdrawal: its record (kept, intention to
+    # treat) has no anchor and says why.
+    assert [r.period for r in data.records] == [1, 2, 3]
+    assert [r.missing for r in data.records] == [
+        None, None, "infusion recorded for period 3, but no diary day of it falls between "
+                    "enrolment and withdrawal"]
     # 11 April in Chicago: day (11 Apr - 1 Mar) = 41 of period 1; the stop is 9 April.
-    assert [(r.today_day, r.stop_day) for r in data.records] == [(41, 39), (6, 4)]
+    assert [(r.today_day, r.stop_day) for r in data.records] == [(41, 39), (6, 4),
+                                                                 (None, None)]

@@ -33,12 +33,27 @@ def reference(protocol, participants, events, now) -> list[tuple]:
                 for e, owner, kind, period, at in events if owner == pid]
         z = zone(tz)
         today, stop = local_date(now, z), withdrawn and local_date(withdrawn, z)
+        own = []
         for k, s in enumerate(schedule(protocol, ref, mine, with_windows=False).diary_spans):
-            rows.append((subject, site, s.treatment or arm or "ALL",
-                         k + 1 if s.period is None else s.period, sequence, s.anchor_date,
-                         (today - s.anchor_date).days,
-                         (stop - s.anchor_date).days if stop else None,
-                         pid, s.event_id, (local_date(enrolled, z) - s.anchor_date).days))
+            own.append((subject, site, s.treatment or arm or "ALL",
+                        k + 1 if s.period is None else s.period, sequence, s.anchor_date,
+                        (today - s.anchor_date).days,
+                        (stop - s.anchor_date).days if stop else None,
+                        pid, s.event_id, (local_date(enrolled, z) - s.anchor_date).days, None))
+        # Intention to treat: a record for each period of the sequence (one without a
+        # valid sequence) that has none, without anchor, placed by period.
+        crossover = protocol.sequence(sequence) if sequence else None
+        expected = range(1, 1 + (len(crossover.treatments) if crossover else 1))
+        missing = [p for p in expected if p not in {row[3] for row in own}]
+        for p in missing:
+            anchored = any(e.type == "infusion" and e.period == p for e in mine)
+            why = (f"infusion recorded for period {p}, but no diary day of it falls between "
+                   "enrolment and withdrawal" if anchored
+                   else f"no infusion recorded for period {p}")
+            treatment = crossover.treatments[p - 1] if crossover else arm or "ALL"
+            own.append((subject, site, treatment, p, sequence, None, None, None, pid, None,
+                        0, why))
+        rows += sorted(own, key=lambda row: row[3]) if missing else own
     return rows
 
 
@@ -78,11 +93,18 @@ def test_records_equal_the_per_participant_reference(seed):
     r = got.records
     columns = [r.column(f) for f in ("subject", "site", "treatment", "period", "sequence",
                                      "anchor_date", "today_day", "stop_day")]
-    rows = list(zip(*columns, got.pid, got.event_id, got.start_days, strict=True))
+    rows = list(zip(*columns, got.pid, got.event_id, got.start_days, r.column("missing"),
+                    strict=True))
     assert rows == reference(PROTOCOL, participants, events, NOW)
-    # The ordinal is each record's position among its participant's records.
+    # Every participant has a record, some without their infusion (the test would not
+    # show intention to treat otherwise).
+    assert {row[0] for row in rows} == {p[1] for p in participants}
+    assert any(row[-1] for row in rows) and any(not row[-1] for row in rows)
+    # The ordinal is each anchored record's position among its participant's records.
     seen: dict[str, int] = {}
     for pid, k in zip(got.pid, got.ordinal.tolist(), strict=True):
+        if k < 0:
+            continue
         assert k == seen.get(pid, 0)
         seen[pid] = k + 1
 
@@ -120,3 +142,24 @@ def test_without_a_daily_diary_each_event_of_the_first_anchor_type_is_a_period()
     assert got.records.column("period") == [1, 2]
     assert got.records.column("anchor_date") == [date(2027, 3, 14), date(2027, 5, 2)]
     assert got.start_days == [-13, -62]  # enrolled on 1 March (local)
+
+
+def test_a_participant_without_its_anchor_has_one_record_with_the_reason():
+    """Intention to treat, parallel design: no surgery recorded, still one record."""
+    protocol = build_protocol({
+        "key": "itt", "title": "ITT", "timezone": "UTC", "design": "parallel",
+        "arms": [{"key": "A"}, {"key": "B"}], "anchors": [{"key": "surgery"}],
+        "daily_diary": {"anchor": "surgery", "from_day": -7, "to_day": 42}})
+    tz = "Europe/Paris"
+    enrolled = datetime(2027, 3, 1, 15, tzinfo=UTC)
+    participants = [("p0", "S-0", "A", "B", None, tz, enrolled, None),
+                    ("p1", "S-1", "A", "A", None, tz, enrolled, None)]
+    events = [("s1", "p1", "surgery", None, datetime(2027, 3, 3, 8, tzinfo=UTC))]
+    got = study_periods(protocol, as_read(participants), as_read(events), NOW)
+    r = got.records
+    assert list(zip(r.column("subject"), r.column("treatment"), r.column("period"),
+                    r.column("anchor_date"), r.column("missing"), strict=True)) == [
+        ("S-0", "B", 1, None, "no surgery recorded"),
+        ("S-1", "A", 1, date(2027, 3, 3), None)]
+    assert got.event_id == [None, "s1"] and got.ordinal.tolist() == [-1, 0]
+    assert got.start_days == [0, -2]

@@ -2,7 +2,8 @@
 
 Europe/Paris, CEST (UTC+2). Infusion 8 April 2027 10:00 (day 0). The nrs_d7 window runs
 14-16 April: opening message 08:00 on 14 April, closing message 08:00 on 16 April. The
-ae_check day-8 window runs 16-18 April: opening 08:00 on 16 April.
+ae_check day-8 window runs 16-18 April: the adverse-event form is the coordinators', so
+it sends the participant nothing (issue 13).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from notifications.planner import (
     DIARY_NUDGE,
     MISSED_DAYS,
     WINDOW_CLOSING,
-    WINDOW_OPEN,
     Completed,
     PlannerParticipant,
     plan,
@@ -56,9 +56,11 @@ def test_after_a_one_day_outage_the_days_reminders_are_dropped_the_closing_one_i
     due = plan(PROTOCOL, ME, SCHEDULE, UNTIL_14_APRIL, now)
     # Gone: the 20:00 reminder of 15 April (day over at midnight) and its 08:00 nudge
     # (entries for 15 April closed at 12:00 on 16 April). Still useful: nrs_d7's closing
-    # message (window open until midnight) and ae_check's opening (until 18 April 08:00).
-    assert kinds(due) == [(WINDOW_CLOSING, "16 08:00"), (WINDOW_OPEN, "16 08:00")]
-    assert {r.window_id for r in due} == {NRS_D7.id, AE_D8.id}
+    # message (window open until midnight). ae_check's window is open too, but is no
+    # participant's task.
+    assert AE_D8.is_open(now)
+    assert kinds(due) == [(WINDOW_CLOSING, "16 08:00")]
+    assert {r.window_id for r in due} == {NRS_D7.id}
 
 
 def test_a_missed_closing_message_replaces_a_missed_opening_one():
@@ -71,7 +73,7 @@ def test_a_missed_closing_message_replaces_a_missed_opening_one():
 def test_a_diary_entry_or_a_done_window_cancels_their_reminders():
     now = local(TZ, 2027, 4, 16, 20)
     assert kinds(plan(PROTOCOL, ME, SCHEDULE, UNTIL_14_APRIL, now)) == [
-        (DIARY, "16 20:00"), (WINDOW_CLOSING, "16 08:00"), (WINDOW_OPEN, "16 08:00")]
+        (DIARY, "16 20:00"), (WINDOW_CLOSING, "16 08:00")]
     done = Completed([*UNTIL_14_APRIL.diary_dates, date(2027, 4, 15), date(2027, 4, 16)],
                      [NRS_D7.id, AE_D8.id])
     assert plan(PROTOCOL, ME, SCHEDULE, done, now) == []
@@ -97,14 +99,15 @@ def test_nothing_is_sent_from_withdrawal_on():
         assert plan(PROTOCOL, who, SCHEDULE, UNTIL_14_APRIL, now) == []
     later = PlannerParticipant("p-001", TZ, withdrawn_at=local(TZ, 2027, 4, 16, 21))
     assert kinds(plan(PROTOCOL, later, SCHEDULE, UNTIL_14_APRIL, now)) == [
-        (DIARY, "16 20:00"), (WINDOW_CLOSING, "16 08:00"), (WINDOW_OPEN, "16 08:00")]
+        (DIARY, "16 20:00"), (WINDOW_CLOSING, "16 08:00")]
     ahead = upcoming(PROTOCOL, later, SCHEDULE, UNTIL_14_APRIL, now, horizon=timedelta(2))
     assert ahead == []  # everything after 21:00 is cut
 
 
 def test_opt_out_or_no_phone_silence_the_participant_but_not_the_coordinator_alert():
-    # 15-17 April missed: the alert is due at 18 April 12:00 (17 April's deadline).
-    now = local(TZ, 2027, 4, 18, 12)
+    # 15-17 April missed: the alert is due at 18 April 12:00 (17 April's deadline) and
+    # still useful at 20:00, when the evening reminder for 18 April is due.
+    now = local(TZ, 2027, 4, 18, 20)
     everyone = plan(PROTOCOL, ME, SCHEDULE, UNTIL_14_APRIL, now)
     assert MISSED_DAYS in {r.kind for r in everyone} and len(everyone) > 1
     for who in (PlannerParticipant("p-001", TZ, opted_out_at=local(TZ, 2027, 4, 15, 9)),

@@ -94,7 +94,9 @@ def test_counts_per_kind_follow_the_participants_behaviour(sent):
     assert Counter(s.reminder.kind for s in sent) == {
         DIARY: 43 - 1,  # every diary date but the one entered before 20:00
         DIARY_NUDGE: 1 + 4,  # the late morning entry, and each of the four missed days
-        WINDOW_OPEN: 12,  # ae_check x5, nrs_d7/15/21/28, psqi/hads/eq5d5l at day 35
+        # nrs_d7/15/21/28, psqi/hads/eq5d5l at day 35; none for ae_check, the adverse-event
+        # form that coordinators fill in (issue 13)
+        WINDOW_OPEN: 7,
         WINDOW_CLOSING: 1,  # only nrs_d15 is still open one day before it closes
         MISSED_DAYS: 1,  # one streak of four missed days: one alert
     }
@@ -121,17 +123,14 @@ def test_the_22_00_nudge_is_moved_out_of_quiet_hours_to_08_00_the_next_morning(s
 def test_window_messages_come_at_08_00_the_end_of_quiet_hours(sent):
     opened = sorted((s.local, s.reminder.window_id) for s in by_kind(sent, WINDOW_OPEN))
     assert [at for at, _ in opened] == [
-        "2027-04-09 08:00",  # ae_check day 1 (days 1-3)
         "2027-04-14 08:00",  # nrs_d7 (days 6-8)
-        "2027-04-16 08:00",  # ae_check day 8
         "2027-04-22 08:00",  # nrs_d15 (days 14-16)
-        "2027-04-23 08:00",  # ae_check day 15
         "2027-04-28 08:00",  # nrs_d21
-        "2027-04-30 08:00",  # ae_check day 22
         "2027-05-05 08:00",  # nrs_d28
-        "2027-05-07 08:00",  # ae_check day 29
         "2027-05-10 08:00", "2027-05-10 08:00", "2027-05-10 08:00",  # day 35 x3 (32-35)
     ]
+    ae_windows = {w.id for w in SCHEDULE.windows if w.assessment == "ae_check"}
+    assert len(ae_windows) == 5 and not ae_windows & {s.reminder.window_id for s in sent}
     # nrs_d15 closes at midnight ending 24 April; one day before is midnight -> 08:00.
     assert [(s.local, s.reminder.window_id) for s in by_kind(sent, WINDOW_CLOSING)] == [
         ("2027-04-24 08:00", window("nrs_d15").id)]

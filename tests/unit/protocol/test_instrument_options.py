@@ -44,8 +44,9 @@ def test_options_are_kept_as_the_scorers_keyword_arguments():
      ("instrument_options.hads", "takes no scoring options; instruments with options: "
                                  "eq5d5l, fdi_child, fdi_parent, gad7, phq9")),
     ({"eq5d": {"value_set": VALUE_SET}},
-     ("instrument_options.eq5d", "unknown instrument; instruments with options: "
-                                 "eq5d5l, fdi_child, fdi_parent, gad7, phq9")),
+     ("instrument_options.eq5d", "unknown instrument 'eq5d' (did you mean 'eq5d5l'?); "
+                                 "instruments with options: eq5d5l, fdi_child, fdi_parent, "
+                                 "gad7, phq9")),
     ({"fdi_child": {"max_missing": 4}},
      ("instrument_options.fdi_child.max_missing", "must be an integer from 0 to 3")),
     ({"phq9": {"max_mising": 1}},

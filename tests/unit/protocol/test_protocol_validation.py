@@ -345,13 +345,18 @@ def test_a_protocol_written_as_yaml_text_round_trips():
 @pytest.mark.parametrize(
     ("text", "path", "rule_starts"),
     [
-        pytest.param("key: [unclosed\n", "", "not valid YAML: while parsing a flow sequence",
-                     id="unclosed bracket"),
-        pytest.param("key: mini\ntitle: A\nkey: other\n", "", "not valid YAML: duplicate key 'key'",
+        # YAML mistakes name the file (here the default name), the line and the column.
+        pytest.param("key: [unclosed\n", "", "protocol, line 2, column 1: not valid YAML: "
+                     "expected ',' or ']'", id="unclosed bracket"),
+        pytest.param("key: mini\ntitle: A\nkey: other\n", "",
+                     "protocol, line 3, column 1: not valid YAML: duplicate key 'key'",
                      id="duplicate top-level key"),
         pytest.param("key: mini\nreminders: {daily_time: '20:00', daily_time: '21:00'}\n", "",
-                     "not valid YAML: duplicate key 'daily_time'", id="duplicate nested key"),
-        pytest.param("key: mini\n\tdesign: parallel\n", "", "not valid YAML:", id="tab indent"),
+                     "protocol, line 2, column 34: not valid YAML: duplicate key 'daily_time'",
+                     id="duplicate nested key"),
+        pytest.param("key: mini\n\tdesign: parallel\n", "",
+                     "protocol, line 2, column 1: not valid YAML: found character '\\t'",
+                     id="tab indent"),
         pytest.param("", "", "must be a mapping", id="empty file"),
         pytest.param("- key: mini\n", "", "must be a mapping", id="list at the top"),
     ],

@@ -38,8 +38,8 @@ def test_a_pinned_table_and_a_declared_checklist_are_kept():
 
 @pytest.mark.parametrize(("fields", "issue"), [
     ({"medication": {"table": "cdc-1999"}},
-     ("medication.table", "unknown conversion table 'cdc-1999' "
-                         "(shipped: cdc-2022, cdc-2022-anzca-2021)")),
+     ("medication.table", "unknown conversion table 'cdc-1999'; "
+                         "shipped: cdc-2022, cdc-2022-anzca-2021")),
     ({"medication": {"tabel": "cdc-2022"}}, ("medication.tabel", "unknown field")),
     ({"medication": "cdc-2022"}, ("medication", "must be a mapping")),
     ({"side_effects": ["nausae"]},

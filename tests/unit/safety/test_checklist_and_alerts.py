@@ -144,3 +144,17 @@ def test_symptom_endpoints_must_name_a_checklist_symptom():
         ("endpoints[1].symptom", "'itching' is not on the side-effect checklist (nausea, "
          "vomiting, dizziness, drowsiness, headache, hallucinations, vivid_dreams, "
          "dissociation, blurred_vision, injection_site_pain)")]
+
+
+def test_every_missing_or_wrong_item_is_named_at_once():
+    # Issue 13: the app marks all of them in one round trip, not one per submission.
+    checklist = make_checklist(["nausea", "dizziness", "headache"])
+    with pytest.raises(ChecklistError) as e:
+        validate_answer(checklist, {"itching": 1, "dizziness": "awful"})
+    assert e.value.errors == [
+        ("itching", "not a symptom of this checklist (nausea, dizziness, headache)"),
+        ("nausea", "is required (0-3 or none, mild, moderate, severe)"),
+        ("dizziness", "must be 0-3 or one of none, mild, moderate, severe, got 'awful'"),
+        ("headache", "is required (0-3 or none, mild, moderate, severe)"),
+    ]
+    assert (e.value.field, e.value.rule) == e.value.errors[0]

@@ -23,6 +23,7 @@ SPECS = validate_endpoints([
     {"key": "r50_d7", "kind": "responder", "of": "d7", "reduction_percent": 50},
     {"key": "auc_pchg", "kind": "percent_change", "of": "auc"},
     {"key": "comp", "kind": "compliance", "from_day": 1, "to_day": 14},
+    {"key": "comp0", "kind": "compliance", "from_day": -7, "to_day": 14},
 ])
 
 day_sets = st.sets(st.integers(-9, 16), max_size=26)
@@ -35,7 +36,7 @@ def periods(draw):
     days = sorted(draw(day_sets))
     values = [draw(score) for _ in days]
     ids = [f"r{draw(st.integers(0, 10**6))}d{d}" for d in days]
-    return DailySeries(days, values, ids), draw(maybe_day), draw(maybe_day)
+    return DailySeries(days, values, ids), draw(maybe_day), draw(maybe_day), draw(maybe_day)
 
 
 def close(a: float | None, b: float | None) -> bool:
@@ -45,16 +46,19 @@ def close(a: float | None, b: float | None) -> bool:
 @settings(deadline=None, max_examples=150)
 @given(st.lists(periods(), min_size=1, max_size=6))
 def test_every_output_of_every_row_agrees(rows):
-    series = [s for s, _, _ in rows]
-    today = [t for _, t, _ in rows]
-    stop = [s for _, _, s in rows]
+    series = [s for s, _, _, _ in rows]
+    today = [t for _, t, _, _ in rows]
+    stop = [s for _, _, s, _ in rows]
+    start = [b for _, _, _, b in rows]  # enrolment day, for compliance
     m = DailyMatrix.from_series(series, first_day=-8, last_day=15)
-    batch = compute_endpoints_batch(SPECS, m, today_day=today, stop_day=stop)
+    batch = compute_endpoints_batch(SPECS, m, today_day=today, stop_day=stop,
+                                    start_day=start)
     for i, s in enumerate(series):
         clipped = DailySeries(s.days[(s.days >= -8) & (s.days <= 15)],
                               s.values[(s.days >= -8) & (s.days <= 15)],
                               s.ids_between(-8, 15))
-        one = compute_endpoints(SPECS, clipped, today_day=today[i], stop_day=stop[i])
+        one = compute_endpoints(SPECS, clipped, today_day=today[i], stop_day=stop[i],
+                                start_day=start[i])
         assert list(one) == list(batch)
         for key, ref in one.items():
             got = batch[key].result(i, m.entry_ids, m.first_day)

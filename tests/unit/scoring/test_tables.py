@@ -48,12 +48,41 @@ def test_the_wide_table_has_one_row_per_participant_period():
     t = wide_table(score_records(crossover_records(), CROSSOVER))
     assert t.header() == ["subject", "site", "treatment", "sequence", "period", "anchor_date",
                           "auc_d1_35", "auc_d1_35_reason", "pain_d7", "pain_d7_reason",
-                          "compliance", "compliance_reason"]
+                          "compliance", "compliance_reason", "staff_entered"]
     assert len(t.rows) == 2 * 3
     first = t.dicts()[0]
     assert first["auc_d1_35"] == 6.0 * (35 - 1)
     assert first["auc_d1_35_reason"] is None
     assert (first["period"], first["anchor_date"]) == (1, dt.date(2027, 1, 1))
+
+
+def test_staff_entered_flags_rows_with_a_value_from_a_staff_record():
+    records = crossover_records()
+    scored = score_records(records, CROSSOVER)
+    read = scored.results["pain_d7"].entry_ids(0, scored.matrix.entry_ids,
+                                               scored.matrix.first_day)
+    assert read  # the day-7 entry of the first record
+    t = wide_table(scored, staff={read[0]: "paper"})
+    flags = [r["staff_entered"] for r in t.dicts()]
+    assert flags == ["Y"] + [None] * (len(records) - 1)
+    assert [r["staff_entered"] for r in wide_table(scored).dicts()] == [None] * len(records)
+
+
+def test_a_record_without_its_anchor_has_every_value_empty_with_its_reason():
+    """Intention to treat: no day is known, so not even compliance is 0 %."""
+    kept = crossover_records()[0]
+    ghost = PeriodRecord("S3", "PAR", "K", DailySeries([], []), 1, "K-KM-P",
+                         missing="no infusion recorded for period 1")
+    scored = score_records([kept, ghost], CROSSOVER)
+    wide = wide_table(scored).dicts()
+    assert wide[0]["compliance"] == 100.0 and wide[0]["pain_d7"] == 6.0
+    for key in ("auc_d1_35", "pain_d7", "compliance"):
+        assert wide[1][key] is None
+        assert wide[1][f"{key}_reason"] == "no infusion recorded for period 1"
+    ghost_rows = [r for r in long_table(scored).dicts() if r["USUBJID"] == "S3"]
+    assert len(ghost_rows) == 3
+    assert {(r["AVAL"], r["ANL01FL"], r["SRCIDS"], r["REASON"]) for r in ghost_rows} == {
+        (None, None, None, "no infusion recorded for period 1")}
 
 
 def test_the_crossover_primary_line_is_mean_sd_per_treatment():
@@ -116,7 +145,7 @@ def test_the_long_table_puts_base_chg_pchg_and_criteria_on_the_value_row():
     assert t.header()[:6] == ["USUBJID", "SITEID", "TRTA", "TRTSEQP", "APERIOD", "ANCHDT"]
     assert t.header()[6:] == ["PARAMCD", "PARAM", "AVISIT", "AVISITN", "ADY", "AVAL", "BASE",
                               "CHG", "PCHG", "ABLFL", "CRIT1", "CRIT1FL", "CRIT2", "CRIT2FL",
-                              "DTYPE", "ANL01FL", "REASON", "SRCIDS"]
+                              "DTYPE", "ANL01FL", "REASON", "SRCIDS", "ENTSRC"]
     rows = t.dicts()
     assert len(rows) == 3 * (1 + 12 + 1)           # baseline, 12 weeks, AUC per participant
     w12 = next(r for r in rows if r["USUBJID"] == "P1" and r["AVISIT"] == "WEEK 12")

@@ -110,22 +110,51 @@ def test_window_mean_batch_matches_the_per_series_mean():
 
 
 @pytest.mark.parametrize(
-    ("today", "stop", "completed", "expected", "reason"),
+    ("today", "stop", "start", "completed", "expected", "reason"),
     [
-        (None, None, 4, 35, None),
-        (6, None, 3, 5, None),             # days 1-5 due; day 6 (today) may still come
-        (None, 10, 4, 10, None),           # withdrew on day 10
-        (1, None, 0, 0, "no diary day due yet (today is day 1)"),
-        (None, 0, 0, 0, "participation stopped on day 0, before day 1"),
+        (None, None, None, 4, 35, None),
+        (6, None, None, 3, 5, None),       # days 1-5 due; day 6 (today) may still come
+        (4, None, None, 3, 4, None),       # day 4 (today) filled: days 1-4 count
+        (1, None, None, 1, 1, None),       # day 1 filled on day 1
+        (None, 10, None, 4, 10, None),     # withdrew on day 10
+        (None, 0, None, 0, 0, "participation stopped on day 0, before day 1"),
+        (6, None, 3, 1, 3, None),          # enrolled on day 3: days 3-5 due, day 4 done
+        (8, None, 2, 3, 6, None),          # days 2-7 due (today 8): 2, 4, 7 done
+        (None, None, 36, 0, 0, "the diary opened on day 36, after day 35"),
     ],
 )
-def test_compliance_counts_completed_over_due_days(today, stop, completed, expected, reason):
+def test_compliance_counts_completed_over_due_days(today, stop, start, completed, expected,
+                                                   reason):
     s = DailySeries([1, 2, 4, 7], [5.0, 5.0, 5.0, 5.0])
-    r = compliance(s, from_day=1, to_day=35, today_day=today, stop_day=stop)
+    r = compliance(s, from_day=1, to_day=35, today_day=today, stop_day=stop, start_day=start)
     assert (r.n_observed, r.n_expected, r.reason) == (completed, expected, reason)
     if expected:
         assert r.value == 100 * completed / expected
     row = np.full((1, 35), np.nan)
     row[0, [0, 1, 3, 6]] = 5.0
-    b = compliance_batch(row, 1, from_day=1, to_day=35, today_day=today, stop_day=stop)
+    b = compliance_batch(row, 1, from_day=1, to_day=35, today_day=today, stop_day=stop,
+                         start_day=start)
     assert b.result(0) == r.__class__(r.value, r.reason, (), None, completed, expected)
+
+
+def test_compliance_with_nothing_due_yet_has_no_value():
+    r = compliance(DailySeries([], []), from_day=1, to_day=35, today_day=1)
+    assert (r.value, r.reason) == (None, "no diary day due yet (today is day 1)")
+
+
+def test_day_0_counts_for_a_participant_enrolled_and_filling_on_the_day_of_surgery():
+    """Issue 13: span -7..42, enrolled on day 0, day 0 filled. It read 0.0 (0 of the 7
+    days before enrolment); now day 0 is the one day due, and it is done."""
+    s = DailySeries([0], [7.0])
+    assert compliance(s, from_day=-7, to_day=42, today_day=0, start_day=0).value == 100 * 1 / 1
+    # Two days later, day 1 missed: days 0 and 1 due (today, day 2, not yet filled).
+    r = compliance(s, from_day=-7, to_day=42, today_day=2, start_day=0)
+    assert (r.value, r.n_observed, r.n_expected) == (100 * 1 / 2, 1, 2)
+    # Enrolled on day -3: days -3..-1 and 0 due on day 1, only day 0 filled.
+    r = compliance(s, from_day=-7, to_day=42, today_day=1, start_day=-3)
+    assert (r.value, r.n_expected) == (100 * 1 / 4, 4)
+    m = np.full((3, 50), np.nan)           # days -7..42
+    m[:, 7] = 7.0                          # day 0 filled by all three
+    b = compliance_batch(m, -7, from_day=-7, to_day=42, today_day=np.array([0, 2, 1]),
+                         start_day=np.array([0, 0, -3]))
+    assert b.values.tolist() == [100 * 1 / 1, 100 * 1 / 2, 100 * 1 / 4]

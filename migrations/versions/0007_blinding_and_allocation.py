@@ -1,13 +1,14 @@
 """blinding and allocation
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006_entry_source
 Create Date: 2026-12-02 13:30:45.212549
 
 Issue 13: per study the masked codes blinded staff see (blinding_codes), concealed
 allocation lists and their slots, and the ``unblinded`` grant on a study role. Existing
 roles start blinded (false): after upgrading, a study admin grants ``unblinded`` to
-whoever must see the allocation. Self-contained: it only adds tables and one column.
+whoever must see the allocation. Self-contained: it only adds tables and one column
+(written as 0006 on the branch, re-parented on 0006_entry_source at the merge).
 """
 
 import sqlalchemy as sa
@@ -15,8 +16,8 @@ from alembic import op
 
 import diary.db.types
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006_entry_source"
 branch_labels = None
 depends_on = None
 
