@@ -157,8 +157,14 @@ def studies_check(protocol_file: Path) -> None:
               show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The data file; CSV and XPT get their dictionary beside it.")
-def export_endpoints_command(key: str, layout: str, fmt: str, output: Path) -> None:
-    """Score a study and write its endpoint table (audited, like the API export)."""
+@click.option("--masked", is_flag=True,
+              help="Arms, sequences and treatments as the study's masked codes, as "
+                   "blinded staff see them (e.g. for a blinded committee).")
+def export_endpoints_command(key: str, layout: str, fmt: str, output: Path,
+                             masked: bool) -> None:
+    """Score a study and write its endpoint table (audited, like the API export).
+
+    The command line sees the allocation unless ``--masked``."""
     from diary.exports.files import write_export
     from diary.exports.service import export_endpoints
 
@@ -172,8 +178,9 @@ def export_endpoints_command(key: str, layout: str, fmt: str, output: Path) -> N
             bar.update(done - bar.pos)
 
         try:
-            export = export_endpoints(session, cli_principal(), key, layout=layout, fmt=fmt,
-                                      now=rt.clock.now(), progress=progress)
+            export = export_endpoints(session, cli_principal(unblinded=not masked), key,
+                                      layout=layout, fmt=fmt, now=rt.clock.now(),
+                                      progress=progress)
         except DomainError as exc:
             _fail(exc)
     for path in write_export(export, fmt, output):
