@@ -13,7 +13,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import Integer, String, cast, func, select, text, type_coerce
+from sqlalchemy import (
+    Connection,
+    CursorResult,
+    Integer,
+    Select,
+    String,
+    cast,
+    func,
+    select,
+    text,
+    type_coerce,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement, aggregate_strings
@@ -99,15 +110,17 @@ def read_scores(session: Session, study_id: int, participants: Sequence[str], *,
 
 def _read_grouped(session, where, number, progress):
     """One row per participant: its entry count and its codes joined by commas."""
-    texts = _sqlite_texts if session.get_bind().dialect.name == "sqlite" else _code_texts
-    columns, parse = texts()
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    columns, parse = _sqlite_texts() if sqlite else _code_texts()
     stmt = (select(DiaryEntry.participant_id, func.count(), *columns)
             .where(*where).group_by(DiaryEntry.participant_id))
     owners: list[int] = []
     counts: list[int] = []
     parts: list[tuple[str, ...]] = []
     # Core, not the ORM's result layer: plain rows are all we read.
-    result = session.connection().execute(stmt.execution_options(yield_per=1000))
+    connection = session.connection()
+    result = (execute_indexed(connection, stmt, COVERING_INDEX) if sqlite
+              else connection.execute(stmt.execution_options(yield_per=1000)))
     with result:
         for chunk in result.partitions():
             for pid, count, *joined in chunk:
@@ -126,6 +139,32 @@ def _read_grouped(session, where, number, progress):
         raise RuntimeError(f"parsed {codes.size} scores of {n} entries")
     owner = np.repeat(np.array(owners, dtype=np.int64), np.array(counts, dtype=np.int64))
     return owner, codes, None
+
+
+COVERING_INDEX = "ix_diary_entries_current_scores"
+
+
+def execute_indexed(connection: Connection, stmt: Select, index: str) -> CursorResult:
+    """Run ``stmt`` on SQLite reading ``diary_entries`` through ``index`` (INDEXED BY).
+
+    SQLite's planner costs the covering index and the unique (participant, date) index
+    alike and took the unique one after migration 0006 rebuilt the table: every score was
+    then read from the table, 2.5 s instead of 0.3 s at 1.2 M entries (issue 12).
+    """
+    return connection.exec_driver_sql(*indexed_sql(connection, stmt, index))
+
+
+def indexed_sql(connection: Connection, stmt: Select, index: str) -> tuple[str, tuple]:
+    """SQLite text and parameters of ``stmt`` with ``INDEXED BY index`` on diary_entries.
+
+    SQLAlchemy renders no FROM hints for SQLite, so the clause is added to the compiled
+    text; a missing index is then an error, not a silently slow plan.
+    """
+    compiled = stmt.compile(connection, compile_kwargs={"render_postcompile": True})
+    table = DiaryEntry.__tablename__
+    sql = str(compiled).replace(f"FROM {table}", f"FROM {table} INDEXED BY {index}", 1)
+    params = compiled.construct_params()
+    return sql, tuple(params[p] for p in compiled.positiontup)
 
 
 def _code_texts():
