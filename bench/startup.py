@@ -7,6 +7,8 @@ the same run as the baseline (ratio = median / baseline median):
 - ``python -c pass``: the interpreter alone (the baseline);
 - ``flask --app app --help``: what every CLI command pays before its own work (import
   the app, build it, list its commands);
+- floor: importing Flask, SQLAlchemy's ORM and dialects, marshmallow, flask-smorest and
+  PyYAML alone, none of our code: what any design on these frameworks pays;
 - worker boot: ``python -c "import app; app.create_app()"``, what a gunicorn worker does
   before it serves;
 - gunicorn: from spawning ``gunicorn -w 1 'app:create_app()'`` to the first 200 answer
@@ -51,6 +53,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 GOAL_START_S = 0.5
 GOAL_EXPORT_S = 2.0
 BIN = Path(sys.executable).parent  # the virtual environment's scripts (flask, gunicorn)
+
+
+FRAMEWORKS = ("import flask, flask.cli, sqlalchemy.orm, sqlalchemy.dialects.sqlite, "
+              "sqlalchemy.dialects.postgresql, marshmallow, flask_smorest, yaml, zoneinfo")
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -178,6 +184,9 @@ def main(argv=None) -> int:
         flask = str(BIN / "flask")
         figures = [
             ("python -c pass (baseline)", [sys.executable, "-c", "pass"], None),
+            # The floor of the design: the frameworks every start needs, and nothing of ours
+            ("floor: importing the frameworks alone",
+             [sys.executable, "-c", FRAMEWORKS], None),
             ("flask --app app --help", [flask, "--app", "app", "--help"], GOAL_START_S),
             ("worker boot: import app; app.create_app()",
              [sys.executable, "-c", "import app; app.create_app()"], GOAL_START_S),
