@@ -88,6 +88,14 @@ def audit_verify() -> None:
     raise SystemExit(1)
 
 
+def _protocol_text(path: Path) -> str:
+    """The file's text, or a one-line error (not a traceback) when it is not UTF-8."""
+    try:
+        return path.read_text("utf-8")
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(f"{path}: not UTF-8 text (byte {exc.start})") from None
+
+
 @studies_cli.command("create")
 @click.argument("protocol_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def studies_create(protocol_file: Path) -> None:
@@ -96,7 +104,7 @@ def studies_create(protocol_file: Path) -> None:
     with rt.session_factory() as session:
         try:
             study, version, warnings = studies.create_study(
-                session, cli_principal(), source=protocol_file.read_text("utf-8"),
+                session, cli_principal(), source=_protocol_text(protocol_file),
                 now=rt.clock.now(), name=str(protocol_file))
         except DomainError as exc:
             _fail(exc)
@@ -113,7 +121,7 @@ def studies_upgrade(key: str, protocol_file: Path) -> None:
     with rt.session_factory() as session:
         try:
             study, version, warnings = studies.upgrade_protocol(
-                session, cli_principal(), key=key, source=protocol_file.read_text("utf-8"),
+                session, cli_principal(), key=key, source=_protocol_text(protocol_file),
                 now=rt.clock.now(), name=str(protocol_file))
         except DomainError as exc:
             _fail(exc)
@@ -131,12 +139,10 @@ def studies_check(protocol_file: Path) -> None:
 
     name = str(protocol_file)
     try:
-        checked = check_protocol(protocol_file.read_text("utf-8"), name=name)
+        checked = check_protocol(_protocol_text(protocol_file), name=name)
     except ProtocolError as exc:
         raise click.ClickException(f"{name}: {len(exc.issues)} error(s)"
                                    + _issue_lines(exc.issues)) from None
-    except UnicodeDecodeError:
-        raise click.ClickException(f"{name}: not UTF-8 text") from None
     _echo_warnings(name, checked.warnings)
     protocol = checked.protocol
     click.echo(f"{name}: study {protocol.key} ({protocol.design}) is valid"
@@ -151,8 +157,14 @@ def studies_check(protocol_file: Path) -> None:
               show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The data file; CSV and XPT get their dictionary beside it.")
-def export_endpoints_command(key: str, layout: str, fmt: str, output: Path) -> None:
-    """Score a study and write its endpoint table (audited, like the API export)."""
+@click.option("--masked", is_flag=True,
+              help="Arms, sequences and treatments as the study's masked codes, as "
+                   "blinded staff see them (e.g. for a blinded committee).")
+def export_endpoints_command(key: str, layout: str, fmt: str, output: Path,
+                             masked: bool) -> None:
+    """Score a study and write its endpoint table (audited, like the API export).
+
+    The command line sees the allocation unless ``--masked``."""
     from diary.exports.files import write_export
     from diary.exports.service import export_endpoints
 
@@ -166,8 +178,9 @@ def export_endpoints_command(key: str, layout: str, fmt: str, output: Path) -> N
             bar.update(done - bar.pos)
 
         try:
-            export = export_endpoints(session, cli_principal(), key, layout=layout, fmt=fmt,
-                                      now=rt.clock.now(), progress=progress)
+            export = export_endpoints(session, cli_principal(unblinded=not masked), key,
+                                      layout=layout, fmt=fmt, now=rt.clock.now(),
+                                      progress=progress)
         except DomainError as exc:
             _fail(exc)
     for path in write_export(export, fmt, output):

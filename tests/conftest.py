@@ -132,6 +132,14 @@ class Api:
         assert r.status_code == 200, r.json
         return self.login(email, password)
 
+    def unblind(self, admin: str, study: str, email: str = "admin@site.org",
+                role: str = "admin") -> None:
+        """Give an account (by default the first superuser) the study's unblinded grant:
+        without it staff see masked codes for arms, sequences and treatments."""
+        r = self.c.put(f"/api/v1/studies/{study}/roles", headers=self.bearer(admin),
+                       json={"email": email, "role": role, "unblinded": True})
+        assert r.status_code == 200, r.json
+
     def upload(self, token: str, source: str, url: str = "/api/v1/studies"):
         return self.c.post(url, headers=self.bearer(token), content_type="multipart/form-data",
                            data={"protocol": (io.BytesIO(source.encode()), "protocol.yaml")})

@@ -1,6 +1,8 @@
 """Coordinators' view of participants: enrol, withdrawal, entries, schedule (anchor events:
 diary/api/events.py)."""
 
+from dataclasses import replace
+
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -24,6 +26,7 @@ from diary.api.staff_schemas import StaffEntryIn
 from diary.db.models import Participant
 from diary.security import mask_phone
 from diary.services import enrolment, entries, events
+from diary.services.blinding import AllocationView, allocation_view
 from diary.services.overview import completion_for
 from diary.services.paging import page_of
 from diary.services.studies import get_study
@@ -32,10 +35,12 @@ blp = Blueprint("participants", __name__, description="Enrolment and follow-up (
 BASE = "/studies/<key>/participants"
 
 
-def participant_view(p: Participant, completion=None) -> dict:
+def participant_view(p: Participant, shown: AllocationView, completion=None) -> dict:
+    """A participant as staff see it; ``shown`` masks the allocation for blinded staff."""
     vault = current_app.extensions["paindiary"].vault
     return {
-        "subject_id": p.subject_id, "site": p.site, "arm": p.arm, "sequence": p.sequence,
+        "subject_id": p.subject_id, "site": p.site, "arm": shown.arm(p.arm),
+        "sequence": shown.sequence(p.sequence),
         "timezone": p.timezone, "language": p.language, "reminder_time": p.reminder_time,
         "phone": mask_phone(vault.decrypt(p.phone_encrypted)) if p.phone_encrypted else None,
         "status": "withdrawn" if p.withdrawn_at else "active", "enrolled_at": p.enrolled_at,
@@ -43,6 +48,11 @@ def participant_view(p: Participant, completion=None) -> dict:
         "sms_opted_out_at": p.sms_opted_out_at, "sms_problem": p.sms_problem,
         "sms_problem_at": p.sms_problem_at, "completion": completion,
     }
+
+
+def _shown(session, who, key) -> AllocationView:
+    study, protocol = get_study(session, who, key)
+    return allocation_view(session, who, study, protocol)
 
 
 @blp.route(BASE)
@@ -64,7 +74,8 @@ class Participants(MethodView):
         page, size = args["page"], args["page_size"]
         rows, total = page_of(session, stmt, Participant.subject_id, page=page, page_size=size)
         done = completion_for(session, protocol, rows, now())
-        items = [participant_view(p, {"expected_days": c.expected_days,
+        shown = allocation_view(session, who, study, protocol)
+        items = [participant_view(p, shown, {"expected_days": c.expected_days,
                                       "completed_days": c.completed_days, "rate": c.rate,
                                       "today_done": c.today_done})
                  for p in rows for c in [done[p.id]]]
@@ -79,10 +90,11 @@ class Participants(MethodView):
     def post(self, body, key):
         """Enrol a participant; the response holds a single-use activation code"""
         rt = current_app.extensions["paindiary"]
-        p, code = enrolment.enrol(db(), principal(), key, enrolment.Enrolment(**body),
+        session, who = db(), principal()
+        p, code = enrolment.enrol(session, who, key, enrolment.Enrolment(**body),
                                   now=now(), ph=rt.hasher, vault=rt.vault,
                                   code_ttl=rt.config["ACTIVATION_CODE_TTL"])
-        return {**participant_view(p), "activation_code": code.code,
+        return {**participant_view(p, _shown(session, who, key)), "activation_code": code.code,
                 "activation_expires_at": code.expires_at}
 
 
@@ -93,8 +105,9 @@ class ParticipantItem(MethodView):
     @blp.response(200, ParticipantOut)
     def get(self, key, subject_id):
         """One participant"""
-        _, _, p = enrolment.get_participant(db(), principal(), key, subject_id)
-        return participant_view(p)
+        session, who = db(), principal()
+        study, protocol, p = enrolment.get_participant(session, who, key, subject_id)
+        return participant_view(p, allocation_view(session, who, study, protocol))
 
 
 @blp.route(BASE + "/<subject_id>/activation-code")
@@ -117,9 +130,14 @@ class ScheduleView(MethodView):
     @blp.response(200, ScheduleOut)
     def get(self, key, subject_id):
         """Every assessment window and diary span, in the participant's time zone"""
-        session = db()
-        _, protocol, p = enrolment.get_participant(session, principal(), key, subject_id)
-        return events.schedule_of(session, protocol, p)
+        session, who = db(), principal()
+        study, protocol, p = enrolment.get_participant(session, who, key, subject_id)
+        shown = allocation_view(session, who, study, protocol)
+        s = events.schedule_of(session, protocol, p)
+        return {"windows": [replace(w, treatment=shown.treatment(w.treatment))
+                            for w in s.windows],
+                "diary_spans": [replace(d, treatment=shown.treatment(d.treatment))
+                                for d in s.diary_spans]}
 
 
 @blp.route(BASE + "/<subject_id>/withdrawal")
@@ -131,9 +149,9 @@ class Withdrawal(MethodView):
     @blp.alt_response(409, description="Already withdrawn")
     def post(self, body, key, subject_id):
         """Withdraw a participant; data given so far is kept"""
-        p = enrolment.withdraw(db(), principal(), key, subject_id, reason=body["reason"],
-                               now=now())
-        return participant_view(p)
+        session, who = db(), principal()
+        p = enrolment.withdraw(session, who, key, subject_id, reason=body["reason"], now=now())
+        return participant_view(p, _shown(session, who, key))
 
 
 @blp.route(BASE + "/<subject_id>/entries")

@@ -144,6 +144,9 @@ class StudyDetailOut(StudyOut):
     sequences = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
     anchors = fields.List(fields.String())
     versions = fields.List(fields.Nested(VersionOut))
+    blinding = fields.String(metadata={"description": "double, single or open"})
+    randomisation = fields.Dict(metadata={
+        "description": "method (manual or list) and stratify_by (e.g. [site])"})
     # On create and upgrade: what the protocol check warns about (issue 13).
     warnings = fields.List(fields.Nested(ProtocolWarningOut))
 
@@ -159,12 +162,16 @@ class RoleIn(In):
                         load_default=None,
                         validate=[validate.Length(max=MAX_ROLE_SITES), NoDuplicates()],
                         metadata={"description": "null: every site"})
+    unblinded = fields.Boolean(load_default=False, metadata={
+        "description": "May see arms, sequences and treatments of a blinded study "
+                       "(audited); false: masked codes"})
 
 
 class RoleOut(ma.Schema):
     email = fields.String()
     role = fields.String()
     sites = fields.List(fields.String(), allow_none=True)
+    unblinded = fields.Boolean()
 
 
 # --- participants ---------------------------------------------------------------------
@@ -204,8 +211,10 @@ class CompletionOut(ma.Schema):
 class ParticipantOut(ma.Schema):
     subject_id = fields.String()
     site = fields.String()
-    arm = fields.String(allow_none=True)
-    sequence = fields.String(allow_none=True)
+    arm = fields.String(allow_none=True, metadata={
+        "description": "A masked code (ARM-x) for blinded staff of a double-blind study"})
+    sequence = fields.String(allow_none=True, metadata={
+        "description": "A masked code (SEQ-n) for blinded staff of a double-blind study"})
     timezone = fields.String()
     language = fields.String()
     reminder_time = fields.String()
@@ -244,7 +253,9 @@ class WithdrawIn(In):
     reason = fields.String(required=True, validate=validate.Length(1, 1000))
 
 
-class WindowOut(ma.Schema):
+class WindowFields(ma.Schema):
+    """A window's fields both staff and participants see; never the treatment."""
+
     id = fields.String()
     assessment = fields.String()
     # What the window opens: questionnaire, side_effects (the checklist, answered with
@@ -255,12 +266,16 @@ class WindowOut(ma.Schema):
     anchor = fields.String()
     occurrence = fields.Integer()
     period = fields.Integer(allow_none=True)
-    treatment = fields.String(allow_none=True)
     target_day = fields.Integer(allow_none=True)
     opens_at = fields.AwareDateTime()
     closes_at = fields.AwareDateTime()
     opens_local = fields.String()
     closes_local = fields.String()
+
+
+class WindowOut(WindowFields):
+    treatment = fields.String(allow_none=True, metadata={
+        "description": "A masked code for blinded staff of a double-blind study"})
 
 
 class DiarySpanOut(ma.Schema):
@@ -323,7 +338,9 @@ class DiaryTaskOut(ma.Schema):
     accept_until = fields.AwareDateTime(allow_none=True)
 
 
-class WindowTaskOut(WindowOut):
+class WindowTaskOut(WindowFields):
+    """A window as the participant's app sees it: no treatment (blinding)."""
+
     done = fields.Boolean()
 
 

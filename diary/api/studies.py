@@ -52,6 +52,9 @@ def _detail(study, protocol=None):
         "arms": [a.key for a in protocol.arms],
         "sequences": {s.key: list(s.treatments) for s in protocol.sequences},
         "anchors": [a.key for a in protocol.anchors], "versions": versions,
+        "blinding": protocol.blinding,
+        "randomisation": {"method": protocol.randomisation.method,
+                          "stratify_by": list(protocol.randomisation.stratify_by)},
     }
 
 
@@ -129,7 +132,9 @@ class Roles(MethodView):
     @blp.arguments(RoleIn)
     @blp.response(200, RoleOut)
     def put(self, body, key):
-        """Give a staff account a role in this study, optionally limited to sites"""
+        """Give a staff account a role in this study, optionally limited to sites and
+        optionally ``unblinded`` (sees the allocation of a blinded study; audited)"""
         accounts.grant_role(db(), principal(), study_key=key, email=body["email"],
-                            role=body["role"], sites=body["sites"], now=now())
+                            role=body["role"], sites=body["sites"], now=now(),
+                            unblinded=body["unblinded"])
         return body

@@ -120,6 +120,9 @@ class StudyRole(Base):
     study_id: Mapped[int] = mapped_column(ForeignKey("studies.id"))
     role: Mapped[str] = mapped_column(String(16))
     sites: Mapped[list[str] | None] = mapped_column(JSON)
+    # Issue 13: may see the allocation (arms, sequences, treatments) of a blinded study.
+    unblinded: Mapped[bool] = mapped_column(Boolean, default=False,
+                                            server_default=text("false"))
 
 
 class Participant(Base):
@@ -411,5 +414,6 @@ class Screening(Base):
 
 # The messaging tables live in their own module; importing it here registers them on
 # Base.metadata wherever the models are loaded (migrations, tests, the app).
+from diary.db import allocation_models as _allocation_models  # noqa: E402,F401
 from diary.db import messaging as _messaging  # noqa: E402,F401
 from diary.db import safety_models as _safety_models  # noqa: E402,F401

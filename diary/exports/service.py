@@ -11,10 +11,12 @@ from diary import audit
 from diary.errors import RuleViolation
 from diary.exports.bulk import cyclic_gc_paused
 from diary.exports.records import Progress, load_study_records
+from diary.services.blinding import AllocationView, allocation_view
 from diary.services.principals import Principal
 from diary.services.studies import current_version, get_study
 from diary.timezones import TZDATA_VERSION
 from scoring.adam import long_table, trace_table
+from scoring.records import FIELDS, PeriodRecords, record_field
 from scoring.report import summary_table
 from scoring.tables import Table, score_records, wide_table
 
@@ -28,6 +30,17 @@ class EndpointExport:
     layout: str
     table: Table
     provenance: dict[str, str]
+
+
+def masked_records(records: PeriodRecords, shown: AllocationView) -> PeriodRecords:
+    """The records with their treatment and sequence as ``shown`` (codes when blinded):
+    masked before scoring, so no layout (wide, long, summary, trace) can carry them."""
+    if not shown.masked:
+        return records
+    columns = {f: record_field(records, f) for f in FIELDS}
+    columns["treatment"] = [shown.record_treatment(t) for t in columns["treatment"]]
+    columns["sequence"] = [shown.sequence(s) for s in columns["sequence"]]
+    return PeriodRecords(**columns)
 
 
 def export_endpoints(session: Session, principal: Principal, key: str, *, layout: str,
@@ -50,8 +63,9 @@ def export_endpoints(session: Session, principal: Principal, key: str, *, layout
         data = load_study_records(session, study.id, protocol, now=now, sites=sites,
                                   with_entry_ids=layout in ("long", "trace"),
                                   progress=progress)
-        scored = score_records(data.records, protocol.endpoints, matrix=data.matrix,
-                               extra=data.extra)
+        shown = allocation_view(session, principal, study, protocol)
+        scored = score_records(masked_records(data.records, shown), protocol.endpoints,
+                               matrix=data.matrix, extra=data.extra)
         if layout == "wide":
             table = wide_table(scored, staff=data.staff)
         elif layout == "long":
@@ -67,10 +81,12 @@ def export_endpoints(session: Session, principal: Principal, key: str, *, layout
         "tzdata_version": TZDATA_VERSION, "generated_at": now.isoformat(),
         "records": str(len(data.records)), "diary_entries": str(data.entries),
         "sites": "all" if sites is None else ", ".join(sites),
+        "allocation": "masked codes" if shown.masked else "as allocated",
     }
     audit.append(session, chain=audit.study_chain(study.id), actor=principal.actor,
                  action="endpoints.export", entity="study", entity_id=study.id, at=now,
                  after={"layout": layout, "format": fmt, "rows": len(table.rows),
-                        "protocol_version": version.version, "sites": provenance["sites"]})
+                        "protocol_version": version.version, "sites": provenance["sites"],
+                        "allocation": provenance["allocation"]})
     session.commit()
     return EndpointExport(study.key, layout, table, provenance)

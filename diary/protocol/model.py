@@ -135,6 +135,26 @@ class ScreeningRule:
         return f"{self.instrument} {self.scale} {self.op} {self.value:g}"
 
 
+BLINDING = ("double", "single", "open")
+"""Who is blind to the allocation: ``double`` participants and staff (staff see masked
+codes unless granted ``unblinded``), ``single`` participants only, ``open`` nobody.
+Participants never see their arm, sequence or treatment, whatever the protocol says."""
+
+
+@dataclass(frozen=True)
+class Randomisation:
+    """How enrolment assigns the arm or sequence: named by the coordinator (``manual``)
+    or taken from the next free slot of a concealed allocation list (``list``), one list
+    per combination of the ``stratify_by`` factors (only ``site`` so far)."""
+
+    method: str = "manual"
+    stratify_by: tuple[str, ...] = ()
+
+    @property
+    def from_list(self) -> bool:
+        return self.method == "list"
+
+
 @dataclass(frozen=True)
 class Protocol:
     key: str
@@ -164,6 +184,15 @@ class Protocol:
     # Issue 6: the pinned MME conversion table and the side-effect checklist.
     medication_table: str = DEFAULT_TABLE
     side_effects: Checklist = field(default_factory=Checklist)
+    # Issue 13: blinding (default: double for parallel and crossover, open otherwise) and
+    # how arms or sequences are assigned at enrolment.
+    blinding: str = "double"
+    randomisation: Randomisation = field(default_factory=Randomisation)
+
+    @property
+    def staff_blinded(self) -> bool:
+        """Whether staff without the ``unblinded`` grant see masked codes."""
+        return self.blinding == "double"
 
     @property
     def periods(self) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from diary.protocol.allocation_sections import read_blinding, read_randomisation
 from diary.protocol.checks import Checker
 from diary.protocol.durations import Duration
 from diary.protocol.instrument_sections import (
@@ -52,7 +53,7 @@ TOP_FIELDS = {
     "key", "title", "version", "timezone", "design", "sites", "languages", "arms",
     "treatments", "sequences", "anchors", "daily_diary", "assessments", "reminders",
     "endpoints", "screening", "instrument_texts", "instrument_options", "outside_windows",
-    "medication", "side_effects",
+    "medication", "side_effects", "blinding", "randomisation",
 }
 
 
@@ -114,6 +115,8 @@ def read_protocol(check: Checker, data: Any) -> Protocol | None:
     outside = top.get("outside_windows", "accept")
     if outside not in ("accept", "refuse"):
         check.fail("outside_windows", "must be accept or refuse")
+    blinding = read_blinding(check, top.get("blinding"), design)
+    randomisation = read_randomisation(check, top.get("randomisation"), design, sites)
     if check.issues:
         return None
     return Protocol(
@@ -123,7 +126,7 @@ def read_protocol(check: Checker, data: Any) -> Protocol | None:
         daily_diary=diary, assessments=tuple(assessments), reminders=reminders,
         endpoints=tuple(endpoints), screening=tuple(screening), instrument_texts=texts,
         instrument_options=options, outside_windows=outside, medication_table=medication_table,
-        side_effects=checklist,
+        side_effects=checklist, blinding=blinding, randomisation=randomisation,
     )
 
 

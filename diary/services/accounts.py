@@ -70,8 +70,13 @@ def login(session: Session, *, email: str, password: str, now: datetime, ph: Pas
 
 
 def grant_role(session: Session, principal: Principal, *, study_key: str, email: str,
-               role: str, sites: list[str] | None, now: datetime) -> StudyRole:
-    """Give an account a role in a study (replacing its previous one there)."""
+               role: str, sites: list[str] | None, now: datetime,
+               unblinded: bool = False) -> StudyRole:
+    """Give an account a role in a study (replacing its previous one there).
+
+    ``unblinded`` lets it see the allocation of a blinded study; a change of it is also
+    audited on its own (``role.unblind`` / ``role.blind``) so that it is easy to find.
+    """
     study, protocol = get_study(session, principal, study_key, need="admin")
     if role not in LEVELS:
         raise RuleViolation(f"must be one of {', '.join(LEVELS)}", field="role")
@@ -84,14 +89,23 @@ def grant_role(session: Session, principal: Principal, *, study_key: str, email:
         raise NotFound(f"no account for {email}", field="email")
     existing = session.scalar(select(StudyRole).where(
         StudyRole.account_id == account.id, StudyRole.study_id == study.id))
-    before = {"role": existing.role, "sites": existing.sites} if existing else None
+    before = ({"role": existing.role, "sites": existing.sites,
+               "unblinded": existing.unblinded} if existing else None)
+    was_unblinded = bool(existing and existing.unblinded)
     if existing is None:
         existing = StudyRole(account_id=account.id, study_id=study.id)
         session.add(existing)
-    existing.role, existing.sites = role, sites
+    existing.role, existing.sites, existing.unblinded = role, sites, unblinded
     session.flush()
     audit.append(session, chain=audit.study_chain(study.id), actor=principal.actor,
                  action="role.grant", entity="study_role", entity_id=existing.id, at=now,
-                 before=before, after={"account": account.email, "role": role, "sites": sites})
+                 before=before, after={"account": account.email, "role": role, "sites": sites,
+                                       "unblinded": unblinded})
+    if unblinded != was_unblinded:
+        audit.append(session, chain=audit.study_chain(study.id), actor=principal.actor,
+                     action="role.unblind" if unblinded else "role.blind",
+                     entity="study_role", entity_id=existing.id, at=now,
+                     before={"unblinded": was_unblinded},
+                     after={"account": account.email, "unblinded": unblinded})
     session.commit()
     return existing

@@ -33,6 +33,7 @@ from diary.security import (
     token_hash,
     verify_secret,
 )
+from diary.services.allocation import allocate
 from diary.services.principals import Principal
 from diary.services.replanning import replan_participant, stop_reminders
 from diary.services.screening import check_screening
@@ -81,19 +82,7 @@ def _check_enrolment(e: Enrolment, protocol: Protocol) -> None:
         raise RuleViolation("letters, digits, '.', '_' or '-', at most 64", field="subject_id")
     if protocol.sites and e.site not in protocol.sites:
         raise RuleViolation(f"must be one of {', '.join(protocol.sites)}", field="site")
-    if protocol.design == "parallel":
-        if protocol.arm(e.arm or "") is None:
-            raise RuleViolation("must be one of " + ", ".join(a.key for a in protocol.arms),
-                                field="arm")
-    elif e.arm:
-        raise RuleViolation(f"a {protocol.design} study has no arms", field="arm")
-    if protocol.design == "crossover":
-        if protocol.sequence(e.sequence or "") is None:
-            raise RuleViolation(
-                "must be one of " + ", ".join(s.key for s in protocol.sequences),
-                field="sequence")
-    elif e.sequence:
-        raise RuleViolation(f"a {protocol.design} study has no sequences", field="sequence")
+    _check_allocation(e, protocol)
     if e.timezone is not None:
         try:
             geographic_zone(e.timezone)
@@ -109,6 +98,30 @@ def _check_enrolment(e: Enrolment, protocol: Protocol) -> None:
     if e.language is not None and e.language not in protocol.languages:
         raise RuleViolation(f"must be one of {', '.join(protocol.languages)}",
                             field="language")
+
+
+def _check_allocation(e: Enrolment, protocol: Protocol) -> None:
+    """The arm or sequence the coordinator names; none when a concealed list decides."""
+    if protocol.randomisation.from_list:
+        for name in ("arm", "sequence"):
+            if getattr(e, name):
+                raise RuleViolation(
+                    f"the study allocates the {name} from its concealed allocation list "
+                    "at enrolment; leave it out", field=name)
+        return
+    if protocol.design == "parallel":
+        if protocol.arm(e.arm or "") is None:
+            raise RuleViolation("must be one of " + ", ".join(a.key for a in protocol.arms),
+                                field="arm")
+    elif e.arm:
+        raise RuleViolation(f"a {protocol.design} study has no arms", field="arm")
+    if protocol.design == "crossover":
+        if protocol.sequence(e.sequence or "") is None:
+            raise RuleViolation(
+                "must be one of " + ", ".join(s.key for s in protocol.sequences),
+                field="sequence")
+    elif e.sequence:
+        raise RuleViolation(f"a {protocol.design} study has no sequences", field="sequence")
 
 
 def _in_quiet_hours(hhmm: str, protocol: Protocol) -> bool:
@@ -150,6 +163,12 @@ def enrol(session: Session, principal: Principal, study_key: str, e: Enrolment, 
         session.rollback()
         raise Conflict(f"subject {e.subject_id!r} is already enrolled in {study_key!r}",
                        field="subject_id") from None
+    if protocol.randomisation.from_list:
+        try:
+            allocate(session, principal, study, protocol, p, now)
+        except Conflict:
+            session.rollback()  # nothing of this enrolment is kept
+            raise
     after = {"subject_id": p.subject_id, "site": p.site, "arm": p.arm,
              "sequence": p.sequence, "timezone": p.timezone, "language": p.language,
              "reminder_time": p.reminder_time, "phone": "set" if phone else None,

@@ -21,6 +21,7 @@ NEEDS = {"read": 1, "write": 2, "admin": 3}
 class StaffRole:
     role: str
     sites: tuple[str, ...] | None  # None: every site
+    unblinded: bool = False  # may see the allocation of a blinded study (issue 13)
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ class Principal:
     participant: Participant | None = field(default=None, compare=False, repr=False)
     protocol_sha256: str | None = field(default=None, compare=False)
     roles: dict[int, StaffRole] = field(default_factory=dict)
+    # The server's command line sees every allocation; accounts need the grant per study.
+    unblinded_everywhere: bool = False
 
     @property
     def is_participant(self) -> bool:
@@ -48,6 +51,14 @@ class Principal:
         if role is None or LEVELS[role.role] < NEEDS[need]:
             return False
         return site is None or role.sites is None or site in role.sites
+
+    def unblinded(self, study_id: int) -> bool:
+        """Holds the ``unblinded`` grant in this study. Being a superuser is not enough:
+        an administrator who must see an allocation grants it to themselves, audited."""
+        if self.unblinded_everywhere:
+            return True
+        role = self.roles.get(study_id)
+        return role is not None and role.unblinded
 
     def sites(self, study_id: int) -> tuple[str, ...] | None:
         """The sites this caller may see in a study; None means all of them."""
@@ -100,16 +111,18 @@ def authenticate(session: Session, token: str, now: datetime,
                          protocol_sha256=row.sha256)
     account = session.get(Account, row.account_id)
     roles = {
-        r.study_id: StaffRole(r.role, tuple(r.sites) if r.sites is not None else None)
+        r.study_id: StaffRole(r.role, tuple(r.sites) if r.sites is not None else None,
+                              r.unblinded)
         for r in session.scalars(select(StudyRole).where(StudyRole.account_id == account.id))
     }
     return Principal(Actor(f"account:{account.id}", account.id, request_id),
                      account_id=account.id, is_superuser=account.is_superuser, roles=roles)
 
 
-def cli_principal() -> Principal:
-    """The operator at the server's command line acts with full rights."""
-    return Principal(Actor("cli"), is_superuser=True)
+def cli_principal(*, unblinded: bool = True) -> Principal:
+    """The operator at the server's command line acts with full rights; ``unblinded``
+    false shows allocations as blinded staff see them (``export endpoints --masked``)."""
+    return Principal(Actor("cli"), is_superuser=True, unblinded_everywhere=unblinded)
 
 
 def participant_of(session: Session, principal: Principal) -> Participant:

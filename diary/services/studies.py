@@ -16,6 +16,7 @@ from diary.errors import Conflict, Forbidden, NotFound, RuleViolation
 from diary.protocol.checks import ProtocolError
 from diary.protocol.loader import check_protocol, parse_protocol
 from diary.protocol.model import Protocol
+from diary.services.blinding import ensure_codes
 from diary.services.principals import Principal
 from diary.services.replanning import replan_study
 
@@ -103,6 +104,7 @@ def create_study(session: Session, principal: Principal, *, source: str, now: da
     session.add(study)
     session.flush()
     version = _store_version(session, principal, study, 1, protocol, sha, source, now)
+    ensure_codes(session, study.id, protocol)
     audit.append(session, chain=audit.study_chain(study.id), actor=principal.actor,
                  action="study.create", entity="study", entity_id=study.id, at=now,
                  after={"key": study.key, "title": study.title})
@@ -128,6 +130,7 @@ def upgrade_protocol(session: Session, principal: Principal, *, key: str, source
     study.title = protocol.title
     version = _store_version(session, principal, study, study.current_version, protocol, sha,
                              source, now)
+    ensure_codes(session, study.id, protocol)
     audit.append(session, chain=audit.study_chain(study.id), actor=principal.actor,
                  action="study.upgrade", entity="study", entity_id=study.id, at=now,
                  before=before, after={"version": study.current_version, "title": study.title})

@@ -77,6 +77,11 @@ STAFF_ENDPOINTS = [
     ("POST", P + "/adverse-events",
      {"term": "Nausea", "onset": "2027-03-01", "severity": "mild", "serious": False,
       "relatedness": "possible", "client_id": "9b1f2a4e-0000-4000-8000-000000000004"}),
+    # allocation lists and unblinding (unblinded study admins): tests/e2e/test_blinding.py
+    ("GET", "/api/v1/studies/{study}/allocation-lists", None),
+    ("POST", "/api/v1/studies/{study}/allocation-lists",
+     {"rows": [{"number": 1, "sequence": "KP"}]}),
+    ("POST", P + "/unblinding", {"reason": "serious adverse event, treating physician"}),
 ]
 ME_ENDPOINTS = [
     ("GET", "/api/v1/me", None),
@@ -371,6 +376,12 @@ MATRIX = [
     ("upgrade the protocol", _call("POST", "/api/v1/studies/{study}/versions"),
      (403, 403, 201, 201)),
     ("grant a role", _call("PUT", "/api/v1/studies/{study}/roles"), (403, 403, 200, 200)),
+    # Allocation needs the unblinded grant, which no one here holds (superusers neither).
+    ("read the allocation list", _call("GET", "/api/v1/studies/{study}/allocation-lists"),
+     (403, 403, 403, 403)),
+    ("upload an allocation list", _call("POST", "/api/v1/studies/{study}/allocation-lists"),
+     (403, 403, 403, 403)),
+    ("unblind a participant", _call("POST", P + "/unblinding"), (403, 403, 403, 403)),
     ("create a study", _call("POST", "/api/v1/studies"), (403, 403, 403, 201)),
     ("create an account", _call("POST", "/api/v1/accounts"), (403, 403, 403, 201)),
 ]

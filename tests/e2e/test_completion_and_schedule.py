@@ -84,6 +84,7 @@ def test_a_corrected_day_counts_once(api, s001, clock):
 def test_the_schedule_lists_windows_and_diary_spans_in_the_participants_zone(api, s001):
     api.event(s001["admin"], STUDY, "S001", type="infusion", period=1,
               occurred_at="2027-03-01T08:00:00+00:00")
+    api.unblind(s001["admin"], STUDY)  # blinded staff see TRT-n (tests/e2e/test_blinding.py)
     schedule = api.c.get(S001 + "/schedule", headers=api.bearer(s001["admin"])).json
     [window] = schedule["windows"]
     # Day 0 is 1 March (09:00 in Paris); day 7 is 8 March, +- 1 day: 7 March 00:00 to

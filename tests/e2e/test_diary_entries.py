@@ -174,6 +174,6 @@ def test_todays_tasks_show_the_diary_and_open_windows(api, participant, clock):
     # Day 7 +- 1 day: the window opens at local midnight starting 7 March (day 6).
     clock.set(datetime(2027, 3, 6, 23, 0, tzinfo=UTC))
     windows = api.c.get("/api/v1/me/tasks", headers=h).json["open_windows"]
-    assert [(w["assessment"], w["treatment"], w["target_day"]) for w in windows] == [
-        ("pain_d7", "K", 7)]
+    assert [(w["assessment"], w["target_day"]) for w in windows] == [("pain_d7", 7)]
+    assert "treatment" not in windows[0]  # the participant is blind to it
     assert windows[0]["closes_local"] == "2027-03-10 00:00:00+01:00"

@@ -20,6 +20,7 @@ from diary.api.questionnaire_schemas import ResponseIn, ScreeningIn
 from diary.api.safety_schemas import AdverseEventIn, IntakeIn
 from diary.api.schemas import AccountIn, EnrolIn, LoginIn, RoleIn
 from diary.api.staff_schemas import StaffEntryIn, StaffResponseIn
+from diary.db.allocation_models import AllocationList, AllocationSlot, BlindingCode
 from diary.db.messaging import InboundSms, OutboxMessage, ReminderCursor, SmsConversation
 from diary.db.models import (
     Account,
@@ -265,6 +266,10 @@ BY_RULE = {
     Participant.reminder_time: 'enrolment: "HH:MM", fullmatch',
     MedicationIntake.dose: "diary.medication.intake: at most 32 characters and 9+6 digits",
     Study.key: KEY_RE.pattern, Study.title: MAX_TITLE, ProtocolVersion.label: MAX_VERSION_LABEL,
+    # Allocation lists (issue 13): each value must be one of the protocol's keys and sites.
+    AllocationSlot.arm: "diary.services.allocation: one of the protocol's arms",
+    AllocationSlot.sequence: "diary.services.allocation: one of the protocol's sequences",
+    AllocationSlot.stratum: "diary.services.allocation: factor=site, a protocol site",
 }
 
 
@@ -282,7 +287,7 @@ SERVER_SET = _bounded(  # ids, hashes, codes from vocabularies, states: never a 
     AuditRecord, DiaryEntry,
     Participant, ProtocolVersion, QuestionnaireResponse, Screening, StudyRole,
     MedicationIntake, SideEffectReport, AdverseEventRecord, OutboxMessage, ReminderCursor,
-    SmsConversation,
+    SmsConversation, BlindingCode, AllocationList, AllocationSlot,
 ) - _names([*FROM_API, *BY_RULE])
 # Twilio's signed webhooks (MessageSid, the masked From): the SMS layer's own checks.
 FROM_TWILIO = _bounded(InboundSms)

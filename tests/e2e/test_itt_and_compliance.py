@@ -34,6 +34,7 @@ def test_day_0_counts_and_a_participant_without_surgery_keeps_a_row(api, clock):
     clock.set(datetime(2027, 3, 2, 7, tzinfo=UTC))
     admin = api.create_admin()
     api.create_study(admin, PROTOCOL)
+    api.unblind(admin, KEY)  # the arms as allocated, not masked codes
     device = api.activate(api.enrol(admin, KEY, subject_id="S1", site="PAR",
                                     arm="A")["activation_code"])
     api.enrol(admin, KEY, subject_id="S2", site="PAR", arm="B")

@@ -74,11 +74,13 @@ def test_a_yaml_syntax_error_names_the_file_line_and_column(app, tmp_path):
     assert "not valid YAML" in result.stderr
 
 
-def test_a_file_that_is_not_utf8_is_an_error_not_a_traceback(app, tmp_path):
+@pytest.mark.parametrize("command", [["check"], ["create"], ["upgrade", "mini-crossover"]])
+def test_a_file_that_is_not_utf8_is_an_error_not_a_traceback(app, tmp_path, command):
     path = tmp_path / "latin1.yaml"
-    path.write_bytes("title: Étude\n".encode("latin-1"))
-    result = app.test_cli_runner().invoke(args=["studies", "check", str(path)])
-    assert (result.exit_code, result.stderr) == (1, f"Error: {path}: not UTF-8 text\n")
+    path.write_bytes("title: Étude\n".encode("latin-1"))  # É is byte 7 in Latin-1
+    result = app.test_cli_runner().invoke(args=["studies", *command, str(path)])
+    assert (result.exit_code, result.stderr) == (
+        1, f"Error: {path}: not UTF-8 text (byte 7)\n")
 
 
 def test_studies_create_prints_the_warnings_too(app, tmp_path):

@@ -20,6 +20,7 @@ from tests.e2e.reminder_support import (
     local_times,
 )
 from tests.e2e.sms_support import PHONE, text_in
+from tests.fakes.fixtures import FAKE_TIMEOUT
 from tests.fakes.twilio_faults import rejected, server_error, slow, unavailable_html
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -150,7 +151,7 @@ def test_an_outage_is_retried_with_backoff_until_twilio_recovers_without_duplica
 
 def test_a_lost_response_is_reconciled_with_twilio_not_sent_again(study, harness,
                                                                   twilio_fake):
-    twilio_fake.script(slow(1.5))  # created, but the answer comes after the 0.3 s timeout
+    twilio_fake.script(slow(FAKE_TIMEOUT * 3))  # created; the answer comes after the timeout
     harness.tick(paris(2027, 3, 2, 20))
     [row] = harness.outbox()
     assert row.state == "pending" and row.outcome_unknown

@@ -63,6 +63,7 @@ def crossover(api, clock):
         api.enrol(admin, key, subject_id=subject, site="PAR", sequence=seq)
     clock.set(datetime(2027, 5, 20, 12, tzinfo=UTC))  # both periods' days 0-34 are over
     admin = api.login(*LOGIN)
+    api.unblind(admin, key)  # real treatments in the exports
     for subject in ("S1", "S2", "S3"):  # infusions on 4 March and 8 April (35 days)
         for period, at in ((1, "2027-03-04T09:00:00+00:00"), (2, "2027-04-08T09:00:00+00:00")):
             r = api.event(admin, key, subject, type="infusion", period=period, occurred_at=at)
