@@ -1,7 +1,7 @@
 """a patch intake stores its daily MME next to the figure for the whole wear
 
 Revision ID: 0009_patch_daily_mme
-Revises: 0007_anchor_versions
+Revises: 0008
 Create Date: 2026-12-02 14:45:00.000000
 
 ``medication_intakes.mme_daily``: a transdermal patch's MME per full wear day (rate x
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_patch_daily_mme"
-down_revision = "0007_anchor_versions"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,8 @@
 """Every shipped protocol run as a simulated study on the injected clock (issue 13).
 
-What a trial team does, through the HTTP API only: load the protocol, screen when it
-screens, enrol three participants (the third never gets an anchor: an intention-to-treat
+What a trial team does, through the HTTP API only: load the protocol, upload the
+concealed allocation list when it randomises by list, screen when it screens, enrol
+three participants (the third never gets an anchor: an intention-to-treat
 row), plan each anchor event ahead and confirm it when it happens (each period's infusion
 of a crossover, each course of the repeated infusions), keep the daily diary, answer every
 open task (questionnaires built from the instrument definition the API serves, the
@@ -125,16 +126,35 @@ def _start(api, clock, app, path: Path) -> Run:
     admin = api.create_admin(password=PASSWORD)
     key = api.create_study(admin, path.name)
     run = Run(api, clock, Harness(app, ConsoleTransport(now=clock.now)), key, protocol)
+    if protocol.randomisation.method == "list":
+        _upload_allocation_list(run, admin)
     for n in range(3):
         run.people.append(_enrol(run, n))
     return run
+
+
+def _upload_allocation_list(run: Run, admin: str) -> None:
+    """The unblinded admin's concealed list: three slots per site, cycling through the
+    arms or sequences (stratified by site if the protocol says so)."""
+    p = run.protocol
+    run.api.unblind(admin, run.key)
+    choices = [s.key for s in p.sequences] or [a.key for a in p.arms]
+    field_name = "sequence" if p.design == "crossover" else "arm"
+    rows = [{"number": k + 1, field_name: choices[(i + k) % len(choices)],
+             **({"site": site} if p.randomisation.stratify_by else {})}
+            for i, site in enumerate(p.sites if p.randomisation.stratify_by else [None])
+            for k in range(3)]
+    run.post(f"/api/v1/studies/{run.key}/allocation-lists", {"rows": rows},
+             run.api.bearer(admin))
 
 
 def _enrol(run: Run, n: int) -> Person:
     p, subject = run.protocol, f"S{n + 1}"
     fields = {"subject_id": subject, "site": p.sites[n % len(p.sites)],
               "phone": f"+1415555{n:04d}"}
-    if p.design == "crossover":
+    if p.randomisation.method == "list":  # the next slot of the concealed list
+        pass
+    elif p.design == "crossover":  # named by the coordinator (open label, or manual)
         fields["sequence"] = p.sequences[n % len(p.sequences)].key
     elif p.arms:
         fields["arm"] = p.arms[n % len(p.arms)].key

@@ -21,7 +21,7 @@ def engine(database_url):
 
 
 def test_patches_stored_before_get_their_daily_figure_and_doses_none(engine):
-    downgrade(engine, "0007_anchor_versions")
+    downgrade(engine, "0008")
     stamp = AT if engine.dialect.name == "postgresql" else AT.replace(tzinfo=None)
     old = MetaData()
     old.reflect(engine, only=["studies", "participants", "medication_intakes"])
