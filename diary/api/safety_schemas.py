@@ -60,7 +60,10 @@ class IntakeOut(ma.Schema):
     taken_date = fields.Date(metadata={"description": "Local diary date"})
     rescue = fields.Boolean()
     worn_hours = fields.Integer(allow_none=True)
-    mme = fields.String(allow_none=True, metadata={"description": "Morphine mg equivalents"})
+    mme = fields.String(allow_none=True, metadata={
+        "description": "Morphine mg equivalents of the intake (a patch: over its whole wear)"})
+    mme_daily = fields.String(allow_none=True, metadata={
+        "description": "A patch's MME per full wear day (null for a dose taken at once)"})
     mme_reason = fields.String(allow_none=True, metadata={"description": "Why no MME"})
     mme_table = fields.String()
     client_id = fields.String()

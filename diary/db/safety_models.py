@@ -47,7 +47,9 @@ class MedicationIntake(Base):
 
     ``dose`` is in the route's canonical ``unit`` (mg; mcg/h for a patch); ``mme`` is
     the intake's total MME by ``mme_table`` (a patch: over its ``worn_hours``), or NULL
-    with ``mme_reason`` for an opioid without a factor. ``taken_date`` is the local date
+    with ``mme_reason`` for an opioid without a factor; ``mme_daily`` is a patch's MME
+    per full wear day (NULL for a dose taken at once), so no one reads the 180 of a
+    72-hour patch as a day's 60. ``taken_date`` is the local date
     in the participant's zone at ``taken_at``: the diary day the intake counts on.
     """
 
@@ -84,6 +86,7 @@ class MedicationIntake(Base):
     mme_table: Mapped[str] = mapped_column(String(41))
     mme: Mapped[str | None] = mapped_column(String(32))
     mme_reason: Mapped[str | None] = mapped_column(Text)
+    mme_daily: Mapped[str | None] = mapped_column(String(32))
 
 
 class SideEffectReport(Base):

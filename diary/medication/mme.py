@@ -34,6 +34,8 @@ class Mme:
 
     ``value`` is the total (a patch: over its whole wear); ``per_day[k]`` the part
     counted on diary day ``intake day + k`` (one item for a dose taken at once).
+    ``daily`` is a patch's MME per full wear day (rate x factor), ``None`` otherwise: a
+    72-hour patch reads 60 a day, not its 180 in all.
     """
 
     value: Decimal | None
@@ -41,6 +43,7 @@ class Mme:
     per_day: tuple[Decimal, ...]
     factor: Decimal | None
     table: str
+    daily: Decimal | None = None
 
     def days(self, day: int) -> list[tuple[int, Decimal | None]]:
         """``(study day, MME)`` rows for an intake recorded on study day *day*.
@@ -70,6 +73,9 @@ def mme(intake: Intake, table: ConversionTable) -> Mme:
     Decimal('15')
     >>> mme(normalise_intake("ibuprofen", 400, "mg", "oral"), t).value
     Decimal('0')
+    >>> p = mme(normalise_intake("fentanyl", 25, "mcg/h", "transdermal", worn_hours=72), t)
+    >>> p.value, p.daily                            # 180 over the wear, 60 a day
+    (Decimal('180'), Decimal('60'))
     >>> mme(normalise_intake("buprenorphine", 10, "mcg/h", "patch"), t).reason
     'buprenorphine has no MME factor in CDC 2022 (partial mu-opioid agonist; not in its \
 conversion table)'
@@ -90,7 +96,8 @@ conversion table)'
         return Mme(per_dose, None, (per_dose,), rule.mme_factor, table.id)
     full, rest = divmod(intake.worn_hours, _DAY_HOURS)
     per_day = (per_dose,) * full + ((plain(per_dose * rest / _DAY_HOURS),) if rest else ())
-    return Mme(plain(sum(per_day, Decimal(0))), None, per_day, rule.mme_factor, table.id)
+    return Mme(plain(sum(per_day, Decimal(0))), None, per_day, rule.mme_factor, table.id,
+               daily=per_dose)
 
 
 def diary_rows(

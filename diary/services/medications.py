@@ -115,7 +115,9 @@ def record_intake(session: Session, p: Participant, protocol: Protocol, n: NewIn
         dose=f"{intake.dose:f}", unit=intake.unit, route=intake.route, taken_at=n.taken_at,
         taken_date=day, rescue=n.rescue, worn_hours=intake.worn_hours,
         mme_table=intake.table, mme=None if result.value is None else f"{result.value:f}",
-        mme_reason=result.reason, **version_fields(previous, row_id, now, n.reason))
+        mme_reason=result.reason,
+        mme_daily=None if result.daily is None else f"{result.daily:f}",
+        **version_fields(previous, row_id, now, n.reason))
     try:
         add_version(session, row, previous, participant_id=p.id, actor=actor,
                     entity="medication_intake", created="medication.create",
@@ -137,7 +139,8 @@ def audit_view(row: MedicationIntake) -> dict:
     return {"id": row.id, "series_id": row.series_id, "version": row.version,
             "drug": row.drug, "dose": row.dose, "unit": row.unit, "route": row.route,
             "taken_at": row.taken_at, "rescue": row.rescue, "worn_hours": row.worn_hours,
-            "mme": row.mme, "mme_table": row.mme_table, "client_id": row.client_id,
+            "mme": row.mme, "mme_daily": row.mme_daily, "mme_table": row.mme_table,
+            "client_id": row.client_id,
             "channel": row.channel}
 
 

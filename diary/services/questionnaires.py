@@ -157,10 +157,18 @@ def _window(session: Session, protocol: Protocol, p: Participant, r: NewResponse
                                 field="window_id")
         return chosen.id, chosen.assessment, "in_window" if chosen.is_open(now) \
             else "out_of_window"
+    # Several windows of one instrument can be open at once (a course's follow-up and the
+    # next course's, issue 13): the first to close that is not answered yet, so each open
+    # task can be answered; only when all are answered the first one (a 409 then).
     open_now = sorted((w for w in windows if w.is_open(now)), key=lambda w: w.closes_at)
-    if open_now:
-        return open_now[0].id, open_now[0].assessment, "in_window"
-    return None, None, "unscheduled"
+    if not open_now:
+        return None, None, "unscheduled"
+    answered = set(session.scalars(select(QuestionnaireResponse.window_id).where(
+        QuestionnaireResponse.participant_id == p.id,
+        QuestionnaireResponse.window_id.in_([w.id for w in open_now]),
+        QuestionnaireResponse.is_current.is_(True)))) if len(open_now) > 1 else set()
+    chosen = next((w for w in open_now if w.id not in answered), open_now[0])
+    return chosen.id, chosen.assessment, "in_window"
 
 
 def _view(row: QuestionnaireResponse) -> dict:

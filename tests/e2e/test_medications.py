@@ -44,18 +44,27 @@ def test_an_opioid_intake_is_stored_with_its_mme_and_a_retry_returns_it(api, s00
     assert actions == ["medication.create"]
 
 
-@pytest.mark.parametrize(("fields", "mme"), [
-    ({"drug": "Acetaminophen", "dose": "1", "unit": "g", "route": "PO"}, "0"),
-    ({"drug": "morphine", "dose": 30, "unit": "mg"}, "30"),
-    ({"drug": "codeine", "dose": "60", "unit": "mg"}, "9"),          # 60 x 0.15
-    # a 72-hour 25 mcg/h patch: 25 x 2.4 = 60 MME per wear day, 3 days
-    ({"drug": "fentanyl", "dose": 25, "unit": "mcg/h", "route": "transdermal"}, "180"),
+@pytest.mark.parametrize(("fields", "mme", "daily"), [
+    ({"drug": "Acetaminophen", "dose": "1", "unit": "g", "route": "PO"}, "0", None),
+    ({"drug": "morphine", "dose": 30, "unit": "mg"}, "30", None),
+    ({"drug": "codeine", "dose": "60", "unit": "mg"}, "9", None),          # 60 x 0.15
+    # a 72-hour 25 mcg/h patch: 25 x 2.4 = 60 MME per wear day, 3 days = 180
+    ({"drug": "fentanyl", "dose": 25, "unit": "mcg/h", "route": "transdermal"}, "180", "60"),
+    # removed after 60 h: 60 + 60 + 60 x 12/24 = 150 in all, still 60 a full day
+    ({"drug": "fentanyl", "dose": 25, "unit": "mcg/h", "route": "transdermal",
+      "worn_hours": 60}, "150", "60"),
+    # 12 mcg/h x 2.4 = 28.8 a day, 72 h = 86.4
+    ({"drug": "fentanyl", "dose": 12, "unit": "mcg/h", "route": "transdermal"}, "86.4",
+     "28.8"),
 ])
-def test_doses_are_converted_with_the_pinned_table(api, s001, clock, fields, mme):
+def test_doses_are_converted_with_the_pinned_table(api, s001, clock, fields, mme, daily):
     clock.set(datetime(2027, 3, 1, 20, tzinfo=PARIS))
-    r = api.c.post(ME, headers=api.bearer(s001["token"]), json=intake(**fields))
+    h = api.bearer(s001["token"])
+    r = api.c.post(ME, headers=h, json=intake(**fields))
     assert r.status_code == 201, r.json
-    assert r.json["mme"] == mme
+    assert (r.json["mme"], r.json["mme_daily"]) == (mme, daily)
+    (listed,) = api.c.get(ME, headers=h).json["items"]
+    assert (listed["mme"], listed["mme_daily"]) == (mme, daily)
 
 
 @pytest.mark.parametrize(("fields", "field", "words"), [

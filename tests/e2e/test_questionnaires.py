@@ -332,3 +332,41 @@ def test_a_study_may_refuse_responses_outside_their_windows(api, clock):
     clock.set(datetime(2027, 3, 3, 9, tzinfo=UTC))  # after the enrolment-day window
     r = _respond(api, device)
     assert (r.status_code, r.json["code"]) == (422, "outside_window")
+
+
+OVERLAPPING = """
+key: q-courses
+title: Overlapping windows of repeated courses
+timezone: Europe/Paris
+design: single_group
+sites: [PAR]
+anchors: [{key: infusion, max_count: null}]
+assessments:
+  - {key: phq9_d7, instrument: phq9, anchor: infusion, offset: P7D,
+     window: {open: -P3D, close: P3D}}
+"""
+
+
+def test_with_two_windows_of_one_instrument_open_each_answer_takes_an_unanswered_one(
+        api, clock):
+    """Courses on 1 and 4 March: windows 5-11 and 8-14 March, both open on 9 March. A
+    response without window_id takes the first to close that is not answered yet; only
+    when both are answered is a third one a 409."""
+    admin = api.create_admin()
+    api.create_study(admin, OVERLAPPING)
+    clock.set(datetime(2027, 3, 1, 8, tzinfo=UTC))
+    token = api.activate(api.enrol(admin, "q-courses", subject_id="S1",
+                                   site="PAR")["activation_code"])
+    for day in (1, 4):
+        clock.set(datetime(2027, 3, day, 9, tzinfo=UTC))
+        r = api.event(api.login("admin@site.org", "correct horse battery"), "q-courses", "S1",
+                      type="infusion", occurred_at=f"2027-03-0{day}T08:00:00+00:00")
+        assert r.status_code == 201, r.json
+    clock.set(datetime(2027, 3, 9, 9, tzinfo=UTC))
+    tasks = api.c.get("/api/v1/me/tasks", headers=api.bearer(token)).json["open_windows"]
+    assert len(tasks) == 2
+    first, second = _respond(api, token), _respond(api, token)
+    assert (first.status_code, second.status_code) == (201, 201), second.json
+    assert [first.json["window_id"], second.json["window_id"]] == [t["id"] for t in sorted(
+        tasks, key=lambda t: t["closes_at"])]
+    assert _respond(api, token).status_code == 409

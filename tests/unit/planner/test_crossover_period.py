@@ -66,12 +66,12 @@ def window(assessment: str, occurrence: int = 0) -> ScheduledWindow:
 
 
 def completion_time(w: ScheduledWindow) -> datetime | None:
-    """Every window done at 12:00 on its first day, except nrs_d15 (never) and psqi_d35
-    (on 12 May, its third day: after the opening message, before the closing one)."""
+    """Every window done at 12:00 on its first day, except nrs_d15 (never) and psqi_end
+    (on 8 May, its third day: after the opening message, before the closing one)."""
     if w.assessment == "nrs_d15":
         return None
-    if w.assessment == "psqi_d35":
-        return local(TZ, 2027, 5, 12, 12)
+    if w.assessment == "psqi_end":
+        return local(TZ, 2027, 5, 8, 12)
     first = w.opens_local
     return local(TZ, first.year, first.month, first.day, 12)
 
@@ -94,9 +94,9 @@ def test_counts_per_kind_follow_the_participants_behaviour(sent):
     assert Counter(s.reminder.kind for s in sent) == {
         DIARY: 43 - 1,  # every diary date but the one entered before 20:00
         DIARY_NUDGE: 1 + 4,  # the late morning entry, and each of the four missed days
-        # nrs_d7/15/21/28, psqi/hads/eq5d5l at day 35; none for ae_check, the adverse-event
-        # form that coordinators fill in (issue 13)
-        WINDOW_OPEN: 7,
+        # nrs_d7/15/21/28, psqi/hads/eq5d5l before the infusion and at the period's end;
+        # none for ae_check, the adverse-event form that coordinators fill in (issue 13)
+        WINDOW_OPEN: 10,
         WINDOW_CLOSING: 1,  # only nrs_d15 is still open one day before it closes
         MISSED_DAYS: 1,  # one streak of four missed days: one alert
     }
@@ -123,11 +123,12 @@ def test_the_22_00_nudge_is_moved_out_of_quiet_hours_to_08_00_the_next_morning(s
 def test_window_messages_come_at_08_00_the_end_of_quiet_hours(sent):
     opened = sorted((s.local, s.reminder.window_id) for s in by_kind(sent, WINDOW_OPEN))
     assert [at for at, _ in opened] == [
+        "2027-04-05 08:00", "2027-04-05 08:00", "2027-04-05 08:00",  # pre x3 (days -3..0)
         "2027-04-14 08:00",  # nrs_d7 (days 6-8)
         "2027-04-22 08:00",  # nrs_d15 (days 14-16)
         "2027-04-28 08:00",  # nrs_d21
         "2027-05-05 08:00",  # nrs_d28
-        "2027-05-10 08:00", "2027-05-10 08:00", "2027-05-10 08:00",  # day 35 x3 (32-35)
+        "2027-05-06 08:00", "2027-05-06 08:00", "2027-05-06 08:00",  # end x3 (days 28-31)
     ]
     ae_windows = {w.id for w in SCHEDULE.windows if w.assessment == "ae_check"}
     assert len(ae_windows) == 5 and not ae_windows & {s.reminder.window_id for s in sent}

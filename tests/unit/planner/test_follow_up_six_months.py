@@ -69,9 +69,9 @@ def test_closing_messages_go_three_days_before_the_close_only_for_what_is_not_do
     closing = sorted((s.local, s.reminder.param("label")) for s in by_kind(sent, WINDOW_CLOSING))
     assert closing == [
         ("2027-04-27 08:00", "Brief Pain Inventory (short form), month 3"),
-        ("2027-04-27 08:00", "DN4 neuropathic pain, month 3"),
+        ("2027-04-27 08:00", "DN4 (interview), month 3"),
         ("2027-04-27 08:00", "Pain NRS, month 3"),
-        ("2027-07-27 08:00", "DN4 neuropathic pain, month 6"),
+        ("2027-07-27 08:00", "DN4 (interview), month 6"),
     ]
     assert {s.reminder.param("until") for s in by_kind(sent, WINDOW_CLOSING)} == {
         "2027-04-29", "2027-07-29"}

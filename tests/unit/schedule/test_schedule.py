@@ -294,10 +294,12 @@ def test_repeated_anchors_give_one_set_of_windows_and_one_diary_span_per_event()
     courses = [AnchorEvent(f"course-{n}", "infusion", local(tz, *day, 9))
                for n, day in enumerate([(2027, 1, 4), (2027, 3, 1), (2027, 5, 3), (2027, 9, 6)])]
     plan = schedule(protocol, participant(tz, local(tz, 2027, 1, 4, 8)), courses)
-    keys = {"side_effects_2h", "course_end_pain", "course_end_function"}
+    keys = {"pre_fps_r", "pre_nrs", "post_fps_r", "post_nrs", "side_effects_2h",
+            "course_start_function", "course_end_function",
+            *(f"m{m}_{what}" for m in (1, 2, 3) for what in ("fps_r", "nrs", "fdi"))}
     for course in courses:
         assert {w.assessment for w in plan.windows if w.event_id == course.id} == keys
-    assert len(plan.windows) == 4 * 3
+    assert len(plan.windows) == 4 * 16
     assert [(s.first, s.last) for s in plan.diary_spans] == [
         (date(2027, 1, 4), date(2027, 1, 14)), (date(2027, 3, 1), date(2027, 3, 11)),
         (date(2027, 5, 3), date(2027, 5, 13)), (date(2027, 9, 6), date(2027, 9, 16))]
@@ -371,7 +373,9 @@ def test_withdrawal_drops_windows_opening_later_and_clips_the_diary_span():
     tz = "Europe/Paris"
     enrolled, operated = local(tz, 2027, 2, 1, 10), local(tz, 2027, 2, 10, 8)
     full = perioperative(participant(tz, enrolled), operated)
-    assert len(full.windows) == 1 + 3 * 3  # baseline + 3 instruments at months 1, 3, 6
+    # baseline + 3 instruments at months 1, 3, 6 + the adverse-event form after surgery
+    # and at each visit
+    assert len(full.windows) == 1 + 3 * 3 + 1 + 3
     assert (full.diary_spans[0].first, full.diary_spans[0].last) == (
         date(2027, 2, 3), date(2027, 3, 24))  # 10 Feb - 7 days .. 10 Feb + 42 days
 
@@ -379,7 +383,7 @@ def test_withdrawal_drops_windows_opening_later_and_clips_the_diary_span():
     plan = perioperative(participant(tz, enrolled, withdrawn_at=withdrawn), operated)
     # Month-1 windows opened on 24 Feb (10 Mar - 14 days), before the withdrawal: kept.
     assert sorted(w.assessment for w in plan.windows) == [
-        "baseline_bpi_sf", "m1_bpi_sf", "m1_dn4", "m1_nrs_pain"]
+        "ae_m1", "ae_postop", "baseline_bpi_sf", "m1_bpi_sf", "m1_dn4", "m1_nrs_pain"]
     assert all(w.opens_at < withdrawn for w in plan.windows)
     [span] = plan.diary_spans
     assert (span.first, span.last) == (date(2027, 2, 3), date(2027, 3, 1))
