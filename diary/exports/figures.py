@@ -23,6 +23,7 @@ FIGURES = ("mean", "participants")
 FIGURE_FORMATS = ("png", "svg")
 
 DPI = 100
+DODGE = 0.15  # days between the mean curves of neighbouring treatments
 # Fixed SVG ids (the salt) and text kept as text, so legends are searchable and readable.
 RC = {"svg.hashsalt": "paindiary", "svg.fonttype": "none", "font.size": 10}
 # Metadata keys set to None are left out: no creation date, no matplotlib version.
@@ -62,7 +63,8 @@ def draw(data: FigureData, figure: str, fmt: str) -> bytes:
         if drawn:
             ax.axvline(0, color="0.5", linewidth=0.8, linestyle=":")  # the anchor (day 0)
             title = "Treatment (masked codes)" if data.masked else "Treatment"
-            ax.legend(title=title, loc="upper right", frameon=True)
+            # beside the axes, never over a curve
+            ax.legend(title=title, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
         else:
             ax.text(0.5, 0.5, "no diary scores yet", transform=ax.transAxes,
                     ha="center", va="center", color="0.4")
@@ -80,13 +82,15 @@ def _colours(treatments: Sequence[str]) -> dict[str, str]:
 def _means(ax, data: FigureData) -> bool:
     curves = daily_means(data.treatments, data.values, data.first_day)
     colours = _colours([c.treatment for c in curves])
-    for c in curves:
+    for i, c in enumerate(curves):
         rows = _rows_with_scores(data, c.treatment)
         colour = colours[c.treatment]
-        ax.plot(c.days, c.mean, marker="o", markersize=3, color=colour,
+        # Each treatment a little to the side of the day, so equal means keep their bars apart
+        x = c.days + DODGE * (i - (len(curves) - 1) / 2)
+        ax.plot(x, c.mean, marker="o", markersize=3, color=colour,
                 label=f"{c.treatment} (n={rows})")
         has_se = ~np.isnan(c.se)  # a day with one score has no SE: no bar
-        ax.errorbar(c.days[has_se], c.mean[has_se], yerr=c.se[has_se], fmt="none",
+        ax.errorbar(x[has_se], c.mean[has_se], yerr=c.se[has_se], fmt="none",
                     ecolor=colour, elinewidth=0.8, capsize=2)
     return bool(curves)
 
