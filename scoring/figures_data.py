@@ -33,7 +33,8 @@ def daily_means(treatments: Sequence[str | None], values: np.ndarray,
                 first_day: int) -> list[DailyMeans]:
     """Mean and standard error (SD with ddof=1 over sqrt(n)) of each day's scores, per
     treatment in sorted order; rows are participant-periods, column j is day first_day + j,
-    NaN is a missing day. Rows without a treatment (not allocated) are left out.
+    NaN is a missing day. Rows without a treatment (not allocated), and treatments without
+    a single score, are left out.
 
     Examples
     --------
@@ -51,6 +52,8 @@ def daily_means(treatments: Sequence[str | None], values: np.ndarray,
         seen = ~np.isnan(group)
         n = seen.sum(axis=0)
         days = np.flatnonzero(n > 0)
+        if not len(days):  # no score at all: no curve (and no legend entry)
+            continue
         n = n[days]
         group = group[:, days]
         mean = np.nansum(group, axis=0) / n

@@ -96,7 +96,9 @@ def _means(ax, data: FigureData) -> bool:
 
 
 def _participants(ax, data: FigureData) -> bool:
-    shown = sorted({t for t in data.treatments if t is not None})
+    # the treatments the mean figure shows (those with a score): the same colours there
+    shown = [t for t in sorted({t for t in data.treatments if t is not None})
+             if _rows_with_scores(data, t)]
     colours = _colours(shown)
     days = np.arange(data.values.shape[1]) + data.first_day
     labelled: set[str] = set()

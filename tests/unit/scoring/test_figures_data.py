@@ -39,9 +39,9 @@ def test_mean_and_se_by_hand():
     assert np.isnan(p.se[1]) and np.isnan(p.se[2])
 
 
-def test_days_follow_first_day_and_unallocated_rows_are_left_out():
-    values = np.array([[NAN, 5.0, 7.0], [9.0, 9.0, 9.0]])
-    (only,) = daily_means(["ARM-A", None], values, first_day=-1)
+def test_days_follow_first_day_and_unallocated_or_unscored_rows_are_left_out():
+    values = np.array([[NAN, 5.0, 7.0], [9.0, 9.0, 9.0], [NAN, NAN, NAN]])
+    (only,) = daily_means(["ARM-A", None, "ARM-B"], values, first_day=-1)
     assert only.treatment == "ARM-A"
     assert only.days.tolist() == [0, 1]
     assert only.mean.tolist() == [5.0, 7.0]
