@@ -39,6 +39,7 @@ class FigureData:
     values: np.ndarray  # rows x days, NaN where missing
     first_day: int
     masked: bool
+    group: str = "Treatment"  # the legend's title: "Arm" in a parallel study
 
 
 def draw(data: FigureData, figure: str, fmt: str) -> bytes:
@@ -62,7 +63,7 @@ def draw(data: FigureData, figure: str, fmt: str) -> bytes:
         ax.grid(True, alpha=0.3)
         if drawn:
             ax.axvline(0, color="0.5", linewidth=0.8, linestyle=":")  # the anchor (day 0)
-            title = "Treatment (masked codes)" if data.masked else "Treatment"
+            title = f"{data.group} (masked codes)" if data.masked else data.group
             # beside the axes, never over a curve
             ax.legend(title=title, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
         else:

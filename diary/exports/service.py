@@ -21,6 +21,8 @@ from scoring.report import summary_table
 from scoring.tables import Table, score_records, wide_table
 
 LAYOUTS = ("wide", "long", "summary", "trace")
+# What a figure's curves are, by design (a single-group study has one, "ALL").
+LEGEND_TITLES = {"crossover": "Treatment", "parallel": "Arm"}
 FORMATS = ("csv", "xlsx", "xpt")
 
 
@@ -121,7 +123,9 @@ def export_figure(session: Session, principal: Principal, key: str, *, figure: s
     records = masked_records(data.records, shown)
     content = draw(FigureData(study=study.key, treatments=records.column("treatment"),
                               values=data.matrix.values, first_day=data.matrix.first_day,
-                              masked=shown.masked), figure, fmt)
+                              masked=shown.masked,
+                              group=LEGEND_TITLES.get(protocol.design, "Group")),
+                   figure, fmt)
     version = current_version(session, study)
     provenance = {
         "study": study.key, "figure": figure, "protocol_version": str(version.version),
