@@ -153,22 +153,30 @@ def studies_check(protocol_file: Path) -> None:
 @click.option("--study", "key", required=True, help="The study key.")
 @click.option("--layout", type=click.Choice(["wide", "long", "summary", "trace"]),
               default="wide", show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "xpt"]), default="csv",
-              show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "xpt", "png", "svg"]),
+              default="csv", show_default=True,
+              help="png and svg draw the --figure instead of a table.")
+@click.option("--figure", type=click.Choice(["mean", "participants"]), default="mean",
+              show_default=True,
+              help="With png or svg: mean daily pain (± SE) per treatment or arm, or one "
+                   "curve per participant-period.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The data file; CSV and XPT get their dictionary beside it.")
 @click.option("--masked", is_flag=True,
               help="Arms, sequences and treatments as the study's masked codes, as "
                    "blinded staff see them (e.g. for a blinded committee).")
-def export_endpoints_command(key: str, layout: str, fmt: str, output: Path,
+def export_endpoints_command(key: str, layout: str, fmt: str, figure: str, output: Path,
                              masked: bool) -> None:
-    """Score a study and write its endpoint table (audited, like the API export).
+    """Score a study and write its endpoint table or figure (audited, like the API export).
 
     The command line sees the allocation unless ``--masked``."""
     from diary.exports.files import write_export
     from diary.exports.service import export_endpoints
 
     rt = _rt()
+    if fmt in ("png", "svg"):
+        _export_figure(rt, key, figure, fmt, output, masked)
+        return
     with rt.session_factory() as session, click.progressbar(
             length=1, label="reading diaries", file=sys.stderr,
             show_pos=True) as bar:
@@ -188,6 +196,25 @@ def export_endpoints_command(key: str, layout: str, fmt: str, output: Path,
     click.echo(f"{len(export.table.rows)} rows; protocol version "
                f"{export.provenance['protocol_version']}; tzdata "
                f"{export.provenance['tzdata_version']}")
+
+
+def _export_figure(rt, key: str, figure: str, fmt: str, output: Path, masked: bool) -> None:
+    """Draw one endpoint figure into ``output`` (written atomically)."""
+    from diary.exports.csv_xlsx import atomic_path
+    from diary.exports.service import export_figure
+
+    with rt.session_factory() as session:
+        try:
+            drawn = export_figure(session, cli_principal(unblinded=not masked), key,
+                                  figure=figure, fmt=fmt, now=rt.clock.now())
+        except DomainError as exc:
+            _fail(exc)
+    with atomic_path(output) as tmp:
+        tmp.write_bytes(drawn.content)
+    click.echo(f"wrote {output}")
+    click.echo(f"{drawn.provenance['records']} records; protocol version "
+               f"{drawn.provenance['protocol_version']}; tzdata "
+               f"{drawn.provenance['tzdata_version']}")
 
 
 @questionnaires_cli.command("rescore")

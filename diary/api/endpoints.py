@@ -1,4 +1,5 @@
-"""Endpoint tables for the statistician: wide, long (ADaM BDS), summary, trace."""
+"""Endpoint tables for the statistician: wide, long (ADaM BDS), summary, trace; and
+figures of daily pain by study day and treatment (PNG, SVG)."""
 
 from flask import Response
 from flask.views import MethodView
@@ -17,21 +18,32 @@ class Endpoints(MethodView):
     @blp.arguments(ExportArgs, location="query")
     @blp.response(200, content_type="text/csv",
                   description="The table as CSV, XLSX (with dictionary and provenance "
-                              "sheets) or SAS XPORT v5")
+                              "sheets) or SAS XPORT v5, or a figure as PNG or SVG")
     @blp.alt_response(422, description="Unknown layout or format, or no endpoints declared")
     def get(self, args, key):
-        """Export a study's endpoint table; CSV is streamed, every export is audited"""
+        """Export a study's endpoint table or figure; CSV is streamed, every export is audited"""
         # Imported on first export: they pull numpy, openpyxl and scoring (issue 12).
         from diary.exports.files import MIMETYPES, filename, render
-        from diary.exports.service import export_endpoints
+        from diary.exports.service import export_endpoints, export_figure
 
+        if args["format"] in ("png", "svg"):  # a figure, drawn from the same records
+            figure = export_figure(db(), principal(), key, figure=args["figure"],
+                                   fmt=args["format"], now=now())
+            return _attachment(iter([figure.content]), MIMETYPES[figure.fmt],
+                               f"{figure.study}_{figure.figure}.{figure.fmt}",
+                               figure.provenance)
         export = export_endpoints(db(), principal(), key, layout=args["layout"],
                                   fmt=args["format"], now=now())
         fmt, part = args["format"], args["part"]
-        # content_type, not mimetype: Werkzeug appends a second charset to a mimetype
-        response = Response(render(export, fmt, part), content_type=MIMETYPES[fmt])
-        response.headers["Content-Disposition"] = \
-            f'attachment; filename="{filename(export, fmt, part)}"'
-        response.headers["X-Paindiary-Provenance"] = "; ".join(
-            f"{k}={v}" for k, v in export.provenance.items() if k != "title")
-        return response
+        return _attachment(render(export, fmt, part), MIMETYPES[fmt],
+                           filename(export, fmt, part), export.provenance)
+
+
+def _attachment(body, content_type: str, name: str, provenance: dict[str, str]) -> Response:
+    """A download: the file's bytes, its name, and the export's provenance in a header."""
+    # content_type, not mimetype: Werkzeug appends a second charset to a mimetype
+    response = Response(body, content_type=content_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["X-Paindiary-Provenance"] = "; ".join(
+        f"{k}={v}" for k, v in provenance.items() if k != "title")
+    return response

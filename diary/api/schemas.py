@@ -368,7 +368,14 @@ class MeOut(ma.Schema):
 class ExportArgs(In):
     layout = fields.String(load_default="wide",
                            validate=validate.OneOf(["wide", "long", "summary", "trace"]))
-    format = fields.String(load_default="csv", validate=validate.OneOf(["csv", "xlsx", "xpt"]))
+    format = fields.String(load_default="csv",
+                           validate=validate.OneOf(["csv", "xlsx", "xpt", "png", "svg"]),
+                           metadata={"description": "png and svg draw the figure named by "
+                                                    "`figure` instead of a table"})
+    figure = fields.String(load_default="mean", validate=validate.OneOf(["mean", "participants"]),
+                           metadata={"description": "With format png or svg: mean daily "
+                                                    "pain (± SE) per treatment or arm, or "
+                                                    "one curve per participant-period"})
     part = fields.String(load_default="data", validate=validate.OneOf(["data", "dictionary"]),
                          metadata={"description": "CSV and XPT carry the data dictionary "
                                                   "as a separate file; XLSX as a sheet"})

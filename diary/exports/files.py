@@ -17,6 +17,8 @@ MIMETYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "xpt": "application/x-sas-xport",
+    "png": "image/png",
+    "svg": "image/svg+xml",
 }
 
 

@@ -21,6 +21,8 @@ from scoring.report import summary_table
 from scoring.tables import Table, score_records, wide_table
 
 LAYOUTS = ("wide", "long", "summary", "trace")
+# What a figure's curves are, by design (a single-group study has one, "ALL").
+LEGEND_TITLES = {"crossover": "Treatment", "parallel": "Arm"}
 FORMATS = ("csv", "xlsx", "xpt")
 
 
@@ -90,3 +92,52 @@ def export_endpoints(session: Session, principal: Principal, key: str, *, layout
                         "allocation": provenance["allocation"]})
     session.commit()
     return EndpointExport(study.key, layout, table, provenance)
+
+
+@dataclass(frozen=True)
+class FigureExport:
+    study: str
+    figure: str
+    fmt: str
+    content: bytes
+    provenance: dict[str, str]
+
+
+def export_figure(session: Session, principal: Principal, key: str, *, figure: str,
+                  fmt: str, now: datetime) -> FigureExport:
+    """Draw a study's daily pain by study day and treatment (``figure``: mean ± SE or one
+    curve per participant-period) from the records the tables score, masked alike."""
+    # Imported here: matplotlib is loaded only when a figure is drawn (issue 12).
+    from diary.exports.figures import FIGURE_FORMATS, FIGURES, FigureData, draw
+
+    if figure not in FIGURES:
+        raise RuleViolation(f"must be one of {', '.join(FIGURES)}", field="figure")
+    if fmt not in FIGURE_FORMATS:
+        raise RuleViolation(f"must be one of {', '.join(FIGURE_FORMATS)}", field="format")
+    study, protocol = get_study(session, principal, key)
+    if not protocol.endpoints:
+        raise RuleViolation("the study's protocol declares no endpoints", field="layout")
+    sites = principal.sites(study.id)
+    data = load_study_records(session, study.id, protocol, now=now, sites=sites)
+    shown = allocation_view(session, principal, study, protocol)
+    records = masked_records(data.records, shown)
+    content = draw(FigureData(study=study.key, treatments=records.column("treatment"),
+                              values=data.matrix.values, first_day=data.matrix.first_day,
+                              masked=shown.masked,
+                              group=LEGEND_TITLES.get(protocol.design, "Group")),
+                   figure, fmt)
+    version = current_version(session, study)
+    provenance = {
+        "study": study.key, "figure": figure, "protocol_version": str(version.version),
+        "protocol_sha256": version.sha256, "tzdata_version": TZDATA_VERSION,
+        "generated_at": now.isoformat(), "records": str(len(records)),
+        "diary_entries": str(data.entries),
+        "sites": "all" if sites is None else ", ".join(sites),
+        "allocation": "masked codes" if shown.masked else "as allocated",
+    }
+    audit.append(session, chain=audit.study_chain(study.id), actor=principal.actor,
+                 action="endpoints.export", entity="study", entity_id=study.id, at=now,
+                 after={"figure": figure, "format": fmt, "protocol_version": version.version,
+                        "sites": provenance["sites"], "allocation": provenance["allocation"]})
+    session.commit()
+    return FigureExport(study.key, figure, fmt, content, provenance)

@@ -223,6 +223,18 @@ def test_a_blinded_xlsx_export_holds_no_real_value_in_any_sheet(api, trial, cloc
     assert cells and _leaks(" ".join(cells)) == []
 
 
+@pytest.mark.parametrize("figure", ["mean", "participants"])
+def test_blinded_staff_figures_name_only_masked_codes(api, trial, clock, figure):
+    _diary_days_1_to_3(api, trial, clock)
+    token = api.login("viewer@site.org", "a long enough password")
+    r = api.c.get(f"/api/v1/studies/{STUDY}/endpoints?format=svg&figure={figure}",
+                  headers=api.bearer(token))
+    assert r.status_code == 200, r.get_data(as_text=True)[:300]
+    text = r.get_data(as_text=True)
+    assert _leaks(text) == [] and _leaks(r.headers["X-Paindiary-Provenance"]) == []
+    assert sorted(set(CODE["treatment"].findall(text))) == ["TRT-1", "TRT-2"]
+
+
 @pytest.mark.parametrize(("flags", "treatments"), [
     ([], {"ketamine", "saline"}), (["--masked"], {"TRT-1", "TRT-2"})])
 def test_the_command_line_exports_the_allocation_unless_masked(app, api, trial, clock,

@@ -384,6 +384,10 @@ def test_a_shipped_protocol_runs_end_to_end(finished: Run):
     itt = [r for r in rows if r["subject"] == "S3"]
     assert all(r[primary] == "" and r[f"{primary}_reason"] for r in itt)
 
+    figure = run.api.c.get(f"/api/v1/studies/{run.key}/endpoints?format=png&figure=mean",
+                           headers=staff)
+    assert figure.status_code == 200 and figure.data.startswith(b"\x89PNG"), figure.data[:300]
+
     long = run.api.c.get(url + "long", headers=staff)
     assert long.status_code == 200, long.data[:500]
     long_rows = _csv(long.data)

@@ -21,8 +21,8 @@ from app import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# Top-level packages of the libraries start-up does without (matplotlib is not a
-# dependency: listed so that one pulled in through pandas or a new import is caught).
+# Top-level packages of the libraries start-up does without (matplotlib draws the
+# endpoint figures only: imported when one is drawn, never by the app or a command).
 HEAVY = ("numpy", "pandas", "pyreadstat", "openpyxl", "fhir", "fhir_core", "pydantic",
          "twilio", "requests", "matplotlib", "alembic", "apscheduler", "phonenumbers",
          "cryptography")
