@@ -220,6 +220,9 @@ DICTIONARY_COLUMNS = (
     Column("label", "LABEL", "Variable label", "char", "Column.label"),
     Column("type", "TYPE", "Type: num, char or date", "char",
            "date: a local date; a SAS date (DATE9.) in XPORT"),
+    Column("precision", "PRECISN", "Decimals of a num column", "num",
+           "values rounded half away from zero to this many decimals (scoring.precision); "
+           "empty: not rounded, or per row as the derivation says", 0),
     Column("derivation", "DERIVATN", "Derivation rule", "char", "Column.derivation"),
 )
 
@@ -232,12 +235,13 @@ def dictionary_table(tables: Table | Sequence[Table], *, name: str = "DICT") -> 
     >>> t = Table("EPWIDE", (Column("subject", "USUBJID", "Subject", "char", "id"),), [])
     >>> d = dictionary_table(t)
     >>> d.name, d.header()
-    ('DICT', ['dataset', 'variable', 'name', 'label', 'type', 'derivation'])
+    ('DICT', ['dataset', 'variable', 'name', 'label', 'type', 'precision', 'derivation'])
     >>> d.rows
-    [('EPWIDE', 'USUBJID', 'subject', 'Subject', 'char', 'id')]
+    [('EPWIDE', 'USUBJID', 'subject', 'Subject', 'char', None, 'id')]
     """
     tables = [tables] if isinstance(tables, Table) else list(tables)
-    rows = [(t.name, d["variable"], d["name"], d["label"], d["type"], d["derivation"])
+    rows = [(t.name, d["variable"], d["name"], d["label"], d["type"], d["precision"],
+             d["derivation"])
             for t in tables for d in t.dictionary()]
     return Table(name, DICTIONARY_COLUMNS, rows)
 

@@ -145,7 +145,8 @@ def test_the_endpoints_flow_into_the_wide_long_and_summary_layouts():
     assert wide[1]["mme_bl_reason"].startswith("no medication diary days")
     long = {(r["USUBJID"], r["PARAMCD"]): r for r in long_table(scored).dicts()}
     row = long["S1", "MMEMEA02"]                  # the change fills BASE and CHG of its row
-    assert (row["AVAL"], row["BASE"], row["CHG"]) == (35.0, 10 / 7, pytest.approx(35 - 10 / 7))
+    # rounded to the declared one decimal when laid out: 10 / 7 -> 1.4, 35 - 10 / 7 -> 33.6
+    assert (row["AVAL"], row["BASE"], row["CHG"]) == (35.0, 1.4, 33.6)
     assert row["SRCIDS"] == "ox0;pa0;mo1;fe2"          # AVAL's own intakes
     assert ("S1", "MMECHG") not in long
     summary = {(r["treatment"], r["endpoint"]): r for r in summary_table(scored).dicts()}
