@@ -98,7 +98,7 @@ def test_the_crossover_primary_line_is_mean_sd_per_treatment():
     k = rows["K", "auc_d1_35"]
     assert (k["n"], k["n_missing"], k["mean"], k["median"], k["min"], k["max"]) == (
         2, 0, (204 + 68) / 2, (204 + 68) / 2, 68.0, 204.0)
-    assert k["sd"] == pytest.approx(sd_k)
+    assert k["sd"] == 96.2                                     # sd_k to one decimal
 
 
 def test_several_anchors_of_one_participant_are_scored_separately():
