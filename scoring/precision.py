@@ -60,20 +60,33 @@ def round_half_away(x: float | None, decimals: int) -> float | int | None:
 
 
 def round_values(values: Iterable[float | None], decimals: int) -> list[float | int | None]:
-    """:func:`round_half_away` of each value, each distinct value rounded once."""
-    values = list(values)
+    """:func:`round_half_away` of each value (``None``/NaN -> ``None``), vectorised.
+
+    A column of 30,000 distinct values through ``Decimal`` takes ~0.1 s; here numpy
+    rounds ``|x| * 10**d + 0.5`` down, which is exact away from a half, and only the
+    values within 1e-6 of a half (where the binary product may fall either side) or
+    beyond 1e9 (scaled) go through :func:`round_half_away`.  Dividing the whole number
+    by ``10**d`` gives the nearest float to the decimal, as ``float(Decimal)`` does.
+    """
+    import numpy as np  # here: the protocol loader imports this module without numpy
+
     check_decimals(decimals)
-    done: dict = {}
-    out = []
-    for v in values:
-        if v is None or v != v:                    # None or NaN
-            out.append(None)
-            continue
-        r = done.get(v)
-        if r is None:
-            r = done[v] = round_half_away(v, decimals)
-        out.append(r)
-    return out
+    a = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+    if np.isinf(a).any():
+        raise ValueError("cannot round an infinite value")
+    scaled = np.abs(a) * 10.0 ** decimals
+    whole = np.floor(scaled + 0.5)
+    out = np.copysign(whole, a) / 10.0 ** decimals + 0.0      # + 0.0: no -0.0
+    # near a half, or so large (1e9: ulp ~1e-7) that the product may miss by 1e-6: Decimal
+    near = np.flatnonzero((np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6)
+                          | (scaled >= 1e9))
+    for i in near.tolist():
+        out[i] = round_half_away(float(a[i]), decimals)
+    result = out.astype(np.int64).tolist() if decimals == 0 and not np.isnan(a).any() else (
+        [None if x != x else int(x) for x in out.tolist()] if decimals == 0 else out.tolist())
+    for i in np.flatnonzero(np.isnan(a)).tolist():
+        result[i] = None
+    return result
 
 
 def fixed_text(x: float, decimals: int) -> str:

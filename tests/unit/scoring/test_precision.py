@@ -44,3 +44,17 @@ def test_fixed_text_keeps_trailing_zeros_and_drops_minus_zero():
     assert [fixed_text(x, 1) for x in (3.4, 1.8, 6.5, -0.04, -2.25)] == [
         "3.4", "1.8", "6.5", "0.0", "-2.3"]
     assert fixed_text(184.5, 0) == "185" and fixed_text(0.125, 2) == "0.13"
+
+
+def test_the_vectorised_column_rounds_exactly_like_the_rule():
+    import random
+
+    rng = random.Random(14)
+    values = [rng.uniform(-500, 500) for _ in range(5000)]
+    values += [k / 2000 for k in range(-3000, 3000)]          # every half at 3 decimals
+    values += [-1.7999999999999998, 2.675, 1e15 + 0.5, 0.0, -0.0, -0.04]
+    for d in range(0, 7):
+        got = round_values(values, d)
+        want = [round_half_away(v, d) for v in values]
+        assert got == want and all(type(g) is type(w) for g, w in zip(got, want, strict=True))
+        assert not any(math.copysign(1, g) < 0 for g in got if g == 0)
