@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from scoring.naming import xport_name
+from scoring.precision import round_values
 from scoring.results import dtype_label
 from scoring.spec import EndpointSpec
 from scoring.tables import Column, ScoredRecords, Table, nan_to_none, record_columns
@@ -74,7 +75,8 @@ _FIXED = [
                                              "last day (windows)"),
     ("ADY", "Analysis day (anchor = day 0)", "num",
      "last study day of the parameter's window; anchor date = day 0 (no SDTM day-1 shift)"),
-    ("AVAL", "Analysis value", "num", "see the endpoint's derivation in the protocol"),
+    ("AVAL", "Analysis value", "num", "see the endpoint's derivation in the protocol; "
+     "AVAL, BASE, CHG, PCHG rounded to their endpoint's precision (its wide column's)"),
     ("BASE", "Baseline value", "num", "baseline endpoint used by CHG/PCHG/CRITy of the row"),
     ("CHG", "Change from baseline", "num", "AVAL - BASE"),
     ("PCHG", "Percent change from baseline", "num",
@@ -124,6 +126,7 @@ def long_table(scored: ScoredRecords, *, source_ids: bool = True,
     """
     specs, res = scored.specs, scored.results
     codes, notes = paramcds(specs), _annotations(specs)
+    by_key = {s.key: s for s in specs}
     n_crit = max((len(n["CRIT"]) for n in notes.values()), default=0)
     ident_columns = [replace(c, name=c.xport_name) for c in record_columns()]  # ADaM names
     columns = ident_columns + [Column(n, n, lab, t, d) for n, lab, t, d in _FIXED]
@@ -142,11 +145,16 @@ def long_table(scored: ScoredRecords, *, source_ids: bool = True,
         for o in spec.outputs():
             note = notes.get(o.key, {"CRIT": []})
             r = res[o.key]
-            aval = nan_to_none(r.values)
+            # Rounded once, to the declared precision (scoring.precision): AVAL and BASE
+            # at the row's endpoint's, CHG and PCHG at their own endpoints'.
+            dec = spec.decimals()
+            aval = round_values(nan_to_none(r.values), dec)
             base = (aval if spec.kind == "baseline" else
-                    nan_to_none(res[note["BASE"]].base) if "BASE" in note else [None] * n)
-            chg = nan_to_none(res[note["CHG"]].values) if "CHG" in note else [None] * n
-            pchg = nan_to_none(res[note["PCHG"]].values) if "PCHG" in note else [None] * n
+                    round_values(nan_to_none(res[note["BASE"]].base), dec) if "BASE" in note
+                    else [None] * n)
+            chg, pchg = ([None] * n if col not in note else round_values(
+                nan_to_none(res[note[col]].values), by_key[note[col]].decimals())
+                for col in ("CHG", "PCHG"))
             crits = []
             for c in note["CRIT"]:
                 flags = [None if v is None else ("Y" if v == 1.0 else "N")

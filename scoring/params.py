@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from scoring.precision import MAX_DECIMALS
+
 __all__ = ["KEY_RE", "FieldError", "Params"]
 
 #: Endpoint keys: the protocol loader's key pattern (diary/protocol/sections.py).
@@ -123,6 +125,13 @@ class Params:
         v = self.d.get("paramcd")
         if v is not None and (not isinstance(v, str) or not _PARAMCD_RE.fullmatch(v)):
             raise FieldError("paramcd", f"must match {_PARAMCD_RE.pattern} (ADaM PARAMCD)")
+        return v
+
+    def precision(self) -> int | None:
+        """Optional decimals the endpoint's values are written with (0 to 6)."""
+        v = self.integer("precision", None, minimum=0)
+        if v is not None and v > MAX_DECIMALS:
+            raise FieldError("precision", f"must be <= {MAX_DECIMALS}, got {v}")
         return v
 
     def finish(self) -> None:

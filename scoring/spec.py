@@ -20,6 +20,7 @@ import numpy as np
 from scoring.days import DailySeries
 from scoring.matrix import DailyMatrix
 from scoring.params import FieldError, Params
+from scoring.precision import DEFAULT_DECIMALS
 from scoring.results import DTYPE_INTERP, DTYPE_LOCF, DTYPE_NOCB, BatchResult, ScoreResult
 
 __all__ = [
@@ -129,12 +130,16 @@ class EndpointSpec:
     key: str
     label: str | None = None
     paramcd: str | None = None
+    #: Decimals its values are written with (``precision: 2``); ``None``: the default of
+    #: :meth:`decimals`.
+    precision: int | None = None
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Self:
         """Validate a declaration dict; raise :class:`FieldError` naming the field."""
         p = Params(d)
-        common = {"key": p.key(), "label": p.label(), "paramcd": p.paramcd()}
+        common = {"key": p.key(), "label": p.label(), "paramcd": p.paramcd(),
+                  "precision": p.precision()}
         spec = cls(**common, **cls.parse(p))
         p.finish()
         return spec
@@ -143,6 +148,13 @@ class EndpointSpec:
     def parse(cls, p: Params) -> dict[str, Any]:
         """Kind-specific fields read from *p* (override)."""
         return {}
+
+    def decimals(self) -> int:
+        """Declared decimals of its values (:mod:`scoring.precision`): its ``precision``,
+        else 0 for yes/no flags, else ``DEFAULT_DECIMALS`` (one)."""
+        if self.precision is not None:
+            return self.precision
+        return 0 if self.binary else DEFAULT_DECIMALS
 
     def references(self) -> dict[str, str]:
         """Fields naming other endpoints' output keys: ``{field: key}``."""

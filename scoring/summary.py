@@ -4,30 +4,28 @@ Conventions: SD is the sample SD (``ddof=1``; none for n < 2); quartiles and
 median use ``numpy.quantile``'s ``"linear"`` method (Hyndman-Fan type 7, R's
 default; SAS PROC MEANS defaults to type 2 and can differ on small n).  Missing
 values (``None`` or NaN) are counted in ``n_missing`` and left out.  Display
-rounding is half away from zero on the decimal value (``184.5 -> "185"``).
+rounding is :mod:`scoring.precision`'s: half away from zero on the decimal value
+(``184.5 -> "185"``).  Responders read "n/N (x.x %)", over the evaluable
+participants or with the missing counted as non-responders.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 
-__all__ = ["ResponderRate", "Summary", "describe", "format_mean_sd", "responder_rate"]
+from scoring.precision import PERCENT_DECIMALS, fixed_text
+
+__all__ = ["ResponderRate", "Summary", "describe", "format_mean_sd", "format_rate",
+           "responder_rate"]
 
 
 def _as_array(values: Iterable[float | None] | np.ndarray) -> np.ndarray:
     if isinstance(values, np.ndarray):
         return values.astype(np.float64).ravel()
     return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
-
-
-def _round_text(x: float, decimals: int) -> str:
-    q = Decimal(1).scaleb(-decimals)
-    d = Decimal(repr(float(x))).quantize(q, rounding=ROUND_HALF_UP)
-    return f"{abs(d) if d == 0 else d:f}"          # no "-0"
 
 
 def format_mean_sd(mean: float, sd: float | None, *, decimals: int = 0) -> str:
@@ -37,13 +35,24 @@ def format_mean_sd(mean: float, sd: float | None, *, decimals: int = 0) -> str:
     --------
     >>> format_mean_sd(184.5, 99.6)
     '185 ± 100'
-    >>> format_mean_sd(4.25, None, decimals=1)
-    '4.3 ± NA'
+    >>> format_mean_sd(4.25, None, decimals=1), format_mean_sd(3.4, 1.8, decimals=1)
+    ('4.3 ± NA', '3.4 ± 1.8')
     """
-    if isinstance(decimals, bool) or not isinstance(decimals, int) or decimals < 0:
-        raise ValueError(f"decimals must be an integer >= 0, got {decimals!r}")
-    sd_text = "NA" if sd is None else _round_text(sd, decimals)
-    return f"{_round_text(mean, decimals)} ± {sd_text}"
+    sd_text = "NA" if sd is None else fixed_text(sd, decimals)
+    return f"{fixed_text(mean, decimals)} ± {sd_text}"
+
+
+def format_rate(k: int, n: int, *, decimals: int = PERCENT_DECIMALS) -> str:
+    """``"k/n (x.x %)"``; ``"0/0 (NA)"`` without a denominator.
+
+    Examples
+    --------
+    >>> format_rate(2, 3), format_rate(1, 8), format_rate(0, 0)
+    ('2/3 (66.7 %)', '1/8 (12.5 %)', '0/0 (NA)')
+    """
+    if n == 0:
+        return f"{k}/0 (NA)"
+    return f"{k}/{n} ({fixed_text(100 * k / n, decimals)} %)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +123,14 @@ class ResponderRate:
         """``100 * n_responders / n``, ``None`` when ``n == 0``."""
         return None if self.n == 0 else 100.0 * self.n_responders / self.n
 
+    def text(self) -> str:
+        """``"n/N (x.x %)"`` over the participants with a value (evaluable)."""
+        return format_rate(self.n_responders, self.n)
+
+    def text_missing_as_non(self) -> str:
+        """``"n/N (x.x %)"`` with the missing counted as non-responders (N = all)."""
+        return format_rate(self.n_responders, self.n + self.n_missing)
+
 
 def responder_rate(flags: Iterable[float | None] | np.ndarray) -> ResponderRate:
     """Count responders (flag 1.0) among non-missing flags.
@@ -125,6 +142,8 @@ def responder_rate(flags: Iterable[float | None] | np.ndarray) -> ResponderRate:
     >>> r = responder_rate([1.0, 0.0, 1.0, None])
     >>> r.n_responders, r.n, r.percent                     # 100*2/3
     (2, 3, 66.66666666666667)
+    >>> r.text(), r.text_missing_as_non()
+    ('2/3 (66.7 %)', '2/4 (50.0 %)')
     """
     a = _as_array(flags)
     obs = a[~np.isnan(a)]

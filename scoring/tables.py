@@ -22,6 +22,7 @@ from scoring.days import DailySeries  # noqa: F401 (doctests)
 from scoring.endpoints import compute_endpoints_batch, per_row_days, specs_span
 from scoring.matrix import DailyMatrix
 from scoring.naming import fit_label, short_names, xport_name
+from scoring.precision import round_values
 from scoring.records import PeriodRecord, PeriodRecords, record_field
 from scoring.results import BatchResult
 from scoring.spec import EndpointSpec, Output
@@ -48,7 +49,9 @@ class Column:
     """A column and its data-dictionary entry.
 
     ``type`` is ``"num"``, ``"char"`` or ``"date"`` (a local date; a numeric
-    SAS date in XPORT).
+    SAS date in XPORT).  ``precision``: the decimals a ``num`` column's values are
+    rounded to (:mod:`scoring.precision`; 0: whole numbers), ``None`` when not rounded
+    (counts, periods) or set per row (the long table's AVAL, see its derivation).
     """
 
     name: str
@@ -56,6 +59,7 @@ class Column:
     label: str
     type: str
     derivation: str
+    precision: int | None = None
 
     def __post_init__(self) -> None:
         if len(self.xport_name) > 8 or len(self.label) > 40:
@@ -141,10 +145,10 @@ class Table:
         return [dict(zip(names, row, strict=True)) for row in self.rows]
 
     def dictionary(self) -> list[dict[str, str]]:
-        """The data dictionary: variable, name, label, type, derivation."""
+        """The data dictionary: variable, name, label, type, precision, derivation."""
         return [
             {"variable": c.xport_name, "name": c.name, "label": c.label, "type": c.type,
-             "derivation": c.derivation}
+             "precision": c.precision, "derivation": c.derivation}
             for c in self.columns
         ]
 
@@ -340,14 +344,15 @@ def wide_table(scored: ScoredRecords, *,
     for spec, o in outputs:
         multi = len(spec.outputs()) > 1
         label = f"{o.label}, {o.visit.lower()}" if multi else o.label
+        dec = spec.decimals()
         columns.append(Column(o.key, short[o.key], fit_label(label), "num",
-                              f"{spec.derivation()} [{o.visit}]"))
+                              f"{spec.derivation()} [{o.visit}]", dec))
         rname = xport_name("R" + short[o.key], taken)
         taken.add(rname)
         columns.append(Column(f"{o.key}_reason", rname, fit_label(f"Why {o.key} is empty"),
                               "char", "reason the value is missing; empty when present"))
         res = scored.results[o.key]
-        cells.append(nan_to_none(res.values))
+        cells.append(round_values(nan_to_none(res.values), dec))  # rounded once, here
         cells.append(res.reasons())
     columns.append(STAFF_FLAG)
     cells.append(_staff_flags(scored, staff or {}))

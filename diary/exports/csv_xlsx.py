@@ -5,10 +5,14 @@ SQLAlchemy (the SAS writer is :mod:`diary.exports.xport`).  Conventions:
 
 - *Missing values* (``None``) are empty cells.
 - *Dates* are ISO ``YYYY-MM-DD`` in CSV and real Excel dates (``yyyy-mm-dd``)
-  in XLSX.  Floats are written by ``repr`` (shortest exact form, not rounded).
+  in XLSX.  Floats are written by ``repr`` (shortest form); the tables hold them
+  already rounded to their declared precision (:mod:`scoring.precision`), and
+  whole-number columns (flags, counts) hold ``int``.
 - *Formula injection* (OWASP, "CSV Injection"): a string cell of a ``char``
   column starting with ``= + - @``, tab or carriage return gets a leading
-  ``'``; numbers are never altered.
+  ``'``, unless the whole text is a number (``-3``, ``-1.8``) or a numeric
+  summary ``mean ± SD`` (``-2.0 ± 0.5``, :data:`NUMERIC_TEXT`): no spreadsheet
+  evaluates those.  Numbers (``num`` cells) are never altered.
 - *Text* is UTF-8 (no byte-order mark): "±" stays "±".
 - *Files* are written to a temporary file in the target's directory, fsynced,
   then moved into place with :func:`os.replace`, so a failed write leaves no
@@ -56,6 +60,8 @@ CSV_CHUNK_ROWS = 1000
 # Excel's sheet limit, header row included; openpyxl's write-only mode writes past it.
 MAX_XLSX_ROWS = 1_048_576
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Text that is a number, or a "mean ± SD" of numbers: safe although it may start with "-".
+NUMERIC_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?( ± ([0-9]+(\.[0-9]+)?|NA))?", re.ASCII)
 _SHEET_FORBIDDEN = set("[]:*?/\\")
 
 
@@ -65,15 +71,23 @@ class ExportTooLarge(RuleViolation):
     code = "export_too_large"
 
 
+def _is_formula(value: str) -> bool:
+    """Does a spreadsheet risk reading *value* as a formula?  It starts with one of
+    :data:`FORMULA_START` and is not, as a whole, a number or numeric summary."""
+    return value.startswith(FORMULA_START) and NUMERIC_TEXT.fullmatch(value) is None
+
+
 def neutralise(value: str) -> str:
     """Prefix ``'`` to a string a spreadsheet would read as a formula.
 
     Examples
     --------
     >>> neutralise("=HYPERLINK(1)"), neutralise("-3"), neutralise("a-b")
-    ("'=HYPERLINK(1)", "'-3", 'a-b')
+    ("'=HYPERLINK(1)", '-3', 'a-b')
+    >>> neutralise("-2.0 ± 0.5"), neutralise("-2+3"), neutralise("-1 ± 2;=cmd")
+    ('-2.0 ± 0.5', "'-2+3", "'-1 ± 2;=cmd")
     """
-    return "'" + value if value.startswith(FORMULA_START) else value
+    return "'" + value if _is_formula(value) else value
 
 
 def _safe_column(values: Sequence) -> Sequence:
@@ -82,7 +96,7 @@ def _safe_column(values: Sequence) -> Sequence:
         distinct = set(values)
     except TypeError:  # an unhashable cell: look at them all
         distinct = values
-    if not any(v.__class__ is str and v.startswith(FORMULA_START) for v in distinct):
+    if not any(v.__class__ is str and _is_formula(v) for v in distinct):
         return values
     return [neutralise(v) if v.__class__ is str else v for v in values]
 
@@ -138,7 +152,7 @@ def _safe_row_tuples(table: Table) -> Iterator[tuple]:
     for row in table.rows:
         for j in idx:
             v = row[j]
-            if v.__class__ is str and v.startswith(FORMULA_START):
+            if v.__class__ is str and _is_formula(v):
                 row = (*row[:j], "'" + v, *row[j + 1:])
         yield row
 
@@ -206,6 +220,9 @@ DICTIONARY_COLUMNS = (
     Column("label", "LABEL", "Variable label", "char", "Column.label"),
     Column("type", "TYPE", "Type: num, char or date", "char",
            "date: a local date; a SAS date (DATE9.) in XPORT"),
+    Column("precision", "PRECISN", "Decimals of a num column", "num",
+           "values rounded half away from zero to this many decimals (scoring.precision); "
+           "empty: not rounded, or per row as the derivation says", 0),
     Column("derivation", "DERIVATN", "Derivation rule", "char", "Column.derivation"),
 )
 
@@ -218,12 +235,13 @@ def dictionary_table(tables: Table | Sequence[Table], *, name: str = "DICT") -> 
     >>> t = Table("EPWIDE", (Column("subject", "USUBJID", "Subject", "char", "id"),), [])
     >>> d = dictionary_table(t)
     >>> d.name, d.header()
-    ('DICT', ['dataset', 'variable', 'name', 'label', 'type', 'derivation'])
+    ('DICT', ['dataset', 'variable', 'name', 'label', 'type', 'precision', 'derivation'])
     >>> d.rows
-    [('EPWIDE', 'USUBJID', 'subject', 'Subject', 'char', 'id')]
+    [('EPWIDE', 'USUBJID', 'subject', 'Subject', 'char', None, 'id')]
     """
     tables = [tables] if isinstance(tables, Table) else list(tables)
-    rows = [(t.name, d["variable"], d["name"], d["label"], d["type"], d["derivation"])
+    rows = [(t.name, d["variable"], d["name"], d["label"], d["type"], d["precision"],
+             d["derivation"])
             for t in tables for d in t.dictionary()]
     return Table(name, DICTIONARY_COLUMNS, rows)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from diary.protocol.allocation_sections import read_blinding, read_randomisation
@@ -53,7 +54,7 @@ TOP_FIELDS = {
     "key", "title", "version", "timezone", "design", "sites", "languages", "arms",
     "treatments", "sequences", "anchors", "daily_diary", "assessments", "reminders",
     "endpoints", "screening", "instrument_texts", "instrument_options", "outside_windows",
-    "medication", "side_effects", "blinding", "randomisation",
+    "medication", "side_effects", "blinding", "randomisation", "export",
 }
 
 
@@ -98,7 +99,8 @@ def read_protocol(check: Checker, data: Any) -> Protocol | None:
     )
     check.unique(assessments, "assessments")
     reminders = _reminders(check, top.get("reminders") or {})
-    endpoints = _endpoints(check, top.get("endpoints"))
+    endpoints = _with_export_precision(_endpoints(check, top.get("endpoints")),
+                                       _export_precision(check, top.get("export")))
     medication_table = read_medication(check, top.get("medication"))
     checklist = read_side_effects(check, top.get("side_effects"))
     check_symptom_endpoints(check, endpoints, checklist)
@@ -347,6 +349,29 @@ def _reminders(check: Checker, value: Any) -> Reminders:
             out["quiet_start"] = check.clock_time(q.get("start"), f"{path}.quiet_hours.start")
             out["quiet_end"] = check.clock_time(q.get("end"), f"{path}.quiet_hours.end")
     return Reminders(**{k: v for k, v in out.items() if v is not None})
+
+
+def _export_precision(check: Checker, value: Any) -> int | None:
+    """``export: {precision: n}``: the study's default decimals of endpoint values."""
+    m = check.mapping(value, "export", {"precision"}) if value is not None else None
+    if not m or m.get("precision") is None:
+        return None
+    from scoring.precision import MAX_DECIMALS  # pure, numpy-free
+
+    n = check.integer(m["precision"], "export.precision", minimum=0)
+    if n is not None and n > MAX_DECIMALS:
+        check.fail("export.precision", f"must be <= {MAX_DECIMALS}")
+        return None
+    return n
+
+
+def _with_export_precision(endpoints: list, decimals: int | None) -> list:
+    """Endpoints without their own ``precision`` take the study's, except yes/no flags
+    (always whole numbers unless the endpoint says otherwise)."""
+    if decimals is None:
+        return endpoints
+    return [replace(e, precision=decimals) if e.precision is None and not e.binary else e
+            for e in endpoints]
 
 
 def _endpoints(check: Checker, value: Any) -> list:

@@ -84,7 +84,7 @@ def test_the_wide_table_holds_hand_worked_endpoints(api, study):
     assert row["auc_d1_7_reason"] == ""
     assert float(row["pain_d7"]) == 1
     assert float(row["chg_d7"]) == pytest.approx(1 - 7)
-    assert float(row["compliance"]) == pytest.approx(100 * 5 / 7)  # 5 of 7 days, in percent
+    assert row["compliance"] == "71.4"  # 5 of 7 days, in percent, to one decimal
 
 
 def test_every_participant_has_a_row_per_period_even_without_its_infusion(api, study):
@@ -212,3 +212,30 @@ def test_the_cli_writes_the_table_and_its_dictionary(app, study, tmp_path):
     assert out.exists() and (tmp_path / "wide.dictionary.csv").exists()
     rows = list(csv.DictReader(io.StringIO(out.read_text())))
     assert [r["subject"] for r in rows] == ["S1", "S1", "S2", "S2"]
+
+
+def test_negative_summaries_and_rounded_values_survive_every_format(api, study, tmp_path):
+    """Issue 14: no apostrophe before "-6.0 ± NA", no float noise, numbers stay numbers."""
+    import openpyxl
+    import pyreadstat
+
+    key, admin = study["key"], study["admin"]
+    chg = next(r for r in _csv(_export(api, admin, key, layout="summary", format="csv"))
+               if (r["endpoint"], r["treatment"]) == ("chg_d7", "K"))
+    assert (chg["mean"], chg["mean_sd"]) == ("-6.0", "-6.0 ± NA")
+    book = openpyxl.load_workbook(io.BytesIO(
+        _export(api, admin, key, layout="summary", format="xlsx").data))
+    rows = list(book["EPSUM"].iter_rows(values_only=True))
+    row = next(dict(zip(rows[0], r, strict=True)) for r in rows[1:]
+               if (r[rows[0].index("endpoint")], r[0]) == ("chg_d7", "K"))
+    assert (row["mean"], row["mean_sd"]) == (-6, "-6.0 ± NA")
+    wide = openpyxl.load_workbook(io.BytesIO(
+        _export(api, admin, key, layout="wide", format="xlsx").data))["EPWIDE"]
+    header = [c.value for c in wide[1]]
+    assert wide.cell(2, header.index("compliance") + 1).value == 71.4
+    path = tmp_path / "long.xpt"
+    path.write_bytes(_export(api, admin, key, layout="long", format="xpt").data)
+    frame = pyreadstat.read_xport(str(path), output_format="dict")[0]
+    compl = [v for p, v in zip(frame["PARAMCD"], frame["AVAL"], strict=True)
+             if p.startswith("COMPL") and v is not None]
+    assert compl == [71.4]

@@ -65,7 +65,7 @@ AUC = {"key": "a", "kind": "auc", "from_day": 1, "to_day": 35}
         ([{**AUC, "to_day": "35"}], "endpoints[0].to_day: must be an integer, got '35'"),
         ([{**AUC, "min_covrage": 0.8}],
          "endpoints[0].min_covrage: unknown field (allowed: ends, from_day, key, kind, label, "
-         "min_coverage, min_days, paramcd, to_day)"),
+         "min_coverage, min_days, paramcd, precision, to_day)"),
         ([AUC, {**AUC}], "endpoints[1].key: duplicate key 'a'"),
         ([{"key": "w", "kind": "weekly", "weeks": 2}, {"key": "w_w1", "kind": "timepoint",
                                                         "day": 3}],

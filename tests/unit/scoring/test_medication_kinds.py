@@ -145,7 +145,8 @@ def test_the_endpoints_flow_into_the_wide_long_and_summary_layouts():
     assert wide[1]["mme_bl_reason"].startswith("no medication diary days")
     long = {(r["USUBJID"], r["PARAMCD"]): r for r in long_table(scored).dicts()}
     row = long["S1", "MMEMEA02"]                  # the change fills BASE and CHG of its row
-    assert (row["AVAL"], row["BASE"], row["CHG"]) == (35.0, 10 / 7, pytest.approx(35 - 10 / 7))
+    # rounded to the declared one decimal when laid out: 10 / 7 -> 1.4, 35 - 10 / 7 -> 33.6
+    assert (row["AVAL"], row["BASE"], row["CHG"]) == (35.0, 1.4, 33.6)
     assert row["SRCIDS"] == "ox0;pa0;mo1;fe2"          # AVAL's own intakes
     assert ("S1", "MMECHG") not in long
     summary = {(r["treatment"], r["endpoint"]): r for r in summary_table(scored).dicts()}
@@ -165,7 +166,7 @@ def test_the_endpoints_flow_into_the_wide_long_and_summary_layouts():
          "endpoints[0].min_days: must be <= the 3 days of the window, got 4"),
         ([{"key": "r", "kind": "rescue_days", "from_day": 0, "to_day": 2, "unconverted": "skip"}],
          "endpoints[0].unconverted: unknown field (allowed: from_day, key, kind, label, "
-         "min_days, paramcd, to_day)"),
+         "min_days, paramcd, precision, to_day)"),
         ([{"key": "a", "kind": "auc", "from_day": 1, "to_day": 3},
           {"key": "m", "kind": "mme_daily_mean", "from_day": -7, "to_day": -1},
           {"key": "c", "kind": "mme_change", "of": "a", "baseline": "m"}],
