@@ -168,6 +168,39 @@ def test_an_xpt_export_reads_back_with_pyreadstat(api, study, tmp_path):
     assert "USUBJID" in dictionary["VARIABLE"] or "USUBJID" in next(iter(dictionary.values()))
 
 
+def _check_bds(rows: list[dict]) -> None:
+    """One PARAM per PARAMCD and back, ASEQ 1..n per subject, PARCAT1 on every row."""
+    pairs = {(r["PARAMCD"], r["PARAM"]) for r in rows}
+    assert len({c for c, _ in pairs}) == len({p for _, p in pairs}) == len(pairs)
+    for subject in {r["USUBJID"] for r in rows}:
+        seq = [int(float(r["ASEQ"])) for r in rows if r["USUBJID"] == subject]
+        assert seq == list(range(1, len(seq) + 1))
+    assert all(r["PARCAT1"] for r in rows)
+
+
+def test_the_long_table_has_one_param_per_paramcd_aseq_and_parcat1(api, study, tmp_path):
+    import pyreadstat
+
+    rows = _csv(_export(api, study["admin"], study["key"], layout="long", format="csv"))
+    _check_bds(rows)
+    params = {r["PARAMCD"]: (r["PARAM"], r["PARCAT1"]) for r in rows}
+    assert params == {  # no label in the protocol: derived from each definition
+        "BASELINE": ("Baseline mean pain, days -3 to -1, >= 2 days", "BASELINE"),
+        "AUCD17": ("AUC days 1-7, ends carried, >= 50 % of days", "AUC"),
+        "PAIND7": ("Pain at day 7", "TIMEPOINT"),
+        "COMPLIAN": ("Diary compliance (%), days 1-7", "COMPLIANCE"),
+    }
+    assert len(rows) == 2 * 2 * 4          # 2 participants x 2 periods x 4 parameters
+    path = tmp_path / "long.xpt"
+    path.write_bytes(_export(api, study["admin"], study["key"], layout="long",
+                             format="xpt").data)
+    frame, _ = pyreadstat.read_xport(str(path), output_format="dict")
+    xpt_rows = [dict(zip(frame, values, strict=True)) for values in zip(*frame.values(),
+                                                                       strict=True)]
+    _check_bds(xpt_rows)
+    assert {r["PARAMCD"]: (r["PARAM"], r["PARCAT1"]) for r in xpt_rows} == params
+
+
 def test_viewers_export_but_participants_and_strangers_cannot(api, study):
     viewer = api.staff(study["admin"], "stats@site.org", "viewer", study["key"])
     assert _export(api, viewer, study["key"], layout="wide", format="csv").status_code == 200

@@ -350,6 +350,6 @@ def test_tables_built_by_scoring_are_written_to_all_three_formats(tmp_path):
     assert read_csv(tmp_path / "EPSUM.csv")[1][-3] == "6.0 ± NA"      # n = 1: no SD
     wb = openpyxl.load_workbook(tmp_path / "endpoints.xlsx")
     assert wb.sheetnames == ["EPWIDE", "ADEP", "EPSUM", "dictionary", "about"]
-    assert [c.value for c in wb["ADEP"][2]][:7] == [*long.rows[0][:5], dt.datetime(2027, 1, 4),
-                                                    first["PARAMCD"]]
+    assert [c.value for c in wb["ADEP"][2]][:8] == [*long.rows[0][:5], dt.datetime(2027, 1, 4),
+                                                    1, first["PARAMCD"]]
     assert wb["ADEP"].max_row == 1 + len(long.rows)

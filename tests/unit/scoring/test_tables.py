@@ -143,8 +143,9 @@ def crps_records() -> list[PeriodRecord]:
 def test_the_long_table_puts_base_chg_pchg_and_criteria_on_the_value_row():
     t = long_table(score_records(crps_records(), CRPS))
     assert t.header()[:6] == ["USUBJID", "SITEID", "TRTA", "TRTSEQP", "APERIOD", "ANCHDT"]
-    assert t.header()[6:] == ["PARAMCD", "PARAM", "AVISIT", "AVISITN", "ADY", "AVAL", "BASE",
-                              "CHG", "PCHG", "ABLFL", "CRIT1", "CRIT1FL", "CRIT2", "CRIT2FL",
+    assert t.header()[6:] == ["ASEQ", "PARAMCD", "PARAM", "PARCAT1", "AVISIT", "AVISITN",
+                              "ADY", "AVAL", "BASE", "CHG", "PCHG", "ABLFL", "CRIT1",
+                              "CRIT1FL", "CRIT2", "CRIT2FL",
                               "DTYPE", "ANL01FL", "REASON", "SRCIDS", "ENTSRC"]
     rows = t.dicts()
     assert len(rows) == 3 * (1 + 12 + 1)           # baseline, 12 weeks, AUC per participant
@@ -160,6 +161,13 @@ def test_the_long_table_puts_base_chg_pchg_and_criteria_on_the_value_row():
     assert (bl["ABLFL"], bl["AVAL"], bl["BASE"], bl["AVISIT"]) == ("Y", 6.0, 6.0, "BASELINE")
     auc = next(r for r in rows if r["USUBJID"] == "P1" and r["PARAMCD"] == "AUCW112")
     assert (auc["DTYPE"], auc["ANL01FL"]) == ("INTERP+LOCF", "Y")
+    assert (auc["PARCAT1"], w12["PARCAT1"], bl["PARCAT1"]) == ("AUC", "WEEKLY", "BASELINE")
+    assert (auc["PARAM"], w12["PARAM"], bl["PARAM"]) == (
+        "AUC days 1-84, ends carried", "Weekly mean pain, weeks 1-12, >= 4 of 7 days",
+        "Baseline mean pain, days -7 to -1, >= 4 days")
+    p1 = [r for r in rows if r["USUBJID"] == "P1"]
+    assert [r["ASEQ"] for r in p1] == list(range(1, 15))
+    assert [r["PARAMCD"] for r in p1[:2]] == ["BASELINE", "WEEKLY"]
     p3 = next(r for r in rows if r["USUBJID"] == "P3" and r["AVISIT"] == "WEEK 12")
     assert (p3["AVAL"], p3["ANL01FL"], p3["CRIT1"], p3["CRIT1FL"]) == (None, None, None, None)
     assert p3["REASON"] == "2/7 days observed in days 78 to 84, 4 required"
@@ -258,3 +266,28 @@ def test_records_kept_as_columns_score_and_lay_out_like_a_list_of_records():
         PeriodRecords(subject=["S1"], site=[])
     with pytest.raises(TypeError, match="no field 'arm'"):
         PeriodRecords(arm=["A"])
+
+
+def test_endpoints_with_the_same_default_label_get_distinct_params():
+    """Once two weekly endpoints shared "Weekly mean score" as PARAM (issue 14)."""
+    specs = validate_endpoints([
+        {"key": "baseline", "kind": "baseline"},
+        {"key": "weekly", "kind": "weekly", "weeks": 2},
+        {"key": "weekly_strict", "kind": "weekly", "weeks": 2, "min_days": 6},
+        {"key": "weekly_again", "kind": "weekly", "weeks": 2},
+        {"key": "d7", "kind": "timepoint", "day": 7, "label": "Pain day 7"},
+        {"key": "d7_too", "kind": "timepoint", "day": 7, "label": "Pain day 7"},
+    ])
+    recs = [PeriodRecord("P1", "01", "A", DailySeries([-1, 7], [5, 4]))]
+    rows = long_table(score_records(recs, specs)).dicts()
+    params = {r["PARAMCD"]: r["PARAM"] for r in rows}
+    assert params == {
+        "BASELINE": "Baseline mean pain, days -7 to -1, >= 4 days",
+        "WEEKLY": "Weekly mean pain, weeks 1-2, >= 4 of 7 days",
+        "WEEKLYST": "Weekly mean pain, weeks 1-2, >= 6 of 7 days",
+        "WEEKLYAG": "Weekly mean pain, weeks 1-2, >= 4 of 7 days (WEEKLYAG)",
+        "D7": "Pain day 7",
+        "D7TOO": "Pain day 7 (D7TOO)",
+    }
+    assert [r["ASEQ"] for r in rows] == list(range(1, 1 + 1 + 2 + 2 + 2 + 1 + 1))
+    assert {r["PARCAT1"] for r in rows} == {"BASELINE", "WEEKLY", "TIMEPOINT"}
