@@ -264,7 +264,8 @@ class BaselineSpec(EndpointSpec):
     ) -> dict[str, BatchResult]:
         m = inputs.daily
         return {self.key: window_mean_batch(m.values, m.first_day, lo=self.from_day,
-                                            hi=self.to_day, min_days=self.min_days)}
+                                            hi=self.to_day, min_days=self.min_days,
+                                            name="baseline")}
 
 
 @_register

@@ -114,7 +114,7 @@ def test_missing_values_come_with_their_reason_in_the_wide_table():
     recs = [PeriodRecord("S9", "PAR", "K", flat(5.0, days=range(1, 21)), 1, today_day=40)]
     row = wide_table(score_records(recs, CROSSOVER)).dicts()[0]
     assert row["auc_d1_35"] is None
-    assert row["auc_d1_35_reason"] == "20/35 days observed, 80 % required"
+    assert row["auc_d1_35_reason"] == "days 1 to 35 have 20 of 35 days, 80 % needed"
     assert row["compliance"] == 100 * 20 / 35
 
 
@@ -170,7 +170,7 @@ def test_the_long_table_puts_base_chg_pchg_and_criteria_on_the_value_row():
     assert [r["PARAMCD"] for r in p1[:2]] == ["BASELINE", "WEEKLY"]
     p3 = next(r for r in rows if r["USUBJID"] == "P3" and r["AVISIT"] == "WEEK 12")
     assert (p3["AVAL"], p3["ANL01FL"], p3["CRIT1"], p3["CRIT1FL"]) == (None, None, None, None)
-    assert p3["REASON"] == "2/7 days observed in days 78 to 84, 4 required"
+    assert p3["REASON"] == "week 12 has 2 of 7 days, 4 needed"
 
 
 def test_responder_proportions_per_arm():
