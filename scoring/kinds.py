@@ -45,6 +45,7 @@ class AucSpec(EndpointSpec):
     """``{key, kind: auc, from_day, to_day, ends: carry|none, min_coverage, min_days}``."""
 
     kind: ClassVar[str] = "auc"
+    wide_counts: ClassVar[tuple[str, ...]] = ("n", "dtype")
     from_day: int
     to_day: int
     ends: str = "carry"
@@ -111,6 +112,7 @@ class TimepointSpec(EndpointSpec):
     """``{key, kind: timepoint, day, window: 0, min_days: 1}``; window = ± days averaged."""
 
     kind: ClassVar[str] = "timepoint"
+    wide_counts: ClassVar[tuple[str, ...]] = ("n",)
     day: int
     window: int = 0
     min_days: int = 1
@@ -162,6 +164,7 @@ class WeeklySpec(EndpointSpec):
     """``{key, kind: weekly, weeks: 12 | [1, 4, 12], min_days: 4}``; outputs ``<key>_w<n>``."""
 
     kind: ClassVar[str] = "weekly"
+    wide_counts: ClassVar[tuple[str, ...]] = ("n",)
     weeks: tuple[int, ...]
     min_days: int = 4
 
@@ -222,6 +225,7 @@ class BaselineSpec(EndpointSpec):
     """``{key, kind: baseline, from_day: -7, to_day: -1, min_days: 4}`` (the defaults)."""
 
     kind: ClassVar[str] = "baseline"
+    wide_counts: ClassVar[tuple[str, ...]] = ("n",)
     baseline_capable: ClassVar[bool] = True
     derivable: ClassVar[bool] = False
     from_day: int = -7
@@ -274,6 +278,7 @@ class ComplianceSpec(EndpointSpec):
     """``{key, kind: compliance, from_day, to_day}``: percent of due diary days completed."""
 
     kind: ClassVar[str] = "compliance"
+    wide_counts: ClassVar[tuple[str, ...]] = ("expected", "completed")
     derivable: ClassVar[bool] = False
     from_day: int
     to_day: int

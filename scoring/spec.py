@@ -127,6 +127,9 @@ class EndpointSpec:
     binary: ClassVar[bool] = False
     #: ADaM PARCAT1 of its long-table rows (the endpoint family); empty: the kind upper-cased.
     family: ClassVar[str] = ""
+    #: Count columns the wide table adds after the value (see scoring.tables.WIDE_COUNTS):
+    #: "n" observed days used, "dtype" imputation, "expected"/"completed" diary days.
+    wide_counts: ClassVar[tuple[str, ...]] = ()
 
     key: str
     label: str | None = None

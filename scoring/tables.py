@@ -23,10 +23,11 @@ from scoring.endpoints import compute_endpoints_batch, per_row_days, specs_span
 from scoring.matrix import DailyMatrix
 from scoring.naming import fit_label, short_names, xport_name
 from scoring.records import PeriodRecord, PeriodRecords, record_field
-from scoring.results import BatchResult
+from scoring.results import BatchResult, dtype_label
 from scoring.spec import EndpointSpec, Output
 
 __all__ = [
+    "WIDE_COUNTS",
     "Column",
     "ColumnRows",
     "PeriodRecord",
@@ -305,13 +306,43 @@ STAFF_FLAG = Column("staff_entered", "STAFFFL", "Staff-entered source flag", "ch
                     "questionnaire response entered by staff (clinician, paper, phone)")
 
 
+#: Count columns of the wide table: suffix -> (XPORT prefix, label, type, derivation).
+WIDE_COUNTS = {
+    "n": ("N", "Observed days used", "num",
+          "diary days with a score in the window the value reads (also when too few)"),
+    "dtype": ("T", "Imputation (DTYPE)", "char",
+              "INTERP interpolated interior day; NOCB/LOCF carried first/last day; joined "
+              "by +; empty if none or no value"),
+    "expected": ("E", "Expected diary days", "num",
+                 "diary days due in the window: from enrolment, before today (today too "
+                 "once filled), until withdrawal"),
+    "completed": ("C", "Completed diary days", "num", "expected diary days with a score"),
+}
+
+
+def _count_cells(what: str, res: BatchResult, blank: Sequence[bool]) -> list:
+    """One count column's cells (``None`` for a record without its anchor)."""
+    n = len(blank)
+    if what == "dtype":
+        masks = [0] * n if res.dtype_mask is None else res.dtype_mask.tolist()
+        present = [v == v for v in res.values.tolist()]
+        return [dtype_label(m) if ok else None for m, ok in zip(masks, present, strict=True)]
+    counts = res.n_expected if what == "expected" else res.n_observed
+    if counts is None:
+        return [None] * n
+    return [None if b else c for b, c in zip(blank, counts.tolist(), strict=True)]
+
+
 def wide_table(scored: ScoredRecords, *,
                staff: Mapping[str, str] | None = None) -> Table:
     """One row per participant-period, one column per endpoint output plus reasons.
 
-    Columns: the record columns, then ``<key>`` (value) and ``<key>_reason``
-    (why it is empty) for every output in declaration order.  XPORT names
-    are derived by :func:`scoring.naming.short_names`.
+    Columns: the record columns, then ``<key>`` (value), the counts its kind
+    declares (``<key>_n``, ``<key>_dtype``, ``<key>_expected``,
+    ``<key>_completed``: :data:`WIDE_COUNTS`) and ``<key>_reason`` (why it is
+    empty) for every output in declaration order.  XPORT names are derived by
+    :func:`scoring.naming.short_names`; counts and reasons prefix them with a
+    letter (N, T, E, C, R).
 
     Examples
     --------
@@ -321,10 +352,11 @@ def wide_table(scored: ScoredRecords, *,
     >>> recs = [PeriodRecord("S1", "01", "A", DailySeries([1, 2, 3], [2, 4, 6])),
     ...         PeriodRecord("S2", "01", "B", DailySeries([1, 2], [2, 4]))]
     >>> t = wide_table(score_records(recs, specs))
-    >>> t.header()[-3:], t.header(xport=True)[-3:]
-    (['auc_d1_3', 'auc_d1_3_reason', 'staff_entered'], ['AUCD13', 'RAUCD13', 'STAFFFL'])
-    >>> [row[-3:-1] for row in t.rows]                   # (2+4)/2 + (4+6)/2
-    [(8.0, None), (None, "day 3 not observed (ends='none')")]
+    >>> t.header()[6:], t.header(xport=True)[6:]  # doctest: +NORMALIZE_WHITESPACE
+    (['auc_d1_3', 'auc_d1_3_n', 'auc_d1_3_dtype', 'auc_d1_3_reason', 'staff_entered'],
+     ['AUCD13', 'NAUCD13', 'TAUCD13', 'RAUCD13', 'STAFFFL'])
+    >>> [row[6:-1] for row in t.rows]                   # (2+4)/2 + (4+6)/2
+    [(8.0, 3, None, None), (None, 2, None, "day 3 not observed (ends='none')")]
 
     The last column, ``staff_entered``, flags rows with a value derived from a record
     staff entered: ``staff`` maps such records' ids to their sources (needs the
@@ -337,6 +369,7 @@ def wide_table(scored: ScoredRecords, *,
     taken = {c.xport_name for c in fixed} | set(short.values())
     columns = list(fixed)
     cells = record_value_columns(scored.records)
+    blank = [m is not None for m in record_field(scored.records, "missing")]
     for spec, o in outputs:
         multi = len(spec.outputs()) > 1
         label = f"{o.label}, {o.visit.lower()}" if multi else o.label
@@ -348,6 +381,13 @@ def wide_table(scored: ScoredRecords, *,
                               "char", "reason the value is missing; empty when present"))
         res = scored.results[o.key]
         cells.append(nan_to_none(res.values))
+        for what in spec.wide_counts:
+            prefix, what_label, kind, rule = WIDE_COUNTS[what]
+            name = xport_name(prefix + short[o.key], taken)
+            taken.add(name)
+            columns.insert(len(columns) - 1, Column(
+                f"{o.key}_{what}", name, fit_label(f"{what_label}, {o.key}"), kind, rule))
+            cells.append(_count_cells(what, res, blank))
         cells.append(res.reasons())
     columns.append(STAFF_FLAG)
     cells.append(_staff_flags(scored, staff or {}))

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from scoring.adam import long_table, trace_table
 from scoring.days import DailySeries
-from scoring.endpoints import validate_endpoints
+from scoring.endpoints import compute_endpoints, validate_endpoints
 from scoring.matrix import DailyMatrix
 from scoring.naming import short_names, xport_name
 from scoring.report import primary_line, summary_table
@@ -47,8 +47,13 @@ def crossover_records() -> list[PeriodRecord]:
 def test_the_wide_table_has_one_row_per_participant_period():
     t = wide_table(score_records(crossover_records(), CROSSOVER))
     assert t.header() == ["subject", "site", "treatment", "sequence", "period", "anchor_date",
-                          "auc_d1_35", "auc_d1_35_reason", "pain_d7", "pain_d7_reason",
-                          "compliance", "compliance_reason", "staff_entered"]
+                          "auc_d1_35", "auc_d1_35_n", "auc_d1_35_dtype", "auc_d1_35_reason",
+                          "pain_d7", "pain_d7_n", "pain_d7_reason",
+                          "compliance", "compliance_expected", "compliance_completed",
+                          "compliance_reason", "staff_entered"]
+    assert t.header(xport=True)[6:] == [
+        "AUCD135", "NAUCD135", "TAUCD135", "RAUCD135", "PAIND7", "NPAIND7", "RPAIND7",
+        "COMPLIAN", "ECOMPLIA", "CCOMPLIA", "RCOMPLIA", "STAFFFL"]
     assert len(t.rows) == 2 * 3
     first = t.dicts()[0]
     assert first["auc_d1_35"] == 6.0 * (35 - 1)
@@ -79,6 +84,9 @@ def test_a_record_without_its_anchor_has_every_value_empty_with_its_reason():
     for key in ("auc_d1_35", "pain_d7", "compliance"):
         assert wide[1][key] is None
         assert wide[1][f"{key}_reason"] == "no infusion recorded for period 1"
+    counts = ("auc_d1_35_n", "auc_d1_35_dtype", "pain_d7_n", "compliance_expected",
+              "compliance_completed")
+    assert [wide[1][c] for c in counts] == [None] * 5      # no day known: no count either
     ghost_rows = [r for r in long_table(scored).dicts() if r["USUBJID"] == "S3"]
     assert len(ghost_rows) == 3
     assert {(r["AVAL"], r["ANL01FL"], r["SRCIDS"], r["REASON"]) for r in ghost_rows} == {
@@ -291,3 +299,36 @@ def test_endpoints_with_the_same_default_label_get_distinct_params():
     }
     assert [r["ASEQ"] for r in rows] == list(range(1, 1 + 1 + 2 + 2 + 2 + 1 + 1))
     assert {r["PARCAT1"] for r in rows} == {"BASELINE", "WEEKLY", "TIMEPOINT"}
+
+
+def test_the_wide_table_counts_days_used_imputation_and_diary_compliance():
+    """Hand-counted: days 1-35 but 3, 34 and 35 observed; today is day 36, enrolled day 2."""
+    days = [d for d in range(1, 36) if d not in (3, 34, 35)]
+    gappy = PeriodRecord("S1", "PAR", "K", DailySeries(days, [5.0] * len(days)), 1,
+                         today_day=36, start_day=2)
+    short = PeriodRecord("S2", "PAR", "K", DailySeries([7, 8], [4.0, 4.0]), 1,
+                         today_day=36, start_day=1)
+    rows = wide_table(score_records([gappy, short], CROSSOVER)).dicts()
+    assert [(r["auc_d1_35"] is not None, r["auc_d1_35_n"], r["auc_d1_35_dtype"])
+            for r in rows] == [(True, 32, "INTERP+LOCF"), (False, 2, None)]
+    assert rows[1]["auc_d1_35_reason"] == "days 1 to 35 have 2 of 35 days, 80 % needed"
+    assert [(r["pain_d7"], r["pain_d7_n"]) for r in rows] == [(5.0, 1), (4.0, 1)]
+    # expected: days 2-35 for S1 (enrolled day 2), days 1-35 for S2; completed: scored days
+    assert [(r["compliance_expected"], r["compliance_completed"]) for r in rows] == [
+        (34, 31), (35, 2)]
+
+
+def test_the_wide_counts_agree_with_the_per_participant_path():
+    """The wide table (batch) gives each row's counts as compute_endpoints (one series)."""
+    records = [*crossover_records()[:2],
+               PeriodRecord("S9", "PAR", "K", DailySeries([2, 5, 9], [3.0, 4.0, 6.0]), 1,
+                            today_day=20, start_day=1)]
+    rows = wide_table(score_records(records, CROSSOVER)).dicts()
+    for rec, row in zip(records, rows, strict=True):
+        one = compute_endpoints(CROSSOVER, rec.daily, today_day=rec.today_day,
+                                start_day=rec.start_day)
+        assert (row["auc_d1_35_n"], row["auc_d1_35_dtype"]) == (
+            one["auc_d1_35"].n_observed, one["auc_d1_35"].dtype)
+        assert row["pain_d7_n"] == one["pain_d7"].n_observed
+        assert (row["compliance_expected"], row["compliance_completed"]) == (
+            one["compliance"].n_expected, one["compliance"].n_observed)
