@@ -85,6 +85,10 @@ def test_the_wide_table_holds_hand_worked_endpoints(api, study):
     assert float(row["pain_d7"]) == 1
     assert float(row["chg_d7"]) == pytest.approx(1 - 7)
     assert float(row["compliance"]) == pytest.approx(100 * 5 / 7)  # 5 of 7 days, in percent
+    # days used and imputation beside the AUC; compliance's day counts beside the percent
+    assert (row["auc_d1_7_n"], row["auc_d1_7_dtype"]) == ("5", "INTERP")
+    assert (row["pain_d7_n"], row["baseline_n"]) == ("1", "3")
+    assert (row["compliance_expected"], row["compliance_completed"]) == ("7", "5")
 
 
 def test_every_participant_has_a_row_per_period_even_without_its_infusion(api, study):
@@ -161,6 +165,9 @@ def test_an_xpt_export_reads_back_with_pyreadstat(api, study, tmp_path):
     frame, meta = pyreadstat.read_xport(str(path), output_format="dict")
     assert frame["USUBJID"] == ["S1", "S1", "S2", "S2"]  # one row per period (ITT)
     assert all(len(name) <= 8 for name in meta.column_names)
+    assert len(set(meta.column_names)) == len(meta.column_names)
+    assert (frame["NAUCD17"][0], frame["TAUCD17"][0]) == (5, "INTERP")
+    assert (frame["ECOMPLIA"][0], frame["CCOMPLIA"][0]) == (7, 5)
     d = tmp_path / "dict.xpt"
     d.write_bytes(_export(api, study["admin"], study["key"], layout="wide", format="xpt",
                           part="dictionary").data)
