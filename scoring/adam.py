@@ -17,7 +17,7 @@ from dataclasses import replace
 from scoring.naming import fit_label, xport_name
 from scoring.results import dtype_label
 from scoring.spec import EndpointSpec
-from scoring.tables import Column, ScoredRecords, Table, nan_to_none, record_columns
+from scoring.tables import DTYPE_CODES, Column, ScoredRecords, Table, nan_to_none, record_columns
 from scoring.tables import record_values as _record_values
 from scoring.tables import staff_sources as _staff_sources
 
@@ -145,6 +145,11 @@ _TAIL = [
 ]
 
 
+#: Define-style codelists of the coded columns (PARAMCD and PARCAT1: per protocol).
+_CODELISTS = {"ABLFL": "Y", "ANL01FL": "Y", "DTYPE": DTYPE_CODES,
+              "ENTSRC": "clinician; paper; phone"}
+
+
 def long_table(scored: ScoredRecords, *, source_ids: bool = True,
                staff: Mapping[str, str] | None = None) -> Table:
     """The BDS long table (dataset ``ADEP``); see the module notes.
@@ -177,13 +182,21 @@ def long_table(scored: ScoredRecords, *, source_ids: bool = True,
     texts = params(specs, codes)
     n_crit = max((len(n["CRIT"]) for n in notes.values()), default=0)
     ident_columns = [replace(c, name=c.xport_name) for c in record_columns()]  # ADaM names
-    columns = ident_columns + [ASEQ] + [Column(n, n, lab, t, d) for n, lab, t, d in _FIXED]
+    codelists = {**_CODELISTS, "PARAMCD": "; ".join(codes[k] for k in texts),
+                 "PARCAT1": "; ".join(dict.fromkeys(s.parcat() for s in specs
+                                                    if s.key in texts))}
+    # The PARAMCD = PARAM pairs go in the derivation: XPORT cuts that text into
+    # 200-byte pieces, a codelist cell must fit in one.
+    pairs = {"PARAMCD": "; ".join(f"{codes[k]} = {p}" for k, p in texts.items())}
+    columns = ident_columns + [ASEQ] + [
+        Column(n, n, lab, t, f"{d}: {pairs[n]}" if n in pairs else d, codelists.get(n, ""))
+        for n, lab, t, d in _FIXED]
     for y in range(1, n_crit + 1):
         columns.append(Column(f"CRIT{y}", f"CRIT{y}", f"Analysis criterion {y}", "char",
                               "responder rule of the row, e.g. PCHG <= -30"))
         columns.append(Column(f"CRIT{y}FL", f"CRIT{y}FL", f"Criterion {y} evaluation result flag",
-                              "char", "Y if met, N if not, empty if undecidable"))
-    columns += [Column(n, n, lab, t, d) for n, lab, t, d in _TAIL]
+                              "char", "Y if met, N if not, empty if undecidable", "Y; N"))
+    columns += [Column(n, n, lab, t, d, codelists.get(n, "")) for n, lab, t, d in _TAIL]
     ids, first = scored.matrix.entry_ids, scored.matrix.first_day
     n = len(scored.records)
     blocks = []

@@ -49,7 +49,8 @@ class Column:
     """A column and its data-dictionary entry.
 
     ``type`` is ``"num"``, ``"char"`` or ``"date"`` (a local date; a numeric
-    SAS date in XPORT).
+    SAS date in XPORT).  ``codelist`` lists the values a coded column takes
+    (define-style), empty when free.
     """
 
     name: str
@@ -57,6 +58,7 @@ class Column:
     label: str
     type: str
     derivation: str
+    codelist: str = ""
 
     def __post_init__(self) -> None:
         if len(self.xport_name) > 8 or len(self.label) > 40:
@@ -141,13 +143,25 @@ class Table:
         names = self.header()
         return [dict(zip(names, row, strict=True)) for row in self.rows]
 
-    def dictionary(self) -> list[dict[str, str]]:
-        """The data dictionary: variable, name, label, type, derivation."""
+    def dictionary(self) -> list[dict[str, Any]]:
+        """The data dictionary (define-style): variable, name, label, type, length,
+        codelist, derivation.
+
+        ``length`` is 8 (bytes of a SAS number) for numbers and dates, and the
+        longest value in characters (at least 1) for text.
+        """
+        values = self.column_values()
         return [
             {"variable": c.xport_name, "name": c.name, "label": c.label, "type": c.type,
-             "derivation": c.derivation}
-            for c in self.columns
+             "length": _length(c, v), "codelist": c.codelist, "derivation": c.derivation}
+            for c, v in zip(self.columns, values, strict=True)
         ]
+
+
+def _length(c: Column, values: Sequence) -> int:
+    if c.type != "char":
+        return 8
+    return max((len(str(v)) for v in values if v is not None), default=0) or 1
 
 
 @dataclass(frozen=True, eq=False)
@@ -303,7 +317,7 @@ def _staff_flags(scored: ScoredRecords, staff: Mapping[str, str]) -> list[str | 
 
 STAFF_FLAG = Column("staff_entered", "STAFFFL", "Staff-entered source flag", "char",
                     "Y when a value of the row was derived from a diary entry or "
-                    "questionnaire response entered by staff (clinician, paper, phone)")
+                    "questionnaire response entered by staff (clinician, paper, phone)", "Y")
 
 
 #: Count columns of the wide table: suffix -> (XPORT prefix, label, type, derivation).
@@ -318,6 +332,10 @@ WIDE_COUNTS = {
                  "once filled), until withdrawal"),
     "completed": ("C", "Completed diary days", "num", "expected diary days with a score"),
 }
+
+
+#: The codelist of DTYPE columns (several joined by +, in this order).
+DTYPE_CODES = "INTERP; NOCB; LOCF"
 
 
 def _count_cells(what: str, res: BatchResult, blank: Sequence[bool]) -> list:
@@ -386,7 +404,8 @@ def wide_table(scored: ScoredRecords, *,
             name = xport_name(prefix + short[o.key], taken)
             taken.add(name)
             columns.insert(len(columns) - 1, Column(
-                f"{o.key}_{what}", name, fit_label(f"{what_label}, {o.key}"), kind, rule))
+                f"{o.key}_{what}", name, fit_label(f"{what_label}, {o.key}"), kind, rule,
+                DTYPE_CODES if what == "dtype" else ""))
             cells.append(_count_cells(what, res, blank))
         cells.append(res.reasons())
     columns.append(STAFF_FLAG)

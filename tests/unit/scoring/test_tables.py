@@ -332,3 +332,20 @@ def test_the_wide_counts_agree_with_the_per_participant_path():
         assert row["pain_d7_n"] == one["pain_d7"].n_observed
         assert (row["compliance_expected"], row["compliance_completed"]) == (
             one["compliance"].n_expected, one["compliance"].n_observed)
+
+
+def test_the_long_dictionary_is_define_style():
+    t = long_table(score_records(crps_records(), CRPS))
+    d = {row["variable"]: row for row in t.dictionary()}
+    assert (d["PARAMCD"]["type"], d["PARAMCD"]["length"]) == ("char", 8)   # AUCW112, BASELINE
+    assert d["PARAMCD"]["codelist"] == "BASELINE; WEEKLY; AUCW112"
+    assert d["PARAMCD"]["derivation"].endswith(
+        "BASELINE = Baseline mean pain, days -7 to -1, >= 4 days; "
+        "WEEKLY = Weekly mean pain, weeks 1-12, >= 4 of 7 days; "
+        "AUCW112 = AUC days 1-84, ends carried")
+    assert d["PARCAT1"]["codelist"] == "BASELINE; WEEKLY; AUC"
+    assert (d["ASEQ"]["type"], d["ASEQ"]["length"]) == ("num", 8)
+    assert (d["CRIT1FL"]["codelist"], d["ABLFL"]["codelist"]) == ("Y; N", "Y")
+    assert d["DTYPE"]["codelist"] == "INTERP; NOCB; LOCF"
+    assert d["DTYPE"]["length"] == len("INTERP+LOCF")
+    assert d["AVISIT"]["codelist"] == ""
