@@ -206,6 +206,19 @@ def test_the_long_table_has_one_param_per_paramcd_aseq_and_parcat1(api, study, t
                                                                        strict=True)]
     _check_bds(xpt_rows)
     assert {r["PARAMCD"]: (r["PARAM"], r["PARCAT1"]) for r in xpt_rows} == params
+    d = tmp_path / "long_dict.xpt"
+    d.write_bytes(_export(api, study["admin"], study["key"], layout="long", format="xpt",
+                          part="dictionary").data)
+    dictionary, _ = pyreadstat.read_xport(str(d), output_format="dict")
+    by_var = dict(zip(dictionary["VARIABLE"], zip(dictionary["TYPE"], dictionary["LENGTH"],
+                                                  dictionary["CODELIST"], strict=True),
+                      strict=True))
+    assert by_var["PARCAT1"] == ("char", 10, "BASELINE; AUC; TIMEPOINT; COMPLIANCE")
+    assert by_var["ASEQ"] == ("num", 8, "")
+    csv_dict = {r["variable"]: r for r in _csv(_export(
+        api, study["admin"], study["key"], layout="long", format="csv", part="dictionary"))}
+    assert csv_dict["PARAMCD"]["codelist"] == "BASELINE; AUCD17; PAIND7; COMPLIAN"
+    assert "PAIND7 = Pain at day 7" in csv_dict["PARAMCD"]["derivation"]
 
 
 def test_viewers_export_but_participants_and_strangers_cannot(api, study):
