@@ -14,15 +14,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from scoring.naming import xport_name
+from scoring.naming import fit_label, xport_name
 from scoring.precision import round_values
 from scoring.results import dtype_label
 from scoring.spec import EndpointSpec
-from scoring.tables import Column, ScoredRecords, Table, nan_to_none, record_columns
+from scoring.tables import DTYPE_CODES, Column, ScoredRecords, Table, nan_to_none, record_columns
 from scoring.tables import record_values as _record_values
 from scoring.tables import staff_sources as _staff_sources
 
-__all__ = ["long_table", "paramcds", "trace_table"]
+__all__ = ["PARAM_MAX", "long_table", "paramcds", "params", "trace_table"]
+
+#: PARAM is a value, not a label: XPORT v5 holds 200 bytes per character value.
+PARAM_MAX = 200
 
 
 def paramcds(specs: Sequence[EndpointSpec]) -> dict[str, str]:
@@ -50,6 +53,45 @@ def paramcds(specs: Sequence[EndpointSpec]) -> dict[str, str]:
     return out
 
 
+def params(specs: Sequence[EndpointSpec], codes: Mapping[str, str]) -> dict[str, str]:
+    """PARAM per endpoint key: one text per PARAMCD and one PARAMCD per text (ADaM).
+
+    The declared label, else a text derived from the definition
+    (:meth:`~scoring.spec.EndpointSpec.param_text`), at most ``PARAM_MAX``
+    characters.  A text already taken by an earlier endpoint gets its PARAMCD
+    appended, so the same protocol always gives the same texts.
+
+    Examples
+    --------
+    >>> from scoring.endpoints import validate_endpoints
+    >>> specs = validate_endpoints([
+    ...     {"key": "auc", "kind": "auc", "from_day": 1, "to_day": 35},
+    ...     {"key": "auc_raw", "kind": "auc", "from_day": 1, "to_day": 35, "ends": "none"},
+    ...     {"key": "p28", "kind": "timepoint", "day": 28, "window": 1},
+    ...     {"key": "d7", "kind": "timepoint", "day": 7, "label": "Pain day 7"},
+    ...     {"key": "d7b", "kind": "timepoint", "day": 7, "label": "Pain day 7"}])
+    >>> list(params(specs, paramcds(specs)).values())  # doctest: +NORMALIZE_WHITESPACE
+    ['AUC days 1-35, ends carried', 'AUC days 1-35, ends not carried',
+     'Pain at day 28 (days 27-29)', 'Pain day 7', 'Pain day 7 (D7B)']
+    """
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for s in specs:
+        if getattr(s, "adam_annotation", None) is not None:
+            continue            # no rows of its own
+        text = s.param_text()
+        if text in taken:
+            text = f"{text} ({codes[s.key]})"
+        text = fit_label(text, PARAM_MAX)
+        # Still taken only if a label spells another's text plus code: count up.
+        k = 2
+        while text in taken:
+            text, k = fit_label(f"{s.param_text()} ({codes[s.key]}, {k})", PARAM_MAX), k + 1
+        taken.add(text)
+        out[s.key] = text
+    return out
+
+
 def _annotations(specs: Sequence[EndpointSpec]):
     """Row output key -> {"CHG": key, "PCHG": key, "BASE": key, "CRIT": [spec, ...]}."""
     notes: dict[str, dict] = {}
@@ -67,9 +109,17 @@ def _annotations(specs: Sequence[EndpointSpec]):
     return notes
 
 
+ASEQ = Column("ASEQ", "ASEQ", "Analysis sequence number", "num",
+              "1, 2, ... per USUBJID in row order: participant-period, then endpoint "
+              "declaration order, then visit")
 _FIXED = [
     ("PARAMCD", "Parameter code", "char", "endpoint key, shortened to <= 8 chars"),
-    ("PARAM", "Parameter", "char", "endpoint label"),
+    ("PARAM", "Parameter", "char",
+     "endpoint label, else derived from its definition; unique per PARAMCD "
+     "(a repeated text gets the PARAMCD appended)"),
+    ("PARCAT1", "Parameter category 1", "char",
+     "endpoint family: AUC, TIMEPOINT, WEEKLY, BASELINE, COMPLIANCE, QUESTIONNAIRE, "
+     "MEDICATION, SAFETY"),
     ("AVISIT", "Analysis visit", "char", "DAY d, WEEK n, DAYS a TO b or BASELINE"),
     ("AVISITN", "Analysis visit (N)", "num", "day (timepoint), week (weekly), 0 (baseline), "
                                              "last day (windows)"),
@@ -95,6 +145,11 @@ _TAIL = [
      "clinician, paper or phone: how staff entered diary entries or questionnaire "
      "responses read for AVAL, ';'-separated; empty when the participant entered all"),
 ]
+
+
+#: Define-style codelists of the coded columns (PARAMCD and PARCAT1: per protocol).
+_CODELISTS = {"ABLFL": "Y", "ANL01FL": "Y", "DTYPE": DTYPE_CODES,
+              "ENTSRC": "clinician; paper; phone"}
 
 
 def long_table(scored: ScoredRecords, *, source_ids: bool = True,
@@ -127,15 +182,27 @@ def long_table(scored: ScoredRecords, *, source_ids: bool = True,
     specs, res = scored.specs, scored.results
     codes, notes = paramcds(specs), _annotations(specs)
     by_key = {s.key: s for s in specs}
+    texts = params(specs, codes)
     n_crit = max((len(n["CRIT"]) for n in notes.values()), default=0)
     ident_columns = [replace(c, name=c.xport_name) for c in record_columns()]  # ADaM names
-    columns = ident_columns + [Column(n, n, lab, t, d) for n, lab, t, d in _FIXED]
+    codelists = {**_CODELISTS, "PARAMCD": "; ".join(codes[k] for k in texts),
+                 "PARCAT1": "; ".join(dict.fromkeys(s.parcat() for s in specs
+                                                    if s.key in texts))}
+    # The PARAMCD = PARAM pairs go in the derivation: XPORT cuts that text into
+    # 200-byte pieces, a codelist cell must fit in one.
+    pairs = {"PARAMCD": "; ".join(f"{codes[k]} = {p}" for k, p in texts.items())}
+    columns = ident_columns + [ASEQ] + [
+        Column(n, n, lab, t, f"{d}: {pairs[n]}" if n in pairs else d,
+               codelist=codelists.get(n, ""))
+        for n, lab, t, d in _FIXED]
     for y in range(1, n_crit + 1):
         columns.append(Column(f"CRIT{y}", f"CRIT{y}", f"Analysis criterion {y}", "char",
                               "responder rule of the row, e.g. PCHG <= -30"))
         columns.append(Column(f"CRIT{y}FL", f"CRIT{y}FL", f"Criterion {y} evaluation result flag",
-                              "char", "Y if met, N if not, empty if undecidable"))
-    columns += [Column(n, n, lab, t, d) for n, lab, t, d in _TAIL]
+                              "char", "Y if met, N if not, empty if undecidable",
+                              codelist="Y; N"))
+    columns += [Column(n, n, lab, t, d, codelist=codelists.get(n, ""))
+                for n, lab, t, d in _TAIL]
     ids, first = scored.matrix.entry_ids, scored.matrix.first_day
     n = len(scored.records)
     blocks = []
@@ -162,7 +229,8 @@ def long_table(scored: ScoredRecords, *, source_ids: bool = True,
                 crits.append((c.criterion(), flags))
             crits += [(None, [None] * n)] * (n_crit - len(crits))
             masks = [0] * n if r.dtype_mask is None else r.dtype_mask.tolist()
-            head = (codes[spec.key], o.label, o.visit, o.visitnum, o.day)
+            head = (codes[spec.key], texts[spec.key], spec.parcat(), o.visit, o.visitnum,
+                    o.day)
             ablfl = "Y" if spec.kind == "baseline" else None
             for i in range(n):
                 crit_cells = tuple(x for text, flags in crits
@@ -175,7 +243,12 @@ def long_table(scored: ScoredRecords, *, source_ids: bool = True,
                                    _staff_sources(read, staff) if staff else None)))
     ident = [_record_values(r) for r in scored.records]
     blocks.sort(key=lambda b: b[0])             # stable: records, then declaration order
-    rows = [ident[i] + cells for i, cells in blocks]
+    seq: dict[str, int] = {}
+    rows = []
+    for i, cells in blocks:
+        subject = scored.records[i].subject
+        seq[subject] = seq.get(subject, 0) + 1
+        rows.append((*ident[i], seq[subject], *cells))
     return Table("ADEP", tuple(columns), rows)
 
 

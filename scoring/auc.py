@@ -27,6 +27,7 @@ import numpy as np
 
 from scoring.days import DailySeries
 from scoring.matrix import window_view
+from scoring.reasons import too_few_days, window_name
 from scoring.results import DTYPE_INTERP, DTYPE_LOCF, DTYPE_NOCB, BatchResult, ScoreResult
 from scoring.results import dtype_label as _label
 
@@ -44,10 +45,10 @@ class CoverageRule:
     >>> rule = CoverageRule(min_coverage=0.8)
     >>> rule.required(35)                 # 0.8 * 35 = 28, decided exactly
     28
-    >>> rule.reason(27, 35)
-    '27/35 days observed, 80 % required'
-    >>> CoverageRule(min_days=4).reason(3, 7)
-    '3/7 days observed, 4 required'
+    >>> rule.reason(27, 35, "days 1 to 35")
+    'days 1 to 35 have 27 of 35 days, 80 % needed'
+    >>> CoverageRule(min_days=4).reason(3, 7, "week 2")
+    'week 2 has 3 of 7 days, 4 needed'
     """
 
     min_coverage: float | None = None
@@ -71,23 +72,23 @@ class CoverageRule:
         """Observed days required in a window of *n_days* days (at least 1)."""
         return max(1, self._by_coverage(n_days), self.min_days or 0)
 
-    def reason(self, n_observed: int, n_days: int) -> str:
-        """Why *n_observed* of *n_days* days is not enough."""
+    def reason(self, n_observed: int, n_days: int, what: str = "the window") -> str:
+        """Why *n_observed* of the *n_days* days of *what* (a window name) is not enough."""
         # Cached: a study's reasons repeat, and the exact fractions cost ~20 us each.
-        return _coverage_reason(self, int(n_observed), int(n_days))
+        return _coverage_reason(self, int(n_observed), int(n_days), what)
 
-    def _reason(self, n_observed: int, n_days: int) -> str:
-        head = f"{n_observed}/{n_days} days observed"
+    def _reason(self, n_observed: int, n_days: int, what: str) -> str:
         by_cov = self._by_coverage(n_days)
         if self.min_coverage is not None and by_cov >= (self.min_days or 0) and by_cov >= 1:
-            pct = Fraction(str(self.min_coverage)) * 100
-            return f"{head}, {float(pct):g} % required"
-        return f"{head}, {self.required(n_days)} required"
+            needed = f"{float(Fraction(str(self.min_coverage)) * 100):g} %"
+        else:
+            needed = str(self.required(n_days))
+        return too_few_days(what, n_observed, n_days, needed)
 
 
 @lru_cache(maxsize=4096)
-def _coverage_reason(rule: CoverageRule, n_observed: int, n_days: int) -> str:
-    return rule._reason(n_observed, n_days)
+def _coverage_reason(rule: CoverageRule, n_observed: int, n_days: int, what: str) -> str:
+    return rule._reason(n_observed, n_days, what)
 
 
 def _ends_reason(a: int, b: int, first_missing: bool, last_missing: bool) -> str:
@@ -151,7 +152,7 @@ def auc(
     >>> auc(s, a=1, b=5, ends="none").reason
     "day 5 not observed (ends='none')"
     >>> auc(s, a=1, b=5, min_coverage=0.8).reason
-    '3/5 days observed, 80 % required'
+    'days 1 to 5 have 3 of 5 days, 80 % needed'
     """
     _check(a, b, ends)
     rule = CoverageRule(min_coverage, min_days)
@@ -160,7 +161,8 @@ def auc(
     d, v = series.days[sel], series.values[sel]
     ids, n = series.ids_between(a, b), int(d.size)
     if n < rule.required(m):
-        return ScoreResult(None, rule.reason(n, m), ids, n_observed=n, n_expected=m)
+        return ScoreResult(None, rule.reason(n, m, window_name(a, b)), ids, n_observed=n,
+                           n_expected=m)
     first_missing, last_missing = bool(d[0] > a), bool(d[-1] < b)
     if ends == "none" and (first_missing or last_missing):
         reason = _ends_reason(a, b, first_missing, last_missing)
@@ -230,7 +232,7 @@ def auc_batch(
     def reason_of(i: int) -> str:
         n = int(n_obs[i])
         if n < k:
-            return rule.reason(n, m)
+            return rule.reason(n, m, window_name(a, b))
         return _ends_reason(a, b, not first_obs[i], not last_obs[i])
 
     return BatchResult(

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from scoring.days import DailySeries
+from scoring.reasons import about
 from scoring.results import BatchResult, ScoreResult, merge_ids
 from scoring.timepoints import window_mean
 
@@ -48,11 +49,11 @@ def baseline(
     >>> baseline(s).value                                      # (6+6+5+7)/4
     6.0
     >>> baseline(DailySeries([-2, -1], [6.0, 6.0])).reason
-    '2/7 days observed in days -7 to -1, 4 required'
+    'baseline has 2 of 7 days, 4 needed'
     """
     if to_day < from_day:
         raise ValueError(f"to_day ({to_day}) must be >= from_day ({from_day})")
-    return window_mean(series, lo=from_day, hi=to_day, min_days=min_days)
+    return window_mean(series, lo=from_day, hi=to_day, min_days=min_days, name="baseline")
 
 
 def percent_change_values(values: np.ndarray, bases: np.ndarray) -> np.ndarray:
@@ -75,16 +76,30 @@ def _check_threshold(reduction_percent: float) -> None:
         raise ValueError(f"reduction_percent must be in (0, 100], got {reduction_percent!r}")
 
 
+_NAMES = (None, "baseline")
+
+
+def _missing_text(names: tuple[str | None, str | None], value_reason: str | None,
+                  base_reason: str | None) -> str:
+    """The reason of a derived value: its source's, told of the value (scoring.reasons).
+
+    *names* are the reader's names of the value ("week 5") and of its baseline.
+    """
+    if value_reason is not None:
+        return about(names[0], value_reason)
+    return about(names[0], about(names[1], base_reason or ""))
+
+
 def _missing(value: ScoreResult, base: ScoreResult, names: tuple[str, str]) -> str | None:
     if value.value is None:
-        return f"{names[0]}: {value.reason}"
+        return _missing_text(names, value.reason, None)
     if base.value is None:
-        return f"{names[1]}: {base.reason}"
+        return _missing_text(names, None, base.reason)
     return None
 
 
 def change(
-    value: ScoreResult, base: ScoreResult, *, names: tuple[str, str] = ("value", "baseline")
+    value: ScoreResult, base: ScoreResult, *, names: tuple[str | None, str | None] = _NAMES
 ) -> ScoreResult:
     """Change from baseline, ``value - base``; *names* label the reasons.
 
@@ -93,7 +108,10 @@ def change(
     >>> change(ScoreResult(4.0), ScoreResult(6.0)).value
     -2.0
     >>> change(ScoreResult(None, "day 28 not observed"), ScoreResult(6.0)).reason
-    'value: day 28 not observed'
+    'day 28 not observed'
+    >>> change(ScoreResult(4.0), ScoreResult(None, "baseline has 2 of 7 days, 4 needed"),
+    ...        names=("week 5", "baseline")).reason
+    'week 5: baseline has 2 of 7 days, 4 needed'
     """
     ids = merge_ids(value.entry_ids, base.entry_ids)
     reason = _missing(value, base, names)
@@ -103,7 +121,7 @@ def change(
 
 
 def percent_change(
-    value: ScoreResult, base: ScoreResult, *, names: tuple[str, str] = ("value", "baseline")
+    value: ScoreResult, base: ScoreResult, *, names: tuple[str | None, str | None] = _NAMES
 ) -> ScoreResult:
     """Percent change from baseline, rounded to ``PCHG_DECIMALS`` decimals.
 
@@ -125,7 +143,7 @@ def percent_change(
 
 
 def responder(
-    pchg: ScoreResult, *, reduction_percent: float, name: str | None = "percent change"
+    pchg: ScoreResult, *, reduction_percent: float, name: str | None = None
 ) -> ScoreResult:
     """Responder flag (1.0 / 0.0): percent change ``<= -reduction_percent``.
 
@@ -140,7 +158,7 @@ def responder(
     """
     _check_threshold(reduction_percent)
     if pchg.value is None:
-        reason = pchg.reason if name is None else f"{name}: {pchg.reason}"
+        reason = about(name, pchg.reason)
         return ScoreResult(None, reason, pchg.entry_ids, base=pchg.base)
     p = float(np.round(pchg.value, PCHG_DECIMALS))
     flag = 1.0 if p <= -reduction_percent else 0.0
@@ -150,9 +168,9 @@ def responder(
 def _batch_missing(value: BatchResult, base: BatchResult, names: tuple[str, str]):
     def reason_of(i: int) -> str:
         if value.values[i] != value.values[i]:
-            return f"{names[0]}: {value.reason_of(i)}"
+            return _missing_text(names, value.reason_of(i), None)
         if base.values[i] != base.values[i]:
-            return f"{names[1]}: {base.reason_of(i)}"
+            return _missing_text(names, None, base.reason_of(i))
         return "baseline is 0: percent change undefined"
 
     return reason_of
@@ -165,7 +183,7 @@ def _dtype_where(src: BatchResult, out: np.ndarray) -> np.ndarray | None:
 
 
 def change_batch(
-    value: BatchResult, base: BatchResult, *, names: tuple[str, str] = ("value", "baseline")
+    value: BatchResult, base: BatchResult, *, names: tuple[str | None, str | None] = _NAMES
 ) -> BatchResult:
     """Vectorised :func:`change` (same values, reasons and entry ids)."""
     out = value.values - base.values
@@ -177,7 +195,7 @@ def change_batch(
 
 
 def percent_change_batch(
-    value: BatchResult, base: BatchResult, *, names: tuple[str, str] = ("value", "baseline")
+    value: BatchResult, base: BatchResult, *, names: tuple[str | None, str | None] = _NAMES
 ) -> BatchResult:
     """Vectorised :func:`percent_change` (same values, reasons and entry ids)."""
     out = percent_change_values(value.values, base.values)
@@ -189,7 +207,7 @@ def percent_change_batch(
 
 
 def responder_batch(
-    pchg: BatchResult, *, reduction_percent: float, name: str | None = "percent change"
+    pchg: BatchResult, *, reduction_percent: float, name: str | None = None
 ) -> BatchResult:
     """Vectorised :func:`responder` (1.0 / 0.0, NaN where no percent change)."""
     _check_threshold(reduction_percent)
@@ -197,7 +215,7 @@ def responder_batch(
     out = np.where(np.isnan(p), np.nan, (p <= -reduction_percent).astype(np.float64))
 
     def reason_of(i: int) -> str:
-        return pchg.reason_of(i) if name is None else f"{name}: {pchg.reason_of(i)}"
+        return about(name, pchg.reason_of(i))
 
     return BatchResult(
         out, reason_of, dtype_mask=_dtype_where(pchg, out), base=pchg.base, sources=(pchg,)

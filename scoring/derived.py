@@ -33,6 +33,11 @@ def _output(spec: EndpointSpec, key: str) -> Output:
     return next(o for o in spec.outputs() if o.key == key)
 
 
+def _names(target: Output | None) -> tuple[str | None, str]:
+    """Reader's names of a derived value ("week 5", its visit) and its baseline, for reasons."""
+    return (target.visit.lower() if target is not None and target.visit else None), "baseline"
+
+
 def _resolve_baseline(given: str | None, known: Mapping[str, EndpointSpec]) -> str:
     if given is not None:
         if not known[given].baseline_capable:
@@ -96,13 +101,13 @@ class ChangeSpec(EndpointSpec):
     def compute(
         self, inputs: PeriodInputs, done: Mapping[str, ScoreResult]
     ) -> dict[str, ScoreResult]:
-        names = (self.of, self.baseline)
+        names = _names(self.target)
         return {self.key: change(done[self.of], done[self.baseline], names=names)}
 
     def compute_batch(
         self, inputs: BatchInputs, done: Mapping[str, BatchResult]
     ) -> dict[str, BatchResult]:
-        names = (self.of, self.baseline)
+        names = _names(self.target)
         return {self.key: change_batch(done[self.of], done[self.baseline], names=names)}
 
 
@@ -127,13 +132,13 @@ class PercentChangeSpec(ChangeSpec):
     def compute(
         self, inputs: PeriodInputs, done: Mapping[str, ScoreResult]
     ) -> dict[str, ScoreResult]:
-        names = (self.of, self.baseline)
+        names = _names(self.target)
         return {self.key: percent_change(done[self.of], done[self.baseline], names=names)}
 
     def compute_batch(
         self, inputs: BatchInputs, done: Mapping[str, BatchResult]
     ) -> dict[str, BatchResult]:
-        names = (self.of, self.baseline)
+        names = _names(self.target)
         return {self.key: percent_change_batch(done[self.of], done[self.baseline],
                                                names=names)}
 
@@ -205,16 +210,16 @@ class ResponderSpec(EndpointSpec):
     ) -> dict[str, ScoreResult]:
         r = self.reduction_percent
         if self.via_percent_change:
-            return {self.key: responder(done[self.of], reduction_percent=r, name=self.of)}
-        p = percent_change(done[self.of], done[self.baseline], names=(self.of, self.baseline))
-        return {self.key: responder(p, reduction_percent=r, name=None)}
+            return {self.key: responder(done[self.of], reduction_percent=r)}
+        p = percent_change(done[self.of], done[self.baseline], names=_names(self.target))
+        return {self.key: responder(p, reduction_percent=r)}
 
     def compute_batch(
         self, inputs: BatchInputs, done: Mapping[str, BatchResult]
     ) -> dict[str, BatchResult]:
         r = self.reduction_percent
         if self.via_percent_change:
-            return {self.key: responder_batch(done[self.of], reduction_percent=r, name=self.of)}
+            return {self.key: responder_batch(done[self.of], reduction_percent=r)}
         p = percent_change_batch(done[self.of], done[self.baseline],
-                                 names=(self.of, self.baseline))
-        return {self.key: responder_batch(p, reduction_percent=r, name=None)}
+                                 names=_names(self.target))
+        return {self.key: responder_batch(p, reduction_percent=r)}

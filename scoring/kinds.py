@@ -27,6 +27,11 @@ __all__ = ["AucSpec", "BaselineSpec", "ComplianceSpec", "TimepointSpec", "Weekly
 _ANCHOR = "study day, anchor date = day 0"
 
 
+def _days(a: int, b: int) -> str:
+    """A day range for a PARAM text: "1-35", but "-7 to -1" (a dash would read as minus)."""
+    return f"{a}-{b}" if a >= 0 else f"{a} to {b}"
+
+
 def _span_fields(p: Params, lo_default: Any = None, hi_default: Any = None) -> dict[str, int]:
     lo = p.integer("from_day") if lo_default is None else p.integer("from_day", lo_default)
     hi = p.integer("to_day") if hi_default is None else p.integer("to_day", hi_default)
@@ -40,6 +45,7 @@ class AucSpec(EndpointSpec):
     """``{key, kind: auc, from_day, to_day, ends: carry|none, min_coverage, min_days}``."""
 
     kind: ClassVar[str] = "auc"
+    wide_counts: ClassVar[tuple[str, ...]] = ("n", "dtype")
     from_day: int
     to_day: int
     ends: str = "carry"
@@ -75,6 +81,15 @@ class AucSpec(EndpointSpec):
                 f"{self.to_day} ({_ANCHOR}), score-days; interior gaps interpolated; "
                 f"{ends}; " + ("; ".join(rule) or ">= 1 day observed"))
 
+    def default_param(self) -> str:
+        text = (f"AUC days {_days(self.from_day, self.to_day)}, ends "
+                + ("carried" if self.ends == "carry" else "not carried"))
+        if self.min_coverage is not None:
+            text += f", >= {self.min_coverage * 100:g} % of days"
+        if self.min_days is not None:
+            text += f", >= {self.min_days} days"
+        return text
+
     def _kw(self) -> dict[str, Any]:
         return {"a": self.from_day, "b": self.to_day, "ends": self.ends,
                 "min_coverage": self.min_coverage, "min_days": self.min_days}
@@ -97,6 +112,7 @@ class TimepointSpec(EndpointSpec):
     """``{key, kind: timepoint, day, window: 0, min_days: 1}``; window = ± days averaged."""
 
     kind: ClassVar[str] = "timepoint"
+    wide_counts: ClassVar[tuple[str, ...]] = ("n",)
     day: int
     window: int = 0
     min_days: int = 1
@@ -121,6 +137,13 @@ class TimepointSpec(EndpointSpec):
         return (f"Mean of observed daily scores, days {lo} to {hi} ({_ANCHOR}); "
                 f">= {self.min_days} days observed")
 
+    def default_param(self) -> str:
+        if self.window == 0:
+            return f"Pain at day {self.day}"
+        lo, hi = self.span()
+        need = f", >= {self.min_days} days" if self.min_days > 1 else ""
+        return f"Pain at day {self.day} (days {_days(lo, hi)}{need})"
+
     def compute(
         self, inputs: PeriodInputs, done: Mapping[str, ScoreResult]
     ) -> dict[str, ScoreResult]:
@@ -141,6 +164,7 @@ class WeeklySpec(EndpointSpec):
     """``{key, kind: weekly, weeks: 12 | [1, 4, 12], min_days: 4}``; outputs ``<key>_w<n>``."""
 
     kind: ClassVar[str] = "weekly"
+    wide_counts: ClassVar[tuple[str, ...]] = ("n",)
     weeks: tuple[int, ...]
     min_days: int = 4
 
@@ -160,6 +184,16 @@ class WeeklySpec(EndpointSpec):
     def derivation(self) -> str:
         return (f"Mean of observed daily scores of week n = days 7n-6 to 7n ({_ANCHOR}); "
                 f">= {self.min_days} days observed")
+
+    def default_param(self) -> str:
+        w = self.weeks
+        if len(w) == 1:
+            weeks = f"week {w[0]}"
+        elif w == tuple(range(w[0], w[-1] + 1)):
+            weeks = f"weeks {w[0]}-{w[-1]}"
+        else:
+            weeks = "weeks " + ", ".join(map(str, w))
+        return f"Weekly mean pain, {weeks}, >= {self.min_days} of 7 days"
 
     def compute(
         self, inputs: PeriodInputs, done: Mapping[str, ScoreResult]
@@ -191,6 +225,7 @@ class BaselineSpec(EndpointSpec):
     """``{key, kind: baseline, from_day: -7, to_day: -1, min_days: 4}`` (the defaults)."""
 
     kind: ClassVar[str] = "baseline"
+    wide_counts: ClassVar[tuple[str, ...]] = ("n",)
     baseline_capable: ClassVar[bool] = True
     derivable: ClassVar[bool] = False
     from_day: int = -7
@@ -218,6 +253,10 @@ class BaselineSpec(EndpointSpec):
         return (f"Mean of observed daily scores, days {self.from_day} to {self.to_day} "
                 f"({_ANCHOR}); >= {self.min_days} days observed")
 
+    def default_param(self) -> str:
+        return (f"Baseline mean pain, days {_days(self.from_day, self.to_day)}, "
+                f">= {self.min_days} days")
+
     def compute(
         self, inputs: PeriodInputs, done: Mapping[str, ScoreResult]
     ) -> dict[str, ScoreResult]:
@@ -229,7 +268,8 @@ class BaselineSpec(EndpointSpec):
     ) -> dict[str, BatchResult]:
         m = inputs.daily
         return {self.key: window_mean_batch(m.values, m.first_day, lo=self.from_day,
-                                            hi=self.to_day, min_days=self.min_days)}
+                                            hi=self.to_day, min_days=self.min_days,
+                                            name="baseline")}
 
 
 @_register
@@ -238,6 +278,7 @@ class ComplianceSpec(EndpointSpec):
     """``{key, kind: compliance, from_day, to_day}``: percent of due diary days completed."""
 
     kind: ClassVar[str] = "compliance"
+    wide_counts: ClassVar[tuple[str, ...]] = ("expected", "completed")
     derivable: ClassVar[bool] = False
     from_day: int
     to_day: int
@@ -258,6 +299,9 @@ class ComplianceSpec(EndpointSpec):
         return (f"100 * completed / expected diary days, days {self.from_day} to "
                 f"{self.to_day} ({_ANCHOR}); expected days start at enrolment and stop "
                 "before today (today too once filled) and at withdrawal")
+
+    def default_param(self) -> str:
+        return f"Diary compliance (%), days {_days(self.from_day, self.to_day)}"
 
     def compute(
         self, inputs: PeriodInputs, done: Mapping[str, ScoreResult]

@@ -144,6 +144,7 @@ class _WindowSpec(EndpointSpec):
     to_day: int
     unconverted: str = "none"
     _what: ClassVar[str] = ""
+    family: ClassVar[str] = "MEDICATION"
 
     @classmethod
     def parse(cls, p: Params) -> dict[str, Any]:

@@ -68,7 +68,7 @@ class ScoreResult:
     value : float or None
         The value; ``None`` exactly when ``reason`` is set.
     reason : str or None
-        Why there is no value (``"27/35 days observed, 80 % required"``).
+        Why there is no value (``"week 5 has 3 of 7 days, 4 needed"``).
     entry_ids : tuple of str
         Ids of the diary entries read to derive it, in day order per window.
     dtype : str or None

@@ -131,6 +131,7 @@ class _SafetyWindowSpec(EndpointSpec):
     from_day: int
     to_day: int
     _what: ClassVar[str] = ""
+    family: ClassVar[str] = "SAFETY"
 
     def outputs(self) -> tuple[Output, ...]:
         a, b = self.from_day, self.to_day

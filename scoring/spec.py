@@ -126,6 +126,11 @@ class EndpointSpec:
     #: Are its values yes/no flags (1.0 / 0.0)?  The summary table then reports the
     #: count and percent of 1s per group (responders, any adverse event).
     binary: ClassVar[bool] = False
+    #: ADaM PARCAT1 of its long-table rows (the endpoint family); empty: the kind upper-cased.
+    family: ClassVar[str] = ""
+    #: Count columns the wide table adds after the value (see scoring.tables.WIDE_COUNTS):
+    #: "n" observed days used, "dtype" imputation, "expected"/"completed" diary days.
+    wide_counts: ClassVar[tuple[str, ...]] = ()
 
     key: str
     label: str | None = None
@@ -174,6 +179,22 @@ class EndpointSpec:
     def derivation(self) -> str:
         """Derivation rule text for the data dictionary."""
         return f"{self.kind} endpoint"
+
+    def parcat(self) -> str:
+        """ADaM PARCAT1 (parameter category): the endpoint family."""
+        return self.family or self.kind.upper()
+
+    def param_text(self) -> str:
+        """ADaM PARAM: the declared label, else one derived from the definition.
+
+        Kinds override :meth:`default_param` so that two endpoints of one kind
+        with different definitions get different texts (one PARAM per PARAMCD).
+        """
+        return self.label or self.default_param()
+
+    def default_param(self) -> str:
+        """PARAM text derived from the definition (override); here the first output's label."""
+        return self.outputs()[0].label
 
     def compute(
         self, inputs: PeriodInputs, done: Mapping[str, ScoreResult]

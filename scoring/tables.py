@@ -24,10 +24,11 @@ from scoring.matrix import DailyMatrix
 from scoring.naming import fit_label, short_names, xport_name
 from scoring.precision import round_values
 from scoring.records import PeriodRecord, PeriodRecords, record_field
-from scoring.results import BatchResult
+from scoring.results import BatchResult, dtype_label
 from scoring.spec import EndpointSpec, Output
 
 __all__ = [
+    "WIDE_COUNTS",
     "Column",
     "ColumnRows",
     "PeriodRecord",
@@ -52,6 +53,7 @@ class Column:
     SAS date in XPORT).  ``precision``: the decimals a ``num`` column's values are
     rounded to (:mod:`scoring.precision`; 0: whole numbers), ``None`` when not rounded
     (counts, periods) or set per row (the long table's AVAL, see its derivation).
+    ``codelist`` lists the values a coded column takes (define-style), empty when free.
     """
 
     name: str
@@ -60,6 +62,7 @@ class Column:
     type: str
     derivation: str
     precision: int | None = None
+    codelist: str = ""
 
     def __post_init__(self) -> None:
         if len(self.xport_name) > 8 or len(self.label) > 40:
@@ -144,13 +147,26 @@ class Table:
         names = self.header()
         return [dict(zip(names, row, strict=True)) for row in self.rows]
 
-    def dictionary(self) -> list[dict[str, str]]:
-        """The data dictionary: variable, name, label, type, precision, derivation."""
+    def dictionary(self) -> list[dict[str, Any]]:
+        """The data dictionary (define-style): variable, name, label, type, length,
+        precision, codelist, derivation.
+
+        ``length`` is 8 (bytes of a SAS number) for numbers and dates, and the
+        longest value in characters (at least 1) for text.
+        """
+        values = self.column_values()
         return [
             {"variable": c.xport_name, "name": c.name, "label": c.label, "type": c.type,
-             "precision": c.precision, "derivation": c.derivation}
-            for c in self.columns
+             "length": _length(c, v), "precision": c.precision, "codelist": c.codelist,
+             "derivation": c.derivation}
+            for c, v in zip(self.columns, values, strict=True)
         ]
+
+
+def _length(c: Column, values: Sequence) -> int:
+    if c.type != "char":
+        return 8
+    return max((len(str(v)) for v in values if v is not None), default=0) or 1
 
 
 @dataclass(frozen=True, eq=False)
@@ -306,16 +322,51 @@ def _staff_flags(scored: ScoredRecords, staff: Mapping[str, str]) -> list[str | 
 
 STAFF_FLAG = Column("staff_entered", "STAFFFL", "Staff-entered source flag", "char",
                     "Y when a value of the row was derived from a diary entry or "
-                    "questionnaire response entered by staff (clinician, paper, phone)")
+                    "questionnaire response entered by staff (clinician, paper, phone)",
+                    codelist="Y")
+
+
+#: Count columns of the wide table: suffix -> (XPORT prefix, label, type, derivation).
+WIDE_COUNTS = {
+    "n": ("N", "Observed days used", "num",
+          "diary days with a score in the window the value reads (also when too few)"),
+    "dtype": ("T", "Imputation (DTYPE)", "char",
+              "INTERP interpolated interior day; NOCB/LOCF carried first/last day; joined "
+              "by +; empty if none or no value"),
+    "expected": ("E", "Expected diary days", "num",
+                 "diary days due in the window: from enrolment, before today (today too "
+                 "once filled), until withdrawal"),
+    "completed": ("C", "Completed diary days", "num", "expected diary days with a score"),
+}
+
+
+#: The codelist of DTYPE columns (several joined by +, in this order).
+DTYPE_CODES = "INTERP; NOCB; LOCF"
+
+
+def _count_cells(what: str, res: BatchResult, blank: Sequence[bool]) -> list:
+    """One count column's cells (``None`` for a record without its anchor)."""
+    n = len(blank)
+    if what == "dtype":
+        masks = [0] * n if res.dtype_mask is None else res.dtype_mask.tolist()
+        present = [v == v for v in res.values.tolist()]
+        return [dtype_label(m) if ok else None for m, ok in zip(masks, present, strict=True)]
+    counts = res.n_expected if what == "expected" else res.n_observed
+    if counts is None:
+        return [None] * n
+    return [None if b else c for b, c in zip(blank, counts.tolist(), strict=True)]
 
 
 def wide_table(scored: ScoredRecords, *,
                staff: Mapping[str, str] | None = None) -> Table:
     """One row per participant-period, one column per endpoint output plus reasons.
 
-    Columns: the record columns, then ``<key>`` (value) and ``<key>_reason``
-    (why it is empty) for every output in declaration order.  XPORT names
-    are derived by :func:`scoring.naming.short_names`.
+    Columns: the record columns, then ``<key>`` (value), the counts its kind
+    declares (``<key>_n``, ``<key>_dtype``, ``<key>_expected``,
+    ``<key>_completed``: :data:`WIDE_COUNTS`) and ``<key>_reason`` (why it is
+    empty) for every output in declaration order.  XPORT names are derived by
+    :func:`scoring.naming.short_names`; counts and reasons prefix them with a
+    letter (N, T, E, C, R).
 
     Examples
     --------
@@ -325,10 +376,11 @@ def wide_table(scored: ScoredRecords, *,
     >>> recs = [PeriodRecord("S1", "01", "A", DailySeries([1, 2, 3], [2, 4, 6])),
     ...         PeriodRecord("S2", "01", "B", DailySeries([1, 2], [2, 4]))]
     >>> t = wide_table(score_records(recs, specs))
-    >>> t.header()[-3:], t.header(xport=True)[-3:]
-    (['auc_d1_3', 'auc_d1_3_reason', 'staff_entered'], ['AUCD13', 'RAUCD13', 'STAFFFL'])
-    >>> [row[-3:-1] for row in t.rows]                   # (2+4)/2 + (4+6)/2
-    [(8.0, None), (None, "day 3 not observed (ends='none')")]
+    >>> t.header()[6:], t.header(xport=True)[6:]  # doctest: +NORMALIZE_WHITESPACE
+    (['auc_d1_3', 'auc_d1_3_n', 'auc_d1_3_dtype', 'auc_d1_3_reason', 'staff_entered'],
+     ['AUCD13', 'NAUCD13', 'TAUCD13', 'RAUCD13', 'STAFFFL'])
+    >>> [row[6:-1] for row in t.rows]                   # (2+4)/2 + (4+6)/2
+    [(8.0, 3, None, None), (None, 2, None, "day 3 not observed (ends='none')")]
 
     The last column, ``staff_entered``, flags rows with a value derived from a record
     staff entered: ``staff`` maps such records' ids to their sources (needs the
@@ -341,6 +393,7 @@ def wide_table(scored: ScoredRecords, *,
     taken = {c.xport_name for c in fixed} | set(short.values())
     columns = list(fixed)
     cells = record_value_columns(scored.records)
+    blank = [m is not None for m in record_field(scored.records, "missing")]
     for spec, o in outputs:
         multi = len(spec.outputs()) > 1
         label = f"{o.label}, {o.visit.lower()}" if multi else o.label
@@ -353,6 +406,14 @@ def wide_table(scored: ScoredRecords, *,
                               "char", "reason the value is missing; empty when present"))
         res = scored.results[o.key]
         cells.append(round_values(nan_to_none(res.values), dec))  # rounded once, here
+        for what in spec.wide_counts:
+            prefix, what_label, kind, rule = WIDE_COUNTS[what]
+            name = xport_name(prefix + short[o.key], taken)
+            taken.add(name)
+            columns.insert(len(columns) - 1, Column(
+                f"{o.key}_{what}", name, fit_label(f"{what_label}, {o.key}"), kind, rule,
+                codelist=DTYPE_CODES if what == "dtype" else ""))
+            cells.append(_count_cells(what, res, blank))
         cells.append(res.reasons())
     columns.append(STAFF_FLAG)
     cells.append(_staff_flags(scored, staff or {}))

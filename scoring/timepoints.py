@@ -15,6 +15,7 @@ import numpy as np
 
 from scoring.days import DailySeries
 from scoring.matrix import window_view
+from scoring.reasons import day_not_observed, too_few_days, window_name
 from scoring.results import BatchResult, ScoreResult
 
 __all__ = ["value_at", "week_days", "weekly_mean", "window_mean", "window_mean_batch"]
@@ -41,13 +42,14 @@ def _check(lo: int, hi: int, min_days: int) -> None:
 
 
 @lru_cache(maxsize=4096)  # one text per window and count: a study repeats them
-def _reason(n: int, lo: int, hi: int, min_days: int) -> str:
-    if lo == hi:
-        return f"day {lo} not observed"
-    return f"{n}/{hi - lo + 1} days observed in days {lo} to {hi}, {min_days} required"
+def _reason(n: int, lo: int, hi: int, min_days: int, name: str | None = None) -> str:
+    if lo == hi and name is None:
+        return day_not_observed(lo)
+    return too_few_days(name or window_name(lo, hi), n, hi - lo + 1, min_days)
 
 
-def window_mean(series: DailySeries, *, lo: int, hi: int, min_days: int = 1) -> ScoreResult:
+def window_mean(series: DailySeries, *, lo: int, hi: int, min_days: int = 1,
+                name: str | None = None) -> ScoreResult:
     """Mean of the observed scores on days *lo* to *hi* (inclusive).
 
     Parameters
@@ -58,6 +60,8 @@ def window_mean(series: DailySeries, *, lo: int, hi: int, min_days: int = 1) -> 
         Window, inclusive.
     min_days : int
         Observed days required for a value.
+    name : str, optional
+        The window's name in the reason ("baseline"); default "week 5", "days 27 to 29"...
 
     Returns
     -------
@@ -70,7 +74,7 @@ def window_mean(series: DailySeries, *, lo: int, hi: int, min_days: int = 1) -> 
     >>> window_mean(s, lo=-7, hi=-1, min_days=4).value        # (6+7+5+6)/4
     6.0
     >>> window_mean(s, lo=-7, hi=-1, min_days=5).reason
-    '4/7 days observed in days -7 to -1, 5 required'
+    'days -7 to -1 have 4 of 7 days, 5 needed'
     """
     _check(lo, hi, min_days)
     sel = series.mask(lo, hi)
@@ -78,7 +82,8 @@ def window_mean(series: DailySeries, *, lo: int, hi: int, min_days: int = 1) -> 
     n, m = int(v.size), hi - lo + 1
     ids = series.ids_between(lo, hi)
     if n < min_days:
-        return ScoreResult(None, _reason(n, lo, hi, min_days), ids, n_observed=n, n_expected=m)
+        return ScoreResult(None, _reason(n, lo, hi, min_days, name), ids, n_observed=n,
+                           n_expected=m)
     return ScoreResult(float(v.sum() / n), None, ids, n_observed=n, n_expected=m)
 
 
@@ -109,14 +114,15 @@ def weekly_mean(series: DailySeries, week: int, *, min_days: int = 4) -> ScoreRe
     >>> weekly_mean(s, 2).value                                # (5+4+4+3+5)/5
     4.2
     >>> weekly_mean(s, 1).reason
-    '0/7 days observed in days 1 to 7, 4 required'
+    'week 1 has 0 of 7 days, 4 needed'
     """
     lo, hi = week_days(week)
     return window_mean(series, lo=lo, hi=hi, min_days=min_days)
 
 
 def window_mean_batch(
-    values_2d: np.ndarray, first_day: int, *, lo: int, hi: int, min_days: int = 1
+    values_2d: np.ndarray, first_day: int, *, lo: int, hi: int, min_days: int = 1,
+    name: str | None = None,
 ) -> BatchResult:
     """Vectorised :func:`window_mean` over the rows of a day matrix.
 
@@ -126,13 +132,15 @@ def window_mean_batch(
         Daily scores, NaN where missing; column 0 is study day *first_day*.
     first_day, lo, hi, min_days : int
         As in :func:`window_mean`.
+    name : str, optional
+        As in :func:`window_mean`.
 
     Examples
     --------
     >>> m = np.array([[4.0, np.nan, 6.0], [np.nan, np.nan, 1.0]])      # days 6-8
     >>> r = window_mean_batch(m, 6, lo=6, hi=8, min_days=2)
     >>> r.values.tolist()[0], r.reason(1)
-    (5.0, '1/3 days observed in days 6 to 8, 2 required')
+    (5.0, 'days 6 to 8 have 1 of 3 days, 2 needed')
     """
     _check(lo, hi, min_days)
     w = window_view(np.asarray(values_2d, dtype=np.float64), int(first_day), lo, hi)
@@ -144,13 +152,13 @@ def window_mean_batch(
     out[ok] = total[ok] / n_obs[ok]
 
     if lo == hi:  # one day: every row without a value has the same reason
-        text = _reason(0, lo, hi, min_days)
+        text = _reason(0, lo, hi, min_days, name)
 
         def reason_of(i: int) -> str:
             return text
     else:
         def reason_of(i: int) -> str:
-            return _reason(int(n_obs[i]), lo, hi, min_days)
+            return _reason(int(n_obs[i]), lo, hi, min_days, name)
 
     m = hi - lo + 1
     return BatchResult(

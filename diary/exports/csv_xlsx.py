@@ -220,9 +220,13 @@ DICTIONARY_COLUMNS = (
     Column("label", "LABEL", "Variable label", "char", "Column.label"),
     Column("type", "TYPE", "Type: num, char or date", "char",
            "date: a local date; a SAS date (DATE9.) in XPORT"),
+    Column("length", "LENGTH", "Length (bytes; longest text)", "num",
+           "8 for numbers and dates; the longest value in characters for text"),
     Column("precision", "PRECISN", "Decimals of a num column", "num",
            "values rounded half away from zero to this many decimals (scoring.precision); "
            "empty: not rounded, or per row as the derivation says", 0),
+    Column("codelist", "CODELIST", "Codelist (values taken)", "char",
+           "the values of a coded variable, '; '-separated; empty when free"),
     Column("derivation", "DERIVATN", "Derivation rule", "char", "Column.derivation"),
 )
 
@@ -234,14 +238,14 @@ def dictionary_table(tables: Table | Sequence[Table], *, name: str = "DICT") -> 
     --------
     >>> t = Table("EPWIDE", (Column("subject", "USUBJID", "Subject", "char", "id"),), [])
     >>> d = dictionary_table(t)
-    >>> d.name, d.header()
-    ('DICT', ['dataset', 'variable', 'name', 'label', 'type', 'precision', 'derivation'])
+    >>> d.name, d.header()[5:]
+    ('DICT', ['length', 'precision', 'codelist', 'derivation'])
     >>> d.rows
-    [('EPWIDE', 'USUBJID', 'subject', 'Subject', 'char', None, 'id')]
+    [('EPWIDE', 'USUBJID', 'subject', 'Subject', 'char', 1, None, None, 'id')]
     """
     tables = [tables] if isinstance(tables, Table) else list(tables)
-    rows = [(t.name, d["variable"], d["name"], d["label"], d["type"], d["precision"],
-             d["derivation"])
+    rows = [(t.name, d["variable"], d["name"], d["label"], d["type"], d["length"],
+             d["precision"], d["codelist"] or None, d["derivation"])
             for t in tables for d in t.dictionary()]
     return Table(name, DICTIONARY_COLUMNS, rows)
 

@@ -85,6 +85,10 @@ def test_the_wide_table_holds_hand_worked_endpoints(api, study):
     assert float(row["pain_d7"]) == 1
     assert float(row["chg_d7"]) == pytest.approx(1 - 7)
     assert row["compliance"] == "71.4"  # 5 of 7 days, in percent, to one decimal
+    # days used and imputation beside the AUC; compliance's day counts beside the percent
+    assert (row["auc_d1_7_n"], row["auc_d1_7_dtype"]) == ("5", "INTERP")
+    assert (row["pain_d7_n"], row["baseline_n"]) == ("1", "3")
+    assert (row["compliance_expected"], row["compliance_completed"]) == ("7", "5")
 
 
 def test_every_participant_has_a_row_per_period_even_without_its_infusion(api, study):
@@ -161,11 +165,60 @@ def test_an_xpt_export_reads_back_with_pyreadstat(api, study, tmp_path):
     frame, meta = pyreadstat.read_xport(str(path), output_format="dict")
     assert frame["USUBJID"] == ["S1", "S1", "S2", "S2"]  # one row per period (ITT)
     assert all(len(name) <= 8 for name in meta.column_names)
+    assert len(set(meta.column_names)) == len(meta.column_names)
+    assert (frame["NAUCD17"][0], frame["TAUCD17"][0]) == (5, "INTERP")
+    assert (frame["ECOMPLIA"][0], frame["CCOMPLIA"][0]) == (7, 5)
     d = tmp_path / "dict.xpt"
     d.write_bytes(_export(api, study["admin"], study["key"], layout="wide", format="xpt",
                           part="dictionary").data)
     dictionary, _ = pyreadstat.read_xport(str(d), output_format="dict")
     assert "USUBJID" in dictionary["VARIABLE"] or "USUBJID" in next(iter(dictionary.values()))
+
+
+def _check_bds(rows: list[dict]) -> None:
+    """One PARAM per PARAMCD and back, ASEQ 1..n per subject, PARCAT1 on every row."""
+    pairs = {(r["PARAMCD"], r["PARAM"]) for r in rows}
+    assert len({c for c, _ in pairs}) == len({p for _, p in pairs}) == len(pairs)
+    for subject in {r["USUBJID"] for r in rows}:
+        seq = [int(float(r["ASEQ"])) for r in rows if r["USUBJID"] == subject]
+        assert seq == list(range(1, len(seq) + 1))
+    assert all(r["PARCAT1"] for r in rows)
+
+
+def test_the_long_table_has_one_param_per_paramcd_aseq_and_parcat1(api, study, tmp_path):
+    import pyreadstat
+
+    rows = _csv(_export(api, study["admin"], study["key"], layout="long", format="csv"))
+    _check_bds(rows)
+    params = {r["PARAMCD"]: (r["PARAM"], r["PARCAT1"]) for r in rows}
+    assert params == {  # no label in the protocol: derived from each definition
+        "BASELINE": ("Baseline mean pain, days -3 to -1, >= 2 days", "BASELINE"),
+        "AUCD17": ("AUC days 1-7, ends carried, >= 50 % of days", "AUC"),
+        "PAIND7": ("Pain at day 7", "TIMEPOINT"),
+        "COMPLIAN": ("Diary compliance (%), days 1-7", "COMPLIANCE"),
+    }
+    assert len(rows) == 2 * 2 * 4          # 2 participants x 2 periods x 4 parameters
+    path = tmp_path / "long.xpt"
+    path.write_bytes(_export(api, study["admin"], study["key"], layout="long",
+                             format="xpt").data)
+    frame, _ = pyreadstat.read_xport(str(path), output_format="dict")
+    xpt_rows = [dict(zip(frame, values, strict=True)) for values in zip(*frame.values(),
+                                                                       strict=True)]
+    _check_bds(xpt_rows)
+    assert {r["PARAMCD"]: (r["PARAM"], r["PARCAT1"]) for r in xpt_rows} == params
+    d = tmp_path / "long_dict.xpt"
+    d.write_bytes(_export(api, study["admin"], study["key"], layout="long", format="xpt",
+                          part="dictionary").data)
+    dictionary, _ = pyreadstat.read_xport(str(d), output_format="dict")
+    by_var = dict(zip(dictionary["VARIABLE"], zip(dictionary["TYPE"], dictionary["LENGTH"],
+                                                  dictionary["CODELIST"], strict=True),
+                      strict=True))
+    assert by_var["PARCAT1"] == ("char", 10, "BASELINE; AUC; TIMEPOINT; COMPLIANCE")
+    assert by_var["ASEQ"] == ("num", 8, "")
+    csv_dict = {r["variable"]: r for r in _csv(_export(
+        api, study["admin"], study["key"], layout="long", format="csv", part="dictionary"))}
+    assert csv_dict["PARAMCD"]["codelist"] == "BASELINE; AUCD17; PAIND7; COMPLIAN"
+    assert "PAIND7 = Pain at day 7" in csv_dict["PARAMCD"]["derivation"]
 
 
 def test_viewers_export_but_participants_and_strangers_cannot(api, study):

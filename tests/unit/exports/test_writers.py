@@ -145,9 +145,10 @@ def test_a_failed_csv_write_leaves_the_existing_file_untouched(tmp_path):
 def test_the_dictionary_is_a_table_written_like_any_other(tmp_path):
     write_dictionary_csv(TABLE, tmp_path / "dict.csv")
     lines = read_csv(tmp_path / "dict.csv")
-    assert lines[0] == ["dataset", "variable", "name", "label", "type", "precision",
-                        "derivation"]
-    assert lines[2] == ["EPWIDE", "ANCHDT", "anchor_date", "Anchor date", "date", "", "day 0"]
+    assert lines[0] == ["dataset", "variable", "name", "label", "type", "length", "precision",
+                        "codelist", "derivation"]
+    assert lines[2] == ["EPWIDE", "ANCHDT", "anchor_date", "Anchor date", "date", "8", "", "",
+                        "day 0"]
     write_xpt(dictionary_table(TABLE), tmp_path / "dict.xpt")
     frame, meta = pyreadstat.read_xport(tmp_path / "dict.xpt")
     assert meta.table_name == "DICT"
@@ -161,8 +162,8 @@ def test_long_derivations_are_cut_into_200_byte_columns_of_the_xport_dictionary(
         write_xpt(dictionary_table(t), tmp_path / "dict.xpt")         # 480 + 12 * (3 - 1) bytes
     write_xpt(xport_dictionary_table(t), tmp_path / "dict.xpt")
     frame, meta = pyreadstat.read_xport(tmp_path / "dict.xpt")
-    assert list(frame.columns) == ["DATASET", "VARIABLE", "NAME", "LABEL", "TYPE", "PRECISN",
-                                   "DERIVATN", "DERIVAT2", "DERIVAT3"]
+    assert list(frame.columns) == ["DATASET", "VARIABLE", "NAME", "LABEL", "TYPE", "LENGTH",
+                                   "PRECISN", "CODELIST", "DERIVATN", "DERIVAT2", "DERIVAT3"]
     assert list(frame["DERIVAT2"]) == ["", "", frame["DERIVAT2"][2]]
     assert max(len(frame[c][2]) for c in ("DERIVATN", "DERIVAT2", "DERIVAT3")) <= 200
     parts = "".join(frame[c][2] for c in ("DERIVATN", "DERIVAT2", "DERIVAT3"))
@@ -185,7 +186,7 @@ def test_xlsx_has_a_data_sheet_a_dictionary_and_the_provenance(tmp_path):
         sheet = z.read("xl/worksheets/sheet1.xml").decode()
     assert re.search(f'<c r="B2"[^>]* t="n"[^>]*><v>{serial}</v>', sheet)
     assert [[c.value for c in row] for row in wb["dictionary"].iter_rows()][1] == [
-        "EPWIDE", "USUBJID", "subject", "Unique subject identifier", "char", None,
+        "EPWIDE", "USUBJID", "subject", "Unique subject identifier", "char", 2, None, None,
         "participant id"]
     about = [[c.value for c in row] for row in wb["about"].iter_rows()]
     assert about == [["key", "value"], *map(list, PROVENANCE.items())]
@@ -352,6 +353,6 @@ def test_tables_built_by_scoring_are_written_to_all_three_formats(tmp_path):
     assert read_csv(tmp_path / "EPSUM.csv")[1][-5] == "6.0 ± NA"      # n = 1: no SD
     wb = openpyxl.load_workbook(tmp_path / "endpoints.xlsx")
     assert wb.sheetnames == ["EPWIDE", "ADEP", "EPSUM", "dictionary", "about"]
-    assert [c.value for c in wb["ADEP"][2]][:7] == [*long.rows[0][:5], dt.datetime(2027, 1, 4),
-                                                    first["PARAMCD"]]
+    assert [c.value for c in wb["ADEP"][2]][:8] == [*long.rows[0][:5], dt.datetime(2027, 1, 4),
+                                                    1, first["PARAMCD"]]
     assert wb["ADEP"].max_row == 1 + len(long.rows)

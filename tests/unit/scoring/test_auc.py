@@ -56,12 +56,12 @@ def test_missing_ends_follow_the_protocol_rule(observed, ends, value, dtype, rea
 @pytest.mark.parametrize(
     ("n_observed", "rule", "reason"),
     [
-        (27, {"min_coverage": 0.8}, "27/35 days observed, 80 % required"),
+        (27, {"min_coverage": 0.8}, "days 1 to 35 have 27 of 35 days, 80 % needed"),
         (28, {"min_coverage": 0.8}, None),                     # 0.8 * 35 = 28 exactly
-        (3, {"min_days": 4}, "3/35 days observed, 4 required"),
+        (3, {"min_days": 4}, "days 1 to 35 have 3 of 35 days, 4 needed"),
         (4, {"min_days": 4}, None),
-        (29, {"min_coverage": 0.8, "min_days": 30}, "29/35 days observed, 30 required"),
-        (0, {}, "0/35 days observed, 1 required"),
+        (29, {"min_coverage": 0.8, "min_days": 30}, "days 1 to 35 have 29 of 35 days, 30 needed"),
+        (0, {}, "days 1 to 35 have 0 of 35 days, 1 needed"),
     ],
 )
 def test_too_little_coverage_gives_no_value_with_the_reason(n_observed, rule, reason):
@@ -138,7 +138,8 @@ def test_batch_rows_carry_reasons_dtype_and_counts():
     assert r.values[1] == 4 * 1 + (4 + 6) / 2 + (6 + 4) / 2 + 4 * 1
     assert [r.result(i).dtype for i in range(2)] == ["INTERP", "NOCB+LOCF"]
     assert [r.reason(i) for i in range(4)] == [
-        None, None, "1/5 days observed, 2 required", "0/5 days observed, 2 required"]
+        None, None, "days 1 to 5 have 1 of 5 days, 2 needed",
+        "days 1 to 5 have 0 of 5 days, 2 needed"]
     assert r.n_observed.tolist() == [4, 3, 1, 0]
 
 

@@ -132,9 +132,8 @@ def test_crps_weekly_change_and_responders_for_one_participant():
 
 def test_a_missing_baseline_propagates_its_reason_to_derived_endpoints():
     out = compute_endpoints(validate_endpoints(CRPS), series({d: 5.0 for d in range(1, 85)}))
-    assert out["chg_w12"].reason == "baseline: 0/7 days observed in days -7 to -1, 4 required"
-    assert out["resp30_w12"].reason == (
-        "pchg_w12: baseline: 0/7 days observed in days -7 to -1, 4 required")
+    assert out["chg_w12"].reason == "week 12: baseline has 0 of 7 days, 4 needed"
+    assert out["resp30_w12"].reason == "week 12: baseline has 0 of 7 days, 4 needed"
 
 
 def test_a_responder_may_derive_its_percent_change_from_a_score_and_the_baseline():

@@ -87,8 +87,8 @@ def test_a_diary_opened_after_the_window_gives_a_reason():
     assert r["mme_mean_d0_2"].value == (30 + 60) / 2             # days 1 and 2 on study
     assert r["mme_bl"].reason == ("no medication diary days: not on study in days -7 to -1 "
                                   "(diary opened on day 1)")
-    assert r["mme_chg"].reason == ("mme_bl: no medication diary days: not on study in days "
-                                   "-7 to -1 (diary opened on day 1)")
+    assert r["mme_chg"].reason == ("days 0 to 2: baseline: no medication diary days: not on "
+                                   "study in days -7 to -1 (diary opened on day 1)")
     assert compute(None)["mme_d0_2"].reason == "no medication diary for this period"
 
 

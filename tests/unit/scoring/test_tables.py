@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from scoring.adam import long_table, trace_table
 from scoring.days import DailySeries
-from scoring.endpoints import validate_endpoints
+from scoring.endpoints import compute_endpoints, validate_endpoints
 from scoring.matrix import DailyMatrix
 from scoring.naming import short_names, xport_name
 from scoring.report import primary_line, summary_table
@@ -47,8 +47,13 @@ def crossover_records() -> list[PeriodRecord]:
 def test_the_wide_table_has_one_row_per_participant_period():
     t = wide_table(score_records(crossover_records(), CROSSOVER))
     assert t.header() == ["subject", "site", "treatment", "sequence", "period", "anchor_date",
-                          "auc_d1_35", "auc_d1_35_reason", "pain_d7", "pain_d7_reason",
-                          "compliance", "compliance_reason", "staff_entered"]
+                          "auc_d1_35", "auc_d1_35_n", "auc_d1_35_dtype", "auc_d1_35_reason",
+                          "pain_d7", "pain_d7_n", "pain_d7_reason",
+                          "compliance", "compliance_expected", "compliance_completed",
+                          "compliance_reason", "staff_entered"]
+    assert t.header(xport=True)[6:] == [
+        "AUCD135", "NAUCD135", "TAUCD135", "RAUCD135", "PAIND7", "NPAIND7", "RPAIND7",
+        "COMPLIAN", "ECOMPLIA", "CCOMPLIA", "RCOMPLIA", "STAFFFL"]
     assert len(t.rows) == 2 * 3
     first = t.dicts()[0]
     assert first["auc_d1_35"] == 6.0 * (35 - 1)
@@ -79,6 +84,9 @@ def test_a_record_without_its_anchor_has_every_value_empty_with_its_reason():
     for key in ("auc_d1_35", "pain_d7", "compliance"):
         assert wide[1][key] is None
         assert wide[1][f"{key}_reason"] == "no infusion recorded for period 1"
+    counts = ("auc_d1_35_n", "auc_d1_35_dtype", "pain_d7_n", "compliance_expected",
+              "compliance_completed")
+    assert [wide[1][c] for c in counts] == [None] * 5      # no day known: no count either
     ghost_rows = [r for r in long_table(scored).dicts() if r["USUBJID"] == "S3"]
     assert len(ghost_rows) == 3
     assert {(r["AVAL"], r["ANL01FL"], r["SRCIDS"], r["REASON"]) for r in ghost_rows} == {
@@ -117,7 +125,7 @@ def test_missing_values_come_with_their_reason_in_the_wide_table():
     recs = [PeriodRecord("S9", "PAR", "K", flat(5.0, days=range(1, 21)), 1, today_day=40)]
     row = wide_table(score_records(recs, CROSSOVER)).dicts()[0]
     assert row["auc_d1_35"] is None
-    assert row["auc_d1_35_reason"] == "20/35 days observed, 80 % required"
+    assert row["auc_d1_35_reason"] == "days 1 to 35 have 20 of 35 days, 80 % needed"
     assert row["compliance"] == 57.1                 # 100 * 20 / 35, to one decimal
 
 
@@ -146,8 +154,9 @@ def crps_records() -> list[PeriodRecord]:
 def test_the_long_table_puts_base_chg_pchg_and_criteria_on_the_value_row():
     t = long_table(score_records(crps_records(), CRPS))
     assert t.header()[:6] == ["USUBJID", "SITEID", "TRTA", "TRTSEQP", "APERIOD", "ANCHDT"]
-    assert t.header()[6:] == ["PARAMCD", "PARAM", "AVISIT", "AVISITN", "ADY", "AVAL", "BASE",
-                              "CHG", "PCHG", "ABLFL", "CRIT1", "CRIT1FL", "CRIT2", "CRIT2FL",
+    assert t.header()[6:] == ["ASEQ", "PARAMCD", "PARAM", "PARCAT1", "AVISIT", "AVISITN",
+                              "ADY", "AVAL", "BASE", "CHG", "PCHG", "ABLFL", "CRIT1",
+                              "CRIT1FL", "CRIT2", "CRIT2FL",
                               "DTYPE", "ANL01FL", "REASON", "SRCIDS", "ENTSRC"]
     rows = t.dicts()
     assert len(rows) == 3 * (1 + 12 + 1)           # baseline, 12 weeks, AUC per participant
@@ -163,9 +172,16 @@ def test_the_long_table_puts_base_chg_pchg_and_criteria_on_the_value_row():
     assert (bl["ABLFL"], bl["AVAL"], bl["BASE"], bl["AVISIT"]) == ("Y", 6.0, 6.0, "BASELINE")
     auc = next(r for r in rows if r["USUBJID"] == "P1" and r["PARAMCD"] == "AUCW112")
     assert (auc["DTYPE"], auc["ANL01FL"]) == ("INTERP+LOCF", "Y")
+    assert (auc["PARCAT1"], w12["PARCAT1"], bl["PARCAT1"]) == ("AUC", "WEEKLY", "BASELINE")
+    assert (auc["PARAM"], w12["PARAM"], bl["PARAM"]) == (
+        "AUC days 1-84, ends carried", "Weekly mean pain, weeks 1-12, >= 4 of 7 days",
+        "Baseline mean pain, days -7 to -1, >= 4 days")
+    p1 = [r for r in rows if r["USUBJID"] == "P1"]
+    assert [r["ASEQ"] for r in p1] == list(range(1, 15))
+    assert [r["PARAMCD"] for r in p1[:2]] == ["BASELINE", "WEEKLY"]
     p3 = next(r for r in rows if r["USUBJID"] == "P3" and r["AVISIT"] == "WEEK 12")
     assert (p3["AVAL"], p3["ANL01FL"], p3["CRIT1"], p3["CRIT1FL"]) == (None, None, None, None)
-    assert p3["REASON"] == "2/7 days observed in days 78 to 84, 4 required"
+    assert p3["REASON"] == "week 12 has 2 of 7 days, 4 needed"
 
 
 def test_responder_proportions_per_arm():
@@ -261,3 +277,78 @@ def test_records_kept_as_columns_score_and_lay_out_like_a_list_of_records():
         PeriodRecords(subject=["S1"], site=[])
     with pytest.raises(TypeError, match="no field 'arm'"):
         PeriodRecords(arm=["A"])
+
+
+def test_endpoints_with_the_same_default_label_get_distinct_params():
+    """Once two weekly endpoints shared "Weekly mean score" as PARAM (issue 14)."""
+    specs = validate_endpoints([
+        {"key": "baseline", "kind": "baseline"},
+        {"key": "weekly", "kind": "weekly", "weeks": 2},
+        {"key": "weekly_strict", "kind": "weekly", "weeks": 2, "min_days": 6},
+        {"key": "weekly_again", "kind": "weekly", "weeks": 2},
+        {"key": "d7", "kind": "timepoint", "day": 7, "label": "Pain day 7"},
+        {"key": "d7_too", "kind": "timepoint", "day": 7, "label": "Pain day 7"},
+    ])
+    recs = [PeriodRecord("P1", "01", "A", DailySeries([-1, 7], [5, 4]))]
+    rows = long_table(score_records(recs, specs)).dicts()
+    params = {r["PARAMCD"]: r["PARAM"] for r in rows}
+    assert params == {
+        "BASELINE": "Baseline mean pain, days -7 to -1, >= 4 days",
+        "WEEKLY": "Weekly mean pain, weeks 1-2, >= 4 of 7 days",
+        "WEEKLYST": "Weekly mean pain, weeks 1-2, >= 6 of 7 days",
+        "WEEKLYAG": "Weekly mean pain, weeks 1-2, >= 4 of 7 days (WEEKLYAG)",
+        "D7": "Pain day 7",
+        "D7TOO": "Pain day 7 (D7TOO)",
+    }
+    assert [r["ASEQ"] for r in rows] == list(range(1, 1 + 1 + 2 + 2 + 2 + 1 + 1))
+    assert {r["PARCAT1"] for r in rows} == {"BASELINE", "WEEKLY", "TIMEPOINT"}
+
+
+def test_the_wide_table_counts_days_used_imputation_and_diary_compliance():
+    """Hand-counted: days 1-35 but 3, 34 and 35 observed; today is day 36, enrolled day 2."""
+    days = [d for d in range(1, 36) if d not in (3, 34, 35)]
+    gappy = PeriodRecord("S1", "PAR", "K", DailySeries(days, [5.0] * len(days)), 1,
+                         today_day=36, start_day=2)
+    short = PeriodRecord("S2", "PAR", "K", DailySeries([7, 8], [4.0, 4.0]), 1,
+                         today_day=36, start_day=1)
+    rows = wide_table(score_records([gappy, short], CROSSOVER)).dicts()
+    assert [(r["auc_d1_35"] is not None, r["auc_d1_35_n"], r["auc_d1_35_dtype"])
+            for r in rows] == [(True, 32, "INTERP+LOCF"), (False, 2, None)]
+    assert rows[1]["auc_d1_35_reason"] == "days 1 to 35 have 2 of 35 days, 80 % needed"
+    assert [(r["pain_d7"], r["pain_d7_n"]) for r in rows] == [(5.0, 1), (4.0, 1)]
+    # expected: days 2-35 for S1 (enrolled day 2), days 1-35 for S2; completed: scored days
+    assert [(r["compliance_expected"], r["compliance_completed"]) for r in rows] == [
+        (34, 31), (35, 2)]
+
+
+def test_the_wide_counts_agree_with_the_per_participant_path():
+    """The wide table (batch) gives each row's counts as compute_endpoints (one series)."""
+    records = [*crossover_records()[:2],
+               PeriodRecord("S9", "PAR", "K", DailySeries([2, 5, 9], [3.0, 4.0, 6.0]), 1,
+                            today_day=20, start_day=1)]
+    rows = wide_table(score_records(records, CROSSOVER)).dicts()
+    for rec, row in zip(records, rows, strict=True):
+        one = compute_endpoints(CROSSOVER, rec.daily, today_day=rec.today_day,
+                                start_day=rec.start_day)
+        assert (row["auc_d1_35_n"], row["auc_d1_35_dtype"]) == (
+            one["auc_d1_35"].n_observed, one["auc_d1_35"].dtype)
+        assert row["pain_d7_n"] == one["pain_d7"].n_observed
+        assert (row["compliance_expected"], row["compliance_completed"]) == (
+            one["compliance"].n_expected, one["compliance"].n_observed)
+
+
+def test_the_long_dictionary_is_define_style():
+    t = long_table(score_records(crps_records(), CRPS))
+    d = {row["variable"]: row for row in t.dictionary()}
+    assert (d["PARAMCD"]["type"], d["PARAMCD"]["length"]) == ("char", 8)   # AUCW112, BASELINE
+    assert d["PARAMCD"]["codelist"] == "BASELINE; WEEKLY; AUCW112"
+    assert d["PARAMCD"]["derivation"].endswith(
+        "BASELINE = Baseline mean pain, days -7 to -1, >= 4 days; "
+        "WEEKLY = Weekly mean pain, weeks 1-12, >= 4 of 7 days; "
+        "AUCW112 = AUC days 1-84, ends carried")
+    assert d["PARCAT1"]["codelist"] == "BASELINE; WEEKLY; AUC"
+    assert (d["ASEQ"]["type"], d["ASEQ"]["length"]) == ("num", 8)
+    assert (d["CRIT1FL"]["codelist"], d["ABLFL"]["codelist"]) == ("Y; N", "Y")
+    assert d["DTYPE"]["codelist"] == "INTERP; NOCB; LOCF"
+    assert d["DTYPE"]["length"] == len("INTERP+LOCF")
+    assert d["AVISIT"]["codelist"] == ""

@@ -24,7 +24,7 @@ def test_the_value_at_a_day_is_that_day_or_the_mean_of_its_window():
     assert value_at(s, 7).value == 5.0
     assert value_at(s, 7, window=1).value == (4 + 5 + 9) / 3
     assert value_at(s, 8, window=1, min_days=3).reason == (
-        "2/3 days observed in days 7 to 9, 3 required")
+        "days 7 to 9 have 2 of 3 days, 3 needed")
 
 
 @pytest.mark.parametrize(("week", "days"), [(1, (1, 7)), (2, (8, 14)), (12, (78, 84))])
@@ -36,8 +36,8 @@ def test_week_n_is_days_7n_minus_6_to_7n(week, days):
     ("observed", "value", "reason"),
     [
         ([8, 9, 10, 11], (5 + 5 + 5 + 5) / 4, None),
-        ([8, 9, 10], None, "3/7 days observed in days 8 to 14, 4 required"),
-        ([7, 8, 9, 10, 15], None, "3/7 days observed in days 8 to 14, 4 required"),
+        ([8, 9, 10], None, "week 2 has 3 of 7 days, 4 needed"),
+        ([7, 8, 9, 10, 15], None, "week 2 has 3 of 7 days, 4 needed"),
     ],
 )
 def test_a_weekly_mean_needs_min_days_of_that_week(observed, value, reason):
@@ -51,7 +51,7 @@ def test_baseline_defaults_to_days_minus_7_to_minus_1_with_4_observed():
     assert r.value == (6 + 7 + 5 + 6) / 4
     assert r.n_observed == 4
     assert baseline(DailySeries([-3, -2, -1], [6, 6, 6])).reason == (
-        "3/7 days observed in days -7 to -1, 4 required")
+        "baseline has 3 of 7 days, 4 needed")
 
 
 def test_change_and_percent_change_from_baseline():
@@ -64,10 +64,14 @@ def test_change_and_percent_change_from_baseline():
 
 def test_a_missing_side_gives_no_change_and_says_which():
     missing = ScoreResult(None, "day 28 not observed")
-    assert change(missing, ScoreResult(6.0), names=("pain_d28", "bl")).reason == (
-        "pain_d28: day 28 not observed")
-    assert percent_change(ScoreResult(4.0), missing, names=("x", "bl")).reason == (
-        "bl: day 28 not observed")
+    # the value's own reason names its day; a missing baseline is told of the value
+    assert change(missing, ScoreResult(6.0), names=("day 28", "baseline")).reason == (
+        "day 28 not observed")
+    short = ScoreResult(None, "baseline has 3 of 7 days, 4 needed")
+    assert percent_change(ScoreResult(4.0), short, names=("week 5", "baseline")).reason == (
+        "week 5: baseline has 3 of 7 days, 4 needed")
+    assert percent_change(ScoreResult(4.0), missing, names=("week 5", "baseline")).reason == (
+        "week 5: baseline: day 28 not observed")
     assert percent_change(ScoreResult(4.0), ScoreResult(0.0)).reason == (
         "baseline is 0: percent change undefined")
 
@@ -106,7 +110,7 @@ def test_window_mean_batch_matches_the_per_series_mean():
     m = np.array([[4.0, np.nan, 9.0], [np.nan, np.nan, np.nan]])      # days 6-8
     r = window_mean_batch(m, 6, lo=6, hi=8)
     assert r.values[0] == (4 + 9) / 2
-    assert r.reason(1) == "0/3 days observed in days 6 to 8, 1 required"
+    assert r.reason(1) == "days 6 to 8 have 0 of 3 days, 1 needed"
 
 
 @pytest.mark.parametrize(
