@@ -57,10 +57,7 @@ def export_endpoints(session: Session, principal: Principal, key: str, *, layout
         raise RuleViolation(f"must be one of {', '.join(LAYOUTS)}", field="layout")
     if fmt not in FORMATS:
         raise RuleViolation(f"must be one of {', '.join(FORMATS)}", field="format")
-    study, protocol = get_study(session, principal, key)
-    if not protocol.endpoints:
-        raise RuleViolation("the study's protocol declares no endpoints", field="layout")
-    sites = principal.sites(study.id)
+    study, protocol, sites = _exportable(session, principal, key)
     with cyclic_gc_paused():
         data = load_study_records(session, study.id, protocol, now=now, sites=sites,
                                   with_entry_ids=layout in ("long", "trace"),
@@ -76,21 +73,11 @@ def export_endpoints(session: Session, principal: Principal, key: str, *, layout
             table = trace_table(scored)
         else:
             table = summary_table(scored)
-    version = current_version(session, study)
-    provenance = {
-        "study": study.key, "title": study.title, "layout": layout,
-        "protocol_version": str(version.version), "protocol_sha256": version.sha256,
-        "tzdata_version": TZDATA_VERSION, "generated_at": now.isoformat(),
-        "records": str(len(data.records)), "diary_entries": str(data.entries),
-        "sites": "all" if sites is None else ", ".join(sites),
-        "allocation": "masked codes" if shown.masked else "as allocated",
-    }
-    audit.append(session, chain=audit.study_chain(study.id), actor=principal.actor,
-                 action="endpoints.export", entity="study", entity_id=study.id, at=now,
-                 after={"layout": layout, "format": fmt, "rows": len(table.rows),
-                        "protocol_version": version.version, "sites": provenance["sites"],
-                        "allocation": provenance["allocation"]})
-    session.commit()
+    provenance = _record_export(
+        session, principal, study, now=now, sites=sites, masked=shown.masked,
+        described={"title": study.title, "layout": layout},
+        counts={"records": len(data.records), "diary_entries": data.entries},
+        audited={"layout": layout, "format": fmt, "rows": len(table.rows)})
     return EndpointExport(study.key, layout, table, provenance)
 
 
@@ -114,10 +101,7 @@ def export_figure(session: Session, principal: Principal, key: str, *, figure: s
         raise RuleViolation(f"must be one of {', '.join(FIGURES)}", field="figure")
     if fmt not in FIGURE_FORMATS:
         raise RuleViolation(f"must be one of {', '.join(FIGURE_FORMATS)}", field="format")
-    study, protocol = get_study(session, principal, key)
-    if not protocol.endpoints:
-        raise RuleViolation("the study's protocol declares no endpoints", field="layout")
-    sites = principal.sites(study.id)
+    study, protocol, sites = _exportable(session, principal, key)
     data = load_study_records(session, study.id, protocol, now=now, sites=sites)
     shown = allocation_view(session, principal, study, protocol)
     records = masked_records(data.records, shown)
@@ -126,18 +110,40 @@ def export_figure(session: Session, principal: Principal, key: str, *, figure: s
                               masked=shown.masked,
                               group=LEGEND_TITLES.get(protocol.design, "Group")),
                    figure, fmt)
+    provenance = _record_export(
+        session, principal, study, now=now, sites=sites, masked=shown.masked,
+        described={"figure": figure},
+        counts={"records": len(records), "diary_entries": data.entries},
+        audited={"figure": figure, "format": fmt})
+    return FigureExport(study.key, figure, fmt, content, provenance)
+
+
+def _exportable(session: Session, principal: Principal, key: str):
+    """The study, its protocol and the caller's sites, or why nothing can be exported."""
+    study, protocol = get_study(session, principal, key)
+    if not protocol.endpoints:
+        raise RuleViolation("the study's protocol declares no endpoints", field="layout")
+    return study, protocol, principal.sites(study.id)
+
+
+def _record_export(session: Session, principal: Principal, study, *, now: datetime,
+                   sites, masked: bool, described: dict, counts: dict,
+                   audited: dict) -> dict[str, str]:
+    """The provenance of a table or figure export, audited on the study's chain and
+    committed; ``described`` and ``counts`` go into the provenance, ``audited`` into the
+    audit record beside the protocol version, sites and allocation view."""
     version = current_version(session, study)
     provenance = {
-        "study": study.key, "figure": figure, "protocol_version": str(version.version),
-        "protocol_sha256": version.sha256, "tzdata_version": TZDATA_VERSION,
-        "generated_at": now.isoformat(), "records": str(len(records)),
-        "diary_entries": str(data.entries),
+        "study": study.key, **described,
+        "protocol_version": str(version.version), "protocol_sha256": version.sha256,
+        "tzdata_version": TZDATA_VERSION, "generated_at": now.isoformat(),
+        **{name: str(n) for name, n in counts.items()},
         "sites": "all" if sites is None else ", ".join(sites),
-        "allocation": "masked codes" if shown.masked else "as allocated",
+        "allocation": "masked codes" if masked else "as allocated",
     }
     audit.append(session, chain=audit.study_chain(study.id), actor=principal.actor,
                  action="endpoints.export", entity="study", entity_id=study.id, at=now,
-                 after={"figure": figure, "format": fmt, "protocol_version": version.version,
+                 after={**audited, "protocol_version": version.version,
                         "sites": provenance["sites"], "allocation": provenance["allocation"]})
     session.commit()
-    return FigureExport(study.key, figure, fmt, content, provenance)
+    return provenance
