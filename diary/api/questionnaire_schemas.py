@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import uuid
+
 import marshmallow as ma
 from marshmallow import fields, validate
 
@@ -76,36 +79,71 @@ class ResponseIn(In):
                            validate=validate.Length(1, 1000))
     source = fields.Dict(load_default=None, allow_none=True, load_only=True,
                          metadata={"description": "Set from a FHIR body; not sent directly"})
+    # Set from a FHIR body too: an in-progress response kept as partial (fhir.in_progress),
+    # the totals the form tool calculated, and the intake's warnings.
+    partial = fields.Boolean(load_default=False, load_only=True)
+    client_totals = fields.Dict(load_default=dict, load_only=True)
+    intake_warnings = fields.List(fields.Dict(), load_default=list, load_only=True)
 
     @ma.pre_load
     def from_fhir(self, data, **kwargs):
         if not isinstance(data, dict) or "resourceType" not in data:
+            if sent := [k for k in FHIR_ONLY if isinstance(data, dict) and k in data]:
+                raise ma.ValidationError({k: ["set from a FHIR QuestionnaireResponse only"]
+                                          for k in sent})
             return data
-        return fhir_body(data)
+        from diary.api.fhir_intake import current_intake  # the caller's protocol settings
+
+        return fhir_body(data, current_intake())
 
 
-def fhir_body(resource: dict) -> dict:
-    """Our fields from a FHIR QuestionnaireResponse; FHIR problems become field errors."""
+FHIR_ONLY = ("partial", "client_totals", "intake_warnings")
+
+
+def fhir_body(resource: dict, intake=None) -> dict:
+    """Our fields from a FHIR QuestionnaireResponse; FHIR problems become field errors.
+
+    ``intake`` is the study's ``FhirIntake`` (aliases, in-progress rule); default: none.
+    """
+    aliases = intake.questionnaire_aliases if intake is not None else ()
+    in_progress = intake.in_progress if intake is not None else "refuse"
     try:
-        parsed = answers_from_questionnaire_response(resource)
+        parsed = answers_from_questionnaire_response(resource, aliases=aliases,
+                                                     in_progress=in_progress)
     except FhirResponseError as exc:
         raise ma.ValidationError({path: [rule] for path, rule in exc.issues}) from None
-    identifier = resource.get("identifier") or {}
-    if isinstance(identifier, list):  # R5 style; R4 has a single Identifier
-        identifier = identifier[0] if identifier else {}
-    client_id = identifier.get("value") if isinstance(identifier, dict) else None
-    if not client_id or parsed.authored is None:
-        raise ma.ValidationError({"identifier.value" if not client_id else "authored": [
-            "a UUID the app generates, reused on retries" if not client_id
-            else "required: when the participant answered, with a UTC offset"]})
+    if parsed.authored is None:
+        raise ma.ValidationError({"authored": [
+            "required: when the participant answered, with a time and a zone offset"]})
     extension = {e.get("url"): e for e in resource.get("extension") or []
                  if isinstance(e, dict)}
     corrects = (extension.get(CORRECTS_URL) or {}).get("valueString")
     reason = (extension.get(REASON_URL) or {}).get("valueString")
     return {"instrument": parsed.instrument_id,
             "answers": {k: v for k, v in parsed.answers.items() if v is not None},
-            "client_id": client_id, "device_time": parsed.authored.isoformat(),
-            "corrects": corrects, "reason": reason, "source": resource}
+            "client_id": client_id_of(resource), "device_time": parsed.authored.isoformat(),
+            "corrects": corrects, "reason": reason, "source": resource,
+            "partial": parsed.partial,
+            "client_totals": {k: list(v) for k, v in parsed.client_totals.items()},
+            "intake_warnings": [{"path": w.path, "rule": w.rule} for w in parsed.warnings]}
+
+
+def client_id_of(resource: dict) -> str:
+    """The retry key of a FHIR response: ``identifier.value`` when it is a UUID (our apps);
+    else a UUID derived from the identifier's system and value; else, for form tools that
+    send no identifier (LHC-Forms), from the resource's content, so that the very same
+    resource sent twice is one response."""
+    identifier = resource.get("identifier") or {}
+    if isinstance(identifier, list):  # R5 style; R4 has a single Identifier
+        identifier = identifier[0] if identifier else {}
+    value = identifier.get("value") if isinstance(identifier, dict) else None
+    if isinstance(value, str) and value:
+        try:
+            return str(uuid.UUID(value))
+        except ValueError:
+            return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{identifier.get('system')}|{value}"))
+    content = json.dumps(resource, sort_keys=True, separators=(",", ":"))
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"urn:paindiary:qr:{content}"))
 
 
 class ScaleScoreOut(ma.Schema):
@@ -133,6 +171,11 @@ class ResponseOut(ma.Schema):
     reason = fields.String(allow_none=True)
     channel = fields.String()
     entry_source = fields.String(metadata={"description": "participant, or the staff source"})
+    partial = fields.Boolean(metadata={"description": "An in-progress FHIR response kept "
+                                                      "as the protocol allows"})
+    warnings = fields.List(fields.Dict(), metadata={
+        "description": "Problems that did not refuse the response, e.g. a form tool's total "
+                       "that differs from our score (path, rule; ours is kept)"})
 
 
 class ResponsePage(PageMeta):

@@ -125,7 +125,9 @@ class MyResponses(MethodView):
             instrument=body["instrument"], answers=body["answers"],
             client_id=str(body["client_id"]), device_time=body["device_time"].astimezone(UTC),
             window_id=body["window_id"], corrects=body["corrects"], reason=body["reason"],
-            channel="fhir" if body["source"] else "app", source=body["source"])
+            channel="fhir" if body["source"] else "app", source=body["source"],
+            partial=body["partial"], client_totals=body["client_totals"],
+            intake_warnings=body["intake_warnings"])
         result = questionnaires.record_response(
             session, p, protocol_for(session, p, who.protocol_sha256), r, actor=who.actor,
             now=now())

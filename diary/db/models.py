@@ -389,6 +389,10 @@ class QuestionnaireResponse(Base):
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     # Named apart from ``source`` (the FHIR resource): who gave the answers, ENTRY_SOURCES.
     entry_source: Mapped[str] = _entry_source()
+    # Issue 18: an in-progress FHIR response kept because the protocol says so, and the
+    # problems that did not refuse a response (a form tool's total that differs from ours).
+    partial: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    warnings: Mapped[Any] = mapped_column(JSON, nullable=True)
 
 
 class Screening(Base):

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
-from scoring.instruments.model import Instrument, Item, Option
-from scoring.instruments.registry import INSTRUMENTS
+from scoring.instruments.model import Instrument, Option
 
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
@@ -15,8 +12,8 @@ ORDINAL_VALUE = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
 ITEM_UNIT = "http://hl7.org/fhir/StructureDefinition/questionnaire-unit"
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 
-_OURS = re.compile(r"(?:^|/)Questionnaire/([^/]+)\Z")
-_LOINC_Q = re.compile(r"^http://loinc\.org/q/([0-9]+-[0-9])$")
+# The base of the canonical URLs we publish (diary.fhir.questionnaire's default).
+OUR_BASE = "urn:paindiary"
 
 
 def questionnaire_url(base_url: str, instrument_id: str) -> str:
@@ -38,26 +35,3 @@ def option_coding(instrument: Instrument, option: Option, base_url: str) -> dict
 
 def loinc_coding(code: str | None, display: str) -> list[dict]:
     return [{"system": LOINC, "code": code, "display": display}] if code else []
-
-
-def item_by_link_id(instrument: Instrument, link_id: str) -> Item | None:
-    """Our item for a linkId: the item id, or the item's LOINC code as LHNCBC lforms
-    writes it (``/44250-9``, or a path such as ``/44249-1/44250-9``: last segment)."""
-    for item in instrument.items:
-        if item.id == link_id:
-            return item
-    code = link_id.rsplit("/", 1)[-1]
-    for item in instrument.items:
-        if item.loinc is not None and item.loinc == code:
-            return item
-    return None
-
-
-def instrument_at(url: str) -> Instrument | None:
-    """The instrument a Questionnaire canonical URL (without ``|version``) names:
-    ``<any base>/Questionnaire/<id>``, or LOINC's ``http://loinc.org/q/<panel code>``."""
-    if m := _OURS.search(url):
-        return INSTRUMENTS.get(m.group(1))
-    if m := _LOINC_Q.fullmatch(url):
-        return next((i for i in INSTRUMENTS.values() if i.loinc == m.group(1)), None)
-    return None

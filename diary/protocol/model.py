@@ -156,6 +156,26 @@ class Randomisation:
 
 
 @dataclass(frozen=True)
+class QuestionnaireAlias:
+    """Another app's Questionnaire canonical (any version) that stands for one of our
+    instruments; ``link_ids`` maps that app's linkIds to our item ids or scale ids (a
+    client-calculated total), for apps whose linkIds are neither ours nor LOINC codes."""
+
+    canonical: str
+    instrument: str
+    link_ids: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FhirIntake:
+    """How the FHIR QuestionnaireResponse intake treats this study's responses (issue 18)."""
+
+    # "refuse" an in-progress response (default), or store it as "partial".
+    in_progress: str = "refuse"
+    questionnaire_aliases: tuple[QuestionnaireAlias, ...] = ()
+
+
+@dataclass(frozen=True)
 class Protocol:
     key: str
     title: str
@@ -188,6 +208,7 @@ class Protocol:
     # how arms or sequences are assigned at enrolment.
     blinding: str = "double"
     randomisation: Randomisation = field(default_factory=Randomisation)
+    fhir: FhirIntake = field(default_factory=FhirIntake)
 
     @property
     def staff_blinded(self) -> bool:

@@ -9,6 +9,7 @@ from typing import Any
 from diary.protocol.allocation_sections import read_blinding, read_randomisation
 from diary.protocol.checks import Checker
 from diary.protocol.durations import Duration
+from diary.protocol.fhir_sections import read_fhir
 from diary.protocol.instrument_sections import (
     read_instrument_options,
     read_instrument_texts,
@@ -54,7 +55,7 @@ TOP_FIELDS = {
     "key", "title", "version", "timezone", "design", "sites", "languages", "arms",
     "treatments", "sequences", "anchors", "daily_diary", "assessments", "reminders",
     "endpoints", "screening", "instrument_texts", "instrument_options", "outside_windows",
-    "medication", "side_effects", "blinding", "randomisation", "export",
+    "medication", "side_effects", "blinding", "randomisation", "export", "fhir",
 }
 
 
@@ -119,6 +120,7 @@ def read_protocol(check: Checker, data: Any) -> Protocol | None:
         check.fail("outside_windows", "must be accept or refuse")
     blinding = read_blinding(check, top.get("blinding"), design)
     randomisation = read_randomisation(check, top.get("randomisation"), design, sites)
+    fhir = read_fhir(check, top.get("fhir"))
     if check.issues:
         return None
     return Protocol(
@@ -128,7 +130,7 @@ def read_protocol(check: Checker, data: Any) -> Protocol | None:
         daily_diary=diary, assessments=tuple(assessments), reminders=reminders,
         endpoints=tuple(endpoints), screening=tuple(screening), instrument_texts=texts,
         instrument_options=options, outside_windows=outside, medication_table=medication_table,
-        side_effects=checklist, blinding=blinding, randomisation=randomisation,
+        side_effects=checklist, blinding=blinding, randomisation=randomisation, fhir=fhir,
     )
 
 

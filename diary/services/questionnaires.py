@@ -8,7 +8,7 @@ not when it was typed in. Only staff may answer clinician-examination items.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from diary import audit
 from diary.db.models import Participant, QuestionnaireResponse
 from diary.errors import Conflict, NotFound, RuleViolation
+from diary.fhir.totals import total_warnings
 from diary.protocol.model import Protocol
 from diary.services.answers import scored
 from diary.services.entries import protocol_for
@@ -40,6 +41,11 @@ class NewResponse:
     channel: str = "app"
     source: dict | None = None  # the FHIR resource, when sent as one
     entry_source: str = "participant"  # or a staff source: clinician, paper, phone
+    # From a FHIR body (issue 18): an in-progress response the protocol keeps as partial,
+    # the form tool's own totals (scale -> (value, path)), and the intake's warnings.
+    partial: bool = False
+    client_totals: dict[str, Any] = field(default_factory=dict)
+    intake_warnings: list[dict] = field(default_factory=list)
 
     @property
     def by_staff(self) -> bool:
@@ -90,6 +96,7 @@ def record_response(session: Session, p: Participant, protocol: Protocol, r: New
     instrument, scores = scored(r.instrument, r.answers, protocol.instrument_options,
                                 by_participant=not r.by_staff)
     previous = _corrected(session, p, r) if r.corrects else None
+    reason = r.reason.strip() if r.reason else None
     if previous is not None:
         window_id, assessment, timing = previous.window_id, previous.assessment, previous.timing
     else:
@@ -98,22 +105,29 @@ def record_response(session: Session, p: Participant, protocol: Protocol, r: New
             raise RuleViolation(f"no {r.instrument} window is open now; this study refuses "
                                 "responses outside their windows", field="window_id",
                                 code="outside_window")
-        answered = window_id and session.scalar(select(QuestionnaireResponse.id).where(
+        answered = window_id and session.scalar(select(QuestionnaireResponse).where(
             QuestionnaireResponse.participant_id == p.id,
             QuestionnaireResponse.window_id == window_id,
-            QuestionnaireResponse.is_current.is_(True)))
-        if answered:
-            raise Conflict(f"this window was answered (response {answered}); to correct it "
-                           "send corrects with that id and a reason", field="corrects",
+            QuestionnaireResponse.is_current.is_(True)).with_for_update())
+        if answered and answered.partial:
+            # A partial (in-progress) response is continued, not answered: the next one for
+            # its window is its new version.
+            previous, reason = answered, reason or "continues a partial (in-progress) response"
+        elif answered:
+            raise Conflict(f"this window was answered (response {answered.id}); to correct "
+                           "it send corrects with that id and a reason", field="corrects",
                            code="window_answered")
+    warnings = [*r.intake_warnings, *total_warnings(
+        {k: tuple(v) for k, v in r.client_totals.items()}, scores)]
     row = QuestionnaireResponse(
         participant_id=p.id, instrument=instrument.id, instrument_version=instrument.version,
         answers=r.answers, scores=scores, client_id=r.client_id, device_time=r.device_time,
         received_at=now, window_id=window_id, assessment=assessment, timing=timing,
         version=previous.version + 1 if previous else 1, is_current=True,
         supersedes_id=previous.id if previous else None,
-        reason=r.reason.strip() if r.reason else None, channel=r.channel, source=r.source,
-        recorded_by=recorded_by, entry_source=r.entry_source)
+        reason=reason, channel=r.channel, source=r.source,
+        recorded_by=recorded_by, entry_source=r.entry_source, partial=r.partial,
+        warnings=warnings or None)
     staff = "staff_" if r.by_staff else ""
     try:
         add_version(session, row, previous, participant_id=p.id, actor=actor,
@@ -177,7 +191,7 @@ def _view(row: QuestionnaireResponse) -> dict:
             "scores": {k: v["value"] for k, v in row.scores.items()},
             "window_id": row.window_id, "timing": row.timing, "channel": row.channel,
             "entry_source": row.entry_source, "recorded_by": row.recorded_by,
-            "device_time": row.device_time}
+            "device_time": row.device_time, "partial": row.partial, "warnings": row.warnings}
 
 
 def list_responses(session: Session, participant_id: str, *, page: int, page_size: int,

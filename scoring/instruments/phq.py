@@ -55,6 +55,10 @@ _PHQ9_ITEMS = (
 _DIFFICULTY = (
     "Not difficult at all", "Somewhat difficult", "Very difficult", "Extremely difficult"
 )
+# LOINC answer list of 69722-7 (LL358-3), as NLM's LOINC PHQ-9 in LHNCBC lforms and the HL7
+# SDC guide's translated PHQ-9 code it: "Very" is LA6575-0 and "Extremely" LA6574-3 (not in
+# numeric order; some third-party copies swap them).
+_DIFFICULTY_LOINC = ("LA6572-7", "LA6573-5", "LA6575-0", "LA6574-3")
 
 PHQ9 = Instrument(
     id="phq9",
@@ -74,7 +78,8 @@ PHQ9 = Instrument(
             "phq9_10",
             "If you checked off any problems, how difficult have these problems made it for "
             "you to do your work, take care of things at home, or get along with other people?",
-            options=tuple(Option(k, label) for k, label in enumerate(_DIFFICULTY)),
+            options=tuple(Option(k, label, code) for k, (label, code)
+                          in enumerate(zip(_DIFFICULTY, _DIFFICULTY_LOINC, strict=True))),
             loinc="69722-7",
             scored=False,
         ),
