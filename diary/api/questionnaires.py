@@ -188,7 +188,8 @@ class ParticipantBundle(MethodView):
             .order_by(QuestionnaireResponse.received_at)).all()
         views = [ResponseView(
             id=r.id, instrument_id=r.instrument, instrument_version=r.instrument_version,
-            status="amended" if r.version > 1 else "completed", answers=r.answers,
+            status="in-progress" if r.partial else "amended" if r.version > 1 else "completed",
+            answers=r.answers,
             scores={k: (v["value"], v["band"]) for k, v in r.scores.items()},
             authored=r.device_time or r.received_at, received_at=r.received_at)
             for r in rows]

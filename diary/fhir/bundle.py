@@ -52,7 +52,7 @@ class ResponseView:
     id: str
     instrument_id: str
     instrument_version: str
-    status: Literal["completed", "amended"]
+    status: Literal["completed", "amended", "in-progress"]  # in-progress: a partial response
     answers: Mapping[str, int | None]
     scores: Mapping[str, tuple[int | float | Fraction | None, str | None]]
     authored: datetime
@@ -96,7 +96,8 @@ def response_bundle(
             obs = {
                 "resourceType": "Observation",
                 "id": obs_id,
-                "status": "final",
+                # A partial (in-progress) response's scores may still change.
+                "status": "preliminary" if view.status == "in-progress" else "final",
                 "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey",
                                           "display": "Survey"}]}],
                 "code": _score_code(instrument, scale_id, base_url),
@@ -113,8 +114,9 @@ def response_bundle(
 
 
 def _check(view: ResponseView) -> None:
-    if view.status not in ("completed", "amended"):
-        raise ValueError(f"response {view.id}: status must be completed or amended")
+    if view.status not in ("completed", "amended", "in-progress"):
+        raise ValueError(f"response {view.id}: status must be completed, amended or "
+                         "in-progress")
     for name in ("authored", "received_at"):
         if getattr(view, name).utcoffset() is None:
             raise ValueError(f"response {view.id}: {name} must be timezone-aware")

@@ -108,3 +108,20 @@ def test_a_naive_device_time_is_a_caller_mistake():
 
     with pytest.raises(ValueError, match="authored must be timezone-aware"):
         response_bundle("P-001", [naive])
+
+
+def test_a_partial_response_exports_as_in_progress_with_preliminary_scores_and_validates():
+    answers = {k: v for k, v in PHQ9.items() if k != "phq9_9"}
+    bundle = response_bundle("P-001", [view("phq9", answers, status="in-progress"),
+                                       view("gad7", {f"gad7_{n}": 1 for n in range(1, 8)},
+                                            id="r2", status="in-progress")])
+
+    Bundle(**bundle)
+    [qr, _] = resources(bundle, "QuestionnaireResponse")
+    assert qr["status"] == "in-progress"
+    # PHQ-9 with a missing item is unscored; the GAD-7 total may still change.
+    assert [o["status"] for o in resources(bundle, "Observation")] == ["preliminary"]
+    # The difficulty item goes out with its LOINC answer code and reads back.
+    assert qr["item"][-1]["answer"][0]["valueCoding"]["code"] == "LA6575-0"
+    parsed = answers_from_questionnaire_response(qr, in_progress="partial")
+    assert (parsed.partial, parsed.answers) == (True, answers)
