@@ -4,14 +4,16 @@ fhir.resources coerces (``"2"`` and ``true`` become integers, an unknown
 ``status`` passes, an answer without a value passes: PITFALLS "FHIR"), so the
 raw JSON is checked here first; the R4B model then adds what it finds elsewhere.
 
-Mapping: the instrument comes from ``questionnaire`` (``.../Questionnaire/<id>``
-or LOINC's ``http://loinc.org/q/<panel>``, optionally ``|version``) or, when
-that is absent as in many R4 responses, from the caller's ``instrument_id``.
-R4 has no ``item.code``: items match by ``linkId`` = our item id, or = the
-item's LOINC code as lforms writes it (``/44250-9``).  Groups are flattened.
-Answers: ``valueInteger`` (a JSON integer, not a boolean or string) or, for
-coded items, ``valueCoding`` (LOINC answer code, or our code system whose code
-is the score).  ``valueDecimal`` and other types are refused: items are integers.
+The instrument and the meaning of each linkId come from :mod:`diary.fhir.identify`
+(canonical URL, study alias, contained Questionnaire, or the items themselves).
+Items are found at any depth of groups and answer-nested items.  Answers:
+``valueInteger`` (a JSON integer, not a boolean or string); for coded items
+``valueCoding`` (LOINC answer code, or our code system whose code is the score);
+for ranged items a whole ``valueDecimal`` (``7.0``, as sliders send it).  A form
+tool's calculated total is kept to be compared with our score, never refused.
+Every ``modifierExtension`` is refused (we understand none); ordinary extensions
+are ignored.  Every refusal names its path (``item[3].answer[0].valueCoding.code``)
+and the value sent.
 
 Examples
 --------
@@ -25,7 +27,7 @@ Examples
 >>> answers_from_questionnaire_response(qr)
 Traceback (most recent call last):
 ...
-diary.fhir.responses.FhirResponseError: item[0].answer[0]: valueInteger must be an integer, got "2"
+diary.fhir.issues.FhirResponseError: item[0].answer[0].valueInteger: must be an integer, got "2"
 """
 
 from __future__ import annotations
