@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -227,7 +228,8 @@ class _Walk:
         if key == "valueQuantity" and isinstance(value, dict):
             value, key = value.get("value"), "valueQuantity.value"
         at = f"{here}.answer[0]" + (f".{key}" if key else "")
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if isinstance(value, bool) or not isinstance(value, int | float) \
+                or not math.isfinite(value):
             self.warnings.append(Issue(at, f"the client's {scale.label} {shown(value)} is not "
                                            "a number; ignored (we score the answers)"))
             return
@@ -258,7 +260,7 @@ class _Walk:
         if key == "valueDecimal" and item.bounds:
             # A slider or numeric field may send 7.0; only whole numbers are answers.
             if isinstance(value, bool) or not isinstance(value, int | float) \
-                    or value != int(value):
+                    or not math.isfinite(value) or value != int(value):
                 issues.append(Issue(at, f"{item.id} takes a whole number ({item.allowed}), "
                                         f"got {shown(value)}"))
                 return None
@@ -295,8 +297,12 @@ def _model_issues(payload: dict, reported: list[str]) -> list[Issue]:
     from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
     from pydantic import ValidationError
 
+    if found := _contained_issues(payload.get("contained")):
+        return found  # the model cannot even look at a resource type it does not know
     try:
         QuestionnaireResponse.model_validate(_without_item_codes(payload))
+    except (TypeError, KeyError, OverflowError) as exc:  # fhir.resources' own failures
+        return [Issue("$", f"is not a valid FHIR R4 QuestionnaireResponse ({exc})")]
     except ValidationError as exc:
         found = []
         for error in exc.errors():
@@ -306,6 +312,22 @@ def _model_issues(payload: dict, reported: list[str]) -> list[Issue]:
                 found.append(Issue(path, f"{error['msg']}, got {shown(error.get('input'))}"))
         return found
     return []
+
+
+def _contained_issues(contained: Any) -> list[Issue]:
+    from fhir.resources.R4B import get_fhir_model_class
+
+    found = []
+    for n, resource in enumerate(contained if isinstance(contained, list) else []):
+        kind = resource.get("resourceType") if isinstance(resource, dict) else None
+        try:
+            known = isinstance(kind, str) and bool(kind) and get_fhir_model_class(kind)
+        except (KeyError, ValueError):
+            known = False
+        if not known:
+            found.append(Issue(f"contained[{n}].resourceType",
+                               f"must name an R4 resource, got {shown(kind)}"))
+    return found
 
 
 def _without_item_codes(payload: dict) -> dict:

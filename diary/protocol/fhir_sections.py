@@ -76,7 +76,7 @@ def _alias(check: Checker, value: Any, path: str) -> QuestionnaireAlias | None:
         if not isinstance(link_id, str) or not link_id.strip():
             check.fail(f"{path}.link_ids", f"linkId {link_id!r} must be a non-empty string")
             ok = False
-        elif target not in targets:
+        elif not isinstance(target, str) or target not in targets:
             check.fail(f"{path}.link_ids.{link_id}",
                        f"{target!r} is not an item or scale of {instrument.id}; "
                        f"items and scales: {', '.join(sorted(targets))}")

@@ -7,6 +7,7 @@ import copy
 
 import pytest
 
+from diary.fhir.issues import shown
 from diary.fhir.responses import FhirResponseError, answers_from_questionnaire_response
 from diary.protocol.model import QuestionnaireAlias
 from tests.unit.fhir import shapes
@@ -199,3 +200,23 @@ def test_authored_without_a_zone_is_refused_with_the_rule():
     assert issues_of(qr) == [("authored", "must be a dateTime with a time and a zone offset "
                                           "(the device time, e.g. 2025-03-01T09:30:00+01:00), "
                                           'got "2027-03-08T10:00:00"')]
+
+
+# -- Hostile input: a 4xx naming the field, never a crash --------------------------------------
+
+@pytest.mark.parametrize("kind", ["Questionnaire/", "", 7, None, "#phq9"])
+def test_a_contained_resource_of_no_r4_type_is_named(kind):
+    qr = shapes.contained_phq9()
+    qr["contained"].append({"resourceType": kind, "id": "x"})
+
+    assert ("contained[1].resourceType", f"must name an R4 resource, got {shown(kind)}") in \
+        issues_of(qr)
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("nan")])
+def test_a_non_finite_total_is_invalid_fhir_named_at_its_item_not_a_crash(value):
+    qr = shapes.with_item(shapes.lhc_forms_phq9(), 9, answer=[{"valueDecimal": value}])
+
+    with pytest.raises(FhirResponseError) as caught:  # the R4B model refuses it as JSON
+        parse(qr)
+    assert all(i.path.startswith("item[9]") for i in caught.value.issues)
