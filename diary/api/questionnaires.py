@@ -9,6 +9,12 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from diary.api.context import BEARER, authenticated, db, now, page_body, principal
+from diary.api.fhir_docs import (
+    FHIR_JSON,
+    FhirQuestionnaireOut,
+    fhir_request,
+    fhir_response,
+)
 from diary.api.questionnaire_schemas import (
     InstrumentArgs,
     InstrumentOut,
@@ -71,6 +77,8 @@ class InstrumentItem(MethodView):
     @blp.arguments(InstrumentArgs, location="query")
     @blp.response(200, InstrumentOut,
                   description="Our JSON, or with format=fhir a FHIR R4 Questionnaire")
+    @blp.alt_response(200, schema=FhirQuestionnaireOut, content_type=FHIR_JSON,
+                      description="Our JSON, or with format=fhir a FHIR R4 Questionnaire")
     def get(self, args, instrument_id):
         """One instrument's definition (licensed ones carry neutral item labels)"""
         instrument = instrument_or_error(instrument_id)
@@ -110,15 +118,17 @@ class MyResponses(MethodView):
         return page_body(rows, total, args)
 
     @authenticated
-    @blp.doc(security=BEARER)
+    @blp.doc(security=BEARER, **fhir_request("QuestionnaireResponse"))
     @blp.arguments(ResponseIn)
     @blp.response(201, ResponseOut)
     @blp.alt_response(200, schema=ResponseOut, description="A retry: the original response")
     @blp.alt_response(409, description="Window already answered (send corrects), or "
                                         "client_id reused")
-    @blp.alt_response(422, description="An answer refused: errors names each item")
+    @blp.alt_response(422, description="An answer refused: errors names each item (FHIR: "
+                                        "by path, e.g. item[3].answer[0].valueCoding.code)")
     def post(self, body):
-        """Answer a questionnaire; it is scored on receipt and matched to its window"""
+        """Answer a questionnaire (our JSON, or a FHIR R4 QuestionnaireResponse as
+        application/fhir+json); it is scored on receipt and matched to its window"""
         session, who = db(), principal()
         p = participant_of(session, who)
         r = questionnaires.NewResponse(
@@ -176,8 +186,7 @@ class ParticipantResponses(MethodView):
 @blp.route("/studies/<key>/participants/<subject_id>/fhir-bundle")
 class ParticipantBundle(MethodView):
     @authenticated
-    @blp.doc(security=BEARER)
-    @blp.response(200, description="FHIR R4 Bundle (collection)")
+    @blp.doc(security=BEARER, **fhir_response(200, "Bundle", "FHIR R4 Bundle (collection)"))
     def get(self, key, subject_id):
         """A participant's responses as FHIR QuestionnaireResponses with score Observations"""
         session = db()
@@ -197,7 +206,7 @@ class ParticipantBundle(MethodView):
 
 
 def fhir_json(resource: dict) -> Response:
-    return Response(json.dumps(resource), mimetype="application/fhir+json")
+    return Response(json.dumps(resource), mimetype=FHIR_JSON)
 
 
 def screening_view(row: Screening) -> dict:

@@ -135,3 +135,13 @@ def test_fhir_only_fields_are_not_taken_from_our_json(api, study):
                          "device_time": AUTHORED})
     assert r.status_code == 422
     assert "partial" in r.json["errors"]
+
+
+def test_the_openapi_document_declares_fhir_json_in_and_out(api):
+    paths = api.c.get("/api/openapi.json").json["paths"]
+    body = paths["/api/v1/me/questionnaire-responses"]["post"]["requestBody"]["content"]
+    assert set(body) == {"application/json", "application/fhir+json"}
+    published = paths["/api/v1/instruments/{instrument_id}"]["get"]["responses"]["200"]
+    assert set(published["content"]) == {"application/json", "application/fhir+json"}
+    bundle = paths["/api/v1/studies/{key}/participants/{subject_id}/fhir-bundle"]["get"]
+    assert set(bundle["responses"]["200"]["content"]) == {"application/fhir+json"}
