@@ -13,6 +13,7 @@ def init_api(app: Flask) -> LazySpecApi:
         auth,
         endpoints,
         events,
+        fhir,
         health,
         me,
         medications,
@@ -32,5 +33,6 @@ def init_api(app: Flask) -> LazySpecApi:
     for module in (health, auth, studies, participants, events, me, questionnaires, endpoints,
                    reminders, medications, safety, allocation):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
+    api.register_blueprint(fhir.blp)  # the FHIR base is /fhir, as FHIR clients look for it
     app.register_blueprint(sms.blp)  # Twilio's form-posted webhooks: outside the JSON API
     return api

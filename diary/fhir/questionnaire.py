@@ -32,6 +32,7 @@ from diary.fhir._codes import (
     option_coding,
     questionnaire_url,
 )
+from diary.fhir.capability import SDC_QUESTIONNAIRE
 from scoring.instruments.model import Instrument, Item
 
 __all__ = ["questionnaire"]
@@ -77,6 +78,8 @@ def questionnaire(
     resource = {
         "resourceType": "Questionnaire",
         "id": instrument.id.replace("_", "-"),
+        # SDC's base Questionnaire profile, which LHC-Forms and other SDC renderers read.
+        "meta": {"profile": [SDC_QUESTIONNAIRE]},
         "language": language,
         "url": questionnaire_url(base_url, instrument.id),
         "version": instrument.version,

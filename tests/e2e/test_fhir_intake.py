@@ -145,3 +145,34 @@ def test_the_openapi_document_declares_fhir_json_in_and_out(api):
     assert set(published["content"]) == {"application/json", "application/fhir+json"}
     bundle = paths["/api/v1/studies/{key}/participants/{subject_id}/fhir-bundle"]["get"]
     assert set(bundle["responses"]["200"]["content"]) == {"application/fhir+json"}
+
+
+def test_the_fhir_base_serves_a_valid_capability_statement_and_every_questionnaire(
+        api, study):
+    from fhir.resources.R4B.bundle import Bundle
+    from fhir.resources.R4B.capabilitystatement import CapabilityStatement
+    from fhir.resources.R4B.questionnaire import Questionnaire
+
+    r = api.c.get("/fhir/metadata")  # no token: FHIR clients read it first
+    assert (r.status_code, r.mimetype) == (200, "application/fhir+json")
+    statement = r.get_json(force=True)
+    CapabilityStatement(**statement)
+    resources = {x["type"]: x for x in statement["rest"][0]["resource"]}
+    assert [i["code"] for i in resources["Questionnaire"]["interaction"]] == ["read",
+                                                                               "search-type"]
+    auth = api.bearer(study["device"])
+    assert api.c.get("/fhir/Questionnaire/phq9").status_code == 401
+    for qid in ("phq9", "bpi-sf", "bpi_sf"):
+        r = api.c.get(f"/fhir/Questionnaire/{qid}", headers=auth)
+        assert r.status_code == 200, r.get_data(as_text=True)
+        Questionnaire(**r.get_json(force=True))
+    published = api.c.get("/fhir/Questionnaire", headers=auth).get_json(force=True)
+    Bundle(**published)
+    for entry in published["entry"]:
+        Questionnaire(**entry["resource"])
+    phq9 = next(e["resource"] for e in published["entry"] if e["resource"]["id"] == "phq9")
+    assert phq9["code"][0]["code"] == "44249-1"
+    assert [o["valueCoding"]["code"] for o in phq9["item"][9]["answerOption"]] == [
+        "LA6572-7", "LA6573-5", "LA6575-0", "LA6574-3"]
+    r = api.c.get("/fhir/Questionnaire/phq-99", headers=auth)
+    assert (r.status_code, r.json["field"]) == (404, "questionnaire_id")
