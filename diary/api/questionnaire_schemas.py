@@ -121,18 +121,26 @@ def fhir_body(resource: dict, intake=None) -> dict:
     reason = (extension.get(REASON_URL) or {}).get("valueString")
     return {"instrument": parsed.instrument_id,
             "answers": {k: v for k, v in parsed.answers.items() if v is not None},
-            "client_id": client_id_of(resource), "device_time": parsed.authored.isoformat(),
+            "client_id": client_id_of(resource, partial=parsed.partial),
+            "device_time": parsed.authored.isoformat(),
             "corrects": corrects, "reason": reason, "source": resource,
             "partial": parsed.partial,
             "client_totals": {k: list(v) for k, v in parsed.client_totals.items()},
             "intake_warnings": [{"path": w.path, "rule": w.rule} for w in parsed.warnings]}
 
 
-def client_id_of(resource: dict) -> str:
+def client_id_of(resource: dict, *, partial: bool = False) -> str:
     """The retry key of a FHIR response: ``identifier.value`` when it is a UUID (our apps);
     else a UUID derived from the identifier's system and value; else, for form tools that
     send no identifier (LHC-Forms), from the resource's content, so that the very same
-    resource sent twice is one response."""
+    resource sent twice is one response.
+
+    A partial (in-progress) response is keyed by its content: an app saves the same
+    identifier in progress several times and then completed, and each save continues the
+    one before (a new version) instead of reusing its key."""
+    content = json.dumps(resource, sort_keys=True, separators=(",", ":"))
+    if partial:
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"urn:paindiary:partial-qr:{content}"))
     identifier = resource.get("identifier") or {}
     if isinstance(identifier, list):  # R5 style; R4 has a single Identifier
         identifier = identifier[0] if identifier else {}
@@ -142,7 +150,6 @@ def client_id_of(resource: dict) -> str:
             return str(uuid.UUID(value))
         except ValueError:
             return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{identifier.get('system')}|{value}"))
-    content = json.dumps(resource, sort_keys=True, separators=(",", ":"))
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"urn:paindiary:qr:{content}"))
 
 

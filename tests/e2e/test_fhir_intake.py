@@ -176,3 +176,21 @@ def test_the_fhir_base_serves_a_valid_capability_statement_and_every_questionnai
         "LA6572-7", "LA6573-5", "LA6575-0", "LA6574-3"]
     r = api.c.get("/fhir/Questionnaire/phq-99", headers=auth)
     assert (r.status_code, r.json["field"]) == (404, "questionnaire_id")
+
+
+def test_an_app_saving_one_identifier_in_progress_then_completed_continues_it(api, study):
+    identifier = {"system": "urn:ietf:rfc:3986",
+                  "value": "urn:uuid:3f1c7d0e-5b7a-4f6e-9d0c-2a4b6c8e0f12"}
+    saved = shapes.lhc_forms_gad7()
+    saved.update(status="in-progress", identifier=identifier)
+    del saved["item"][2:]
+    first = post(api, study, saved)
+    assert first.status_code == 201, first.json
+    assert post(api, study, saved).json["id"] == first.json["id"]  # a retry of the save
+    saved["item"] = shapes.lhc_forms_gad7()["item"][:5]
+    second = post(api, study, saved)
+    assert (second.status_code, second.json["version"]) == (201, 2), second.json
+    done = {**shapes.lhc_forms_gad7(), "identifier": identifier}
+    third = post(api, study, done)
+    assert (third.status_code, third.json["version"], third.json["partial"]) == (201, 3, False)
+    assert post(api, study, done).json["id"] == third.json["id"]  # a retry of the completed

@@ -51,6 +51,20 @@ def test_items_of_two_instruments_in_equal_number_are_ambiguous_and_say_so():
     assert "the items match gad7 and phq9 equally (1 each): ambiguous" in rule
 
 
+def test_dn4_interview_items_alone_fit_two_instruments_and_are_ambiguous():
+    # DN4's seven interview items are also the whole of DN4-interview; only the
+    # examination items 8-10 (or questionnaire) tell them apart.
+    qr = {"resourceType": "QuestionnaireResponse", "status": "completed",
+          "authored": "2027-03-08T10:00:00+01:00",
+          "item": [{"linkId": f"dn4_{n}", "answer": [{"valueInteger": 1}]} for n in range(1, 8)]}
+
+    [(path, rule)] = issues_of(qr)
+    assert (path, "dn4 and dn4_interview equally (7 each): ambiguous" in rule) == (
+        "questionnaire", True)
+    qr["item"].append({"linkId": "dn4_8", "answer": [{"valueInteger": 0}]})
+    assert parse(qr).instrument_id == "dn4"
+
+
 # -- Why 2: client-calculated totals -------------------------------------------------------
 
 def test_the_gad7_total_the_form_tool_sent_is_kept_to_compare_not_refused():
