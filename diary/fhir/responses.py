@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -59,6 +60,7 @@ __all__ = [
 # protocol says (fhir.in_progress); stopped and entered-in-error are not responses to score.
 ALLOWED_STATUSES = ("completed", "amended")
 IN_PROGRESS = "in-progress"
+_LA_CODE = re.compile(r"LA[0-9]{1,8}-[0-9]")
 AUTHORED_RULE = ("must be a dateTime with a time and a zone offset (the device time, e.g. "
                  "2025-03-01T09:30:00+01:00)")
 
@@ -276,8 +278,12 @@ class _Walk:
         system = code = None
         if isinstance(coding, dict):
             system, code = coding.get("system"), coding.get("code")
+            # LHC-Forms may leave out the system of a LOINC answer (lforms test data
+            # fhir-sdc-response-ussgfht.json); an LA code is LOINC's and nothing else's.
+            loinc = system == LOINC or (system is None and isinstance(code, str)
+                                        and _LA_CODE.fullmatch(code) is not None)
             for option in item.options:
-                if system == LOINC and option.loinc is not None and code == option.loinc:
+                if loinc and option.loinc is not None and code == option.loinc:
                     return option.code
                 ours = isinstance(system, str) and system.endswith(f"/CodeSystem/{instrument.id}")
                 if ours and code == str(option.code):

@@ -234,3 +234,12 @@ def test_a_non_finite_total_is_invalid_fhir_named_at_its_item_not_a_crash(value)
     with pytest.raises(FhirResponseError) as caught:  # the R4B model refuses it as JSON
         parse(qr)
     assert all(i.path.startswith("item[9]") for i in caught.value.issues)
+
+
+def test_a_loinc_answer_code_without_its_system_is_read_as_lhc_forms_sends_it():
+    qr = shapes.with_item(shapes.lhc_forms_phq9(), 0, answer=[
+        {"valueCoding": {"code": "LA6571-9", "display": "Nearly every day"}}])
+
+    assert parse(qr).answers["phq9_1"] == 3
+    qr["item"][0]["answer"][0]["valueCoding"]["code"] = "3"  # our score, but whose system?
+    assert [p for p, _ in issues_of(qr)] == ["item[0].answer[0].valueCoding.code"]
