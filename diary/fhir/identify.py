@@ -134,17 +134,18 @@ def _contained(payload: dict, ref: str, aliases: Sequence, refuse) -> Identified
     # The contained Questionnaire's items say what the response's linkIds mean.
     codes = {node["linkId"]: list(_codes_of(node)) for node in _nodes(q.get("item"))
              if isinstance(node.get("linkId"), str)}
-    found = None
+    found, declared = None, {}
     url = q.get("url")
     if isinstance(url, str):
         url = url.partition("|")[0]
         alias = next((a for a in aliases if a.canonical == url), None)
         found = INSTRUMENTS[alias.instrument] if alias else builtin_instrument(url)
+        declared = alias.link_ids if alias else {}
     if found is None:
         found = next((i for c in _codes_of(q) if (i := _by_panel(c))), None)
     if found is None:
         return _by_items(payload.get("item"), codes, refuse, "contained")
-    return Identified(found, "contained", _link_map(found, codes))
+    return Identified(found, "contained", {**_link_map(found, codes), **declared})
 
 
 def _by_items(items: Any, codes: Mapping[str, list[str]], refuse, via: str) -> Identified | None:
