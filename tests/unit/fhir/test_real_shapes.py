@@ -243,3 +243,15 @@ def test_a_loinc_answer_code_without_its_system_is_read_as_lhc_forms_sends_it():
     assert parse(qr).answers["phq9_1"] == 3
     qr["item"][0]["answer"][0]["valueCoding"]["code"] = "3"  # our score, but whose system?
     assert [p for p, _ in issues_of(qr)] == ["item[0].answer[0].valueCoding.code"]
+
+
+def test_lhc_forms_answering_our_questionnaire_read_from_the_fhir_base():
+    # LHC-Forms given /fhir/Questionnaire/bpi-sf writes our linkIds, a relative reference
+    # to the Questionnaire's id, and integers as valueInteger (a slider may send a decimal).
+    qr = {"resourceType": "QuestionnaireResponse", "questionnaire": "Questionnaire/bpi-sf",
+          "status": "completed", "authored": "2027-03-08T10:00:00+01:00",
+          "item": [{"linkId": "bpi_3", "text": "BPI item 3", "answer": [{"valueInteger": 6}]},
+                   {"linkId": "bpi_4", "text": "BPI item 4", "answer": [{"valueDecimal": 2.0}]}]}
+
+    parsed = parse(qr)
+    assert (parsed.instrument_id, parsed.answers) == ("bpi_sf", {"bpi_3": 6, "bpi_4": 2})
