@@ -44,6 +44,8 @@ class Identified:
     instrument: Instrument
     via: str
     link_ids: Mapping[str, str] = field(default_factory=dict)
+    # (system, code) -> score: an aliased app's own answer codes.
+    answer_codes: Mapping[tuple[str, str], int] = field(default_factory=dict)
 
 
 def builtin_instrument(url: str) -> Instrument | None:
@@ -104,7 +106,8 @@ def _canonical(canonical: str, aliases: Sequence, refuse) -> Identified | None:
     url, _, version = canonical.partition("|")
     for alias in aliases:
         if alias.canonical == url:  # another app's Questionnaire: any of its versions
-            return Identified(INSTRUMENTS[alias.instrument], "alias", alias.link_ids)
+            return Identified(INSTRUMENTS[alias.instrument], "alias", alias.link_ids,
+                              _answer_codes(alias))
     found = builtin_instrument(url)
     if found is None:
         hint = ""
@@ -134,18 +137,25 @@ def _contained(payload: dict, ref: str, aliases: Sequence, refuse) -> Identified
     # The contained Questionnaire's items say what the response's linkIds mean.
     codes = {node["linkId"]: list(_codes_of(node)) for node in _nodes(q.get("item"))
              if isinstance(node.get("linkId"), str)}
-    found, declared = None, {}
+    found, alias = None, None
     url = q.get("url")
     if isinstance(url, str):
         url = url.partition("|")[0]
         alias = next((a for a in aliases if a.canonical == url), None)
         found = INSTRUMENTS[alias.instrument] if alias else builtin_instrument(url)
-        declared = alias.link_ids if alias else {}
     if found is None:
         found = next((i for c in _codes_of(q) if (i := _by_panel(c))), None)
     if found is None:
         return _by_items(payload.get("item"), codes, refuse, "contained")
-    return Identified(found, "contained", {**_link_map(found, codes), **declared})
+    declared = alias.link_ids if alias else {}
+    return Identified(found, "contained", {**_link_map(found, codes), **declared},
+                      _answer_codes(alias) if alias else {})
+
+
+def _answer_codes(alias) -> dict[tuple[str, str], int]:
+    system = getattr(alias, "answer_system", None)
+    return {(system, code): score for code, score in
+            (getattr(alias, "answer_codes", None) or {}).items()} if system else {}
 
 
 def _by_items(items: Any, codes: Mapping[str, list[str]], refuse, via: str) -> Identified | None:

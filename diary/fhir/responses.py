@@ -173,6 +173,7 @@ class _Walk:
     def __init__(self, found: Identified, answers: dict[str, int | None]) -> None:
         self.instrument: Instrument = found.instrument
         self.link_ids = found.link_ids
+        self.answer_codes = found.answer_codes
         self.answers = answers
         self.first: dict[str, str] = {}  # item or scale id -> the item that answered it
         self.where: dict[str, str] = {}  # item id -> path of its value
@@ -282,8 +283,12 @@ class _Walk:
             # fhir-sdc-response-ussgfht.json); an LA code is LOINC's and nothing else's.
             loinc = system == LOINC or (system is None and isinstance(code, str)
                                         and _LA_CODE.fullmatch(code) is not None)
+            declared = (self.answer_codes.get((system, code))
+                        if isinstance(system, str) and isinstance(code, str) else None)
             for option in item.options:
                 if loinc and option.loinc is not None and code == option.loinc:
+                    return option.code
+                if declared is not None and declared == option.code:
                     return option.code
                 ours = isinstance(system, str) and system.endswith(f"/CodeSystem/{instrument.id}")
                 if ours and code == str(option.code):

@@ -45,7 +45,7 @@ def _alias(check: Checker, value: Any, path: str) -> QuestionnaireAlias | None:
     # Imported here: the intake's URL rules live with the intake (one rule, one place).
     from diary.fhir.identify import builtin_instrument
 
-    m = check.mapping(value, path, {"canonical", "instrument", "link_ids"},
+    m = check.mapping(value, path, {"canonical", "instrument", "link_ids", "answers"},
                       {"canonical", "instrument"})
     if m is None:
         return None
@@ -84,6 +84,35 @@ def _alias(check: Checker, value: Any, path: str) -> QuestionnaireAlias | None:
     if ok and len(set(link_ids.values())) != len(link_ids):
         check.fail(f"{path}.link_ids", "two linkIds map to the same item")
         ok = False
-    if not ok:
+    system, codes = _answers(check, m.get("answers"), f"{path}.answers", instrument)
+    if not ok or (m.get("answers") is not None and system is None):
         return None
-    return QuestionnaireAlias(canonical, instrument.id, {str(k): v for k, v in link_ids.items()})
+    return QuestionnaireAlias(canonical, instrument.id, {str(k): v for k, v in link_ids.items()},
+                              system, codes)
+
+
+def _answers(check: Checker, value: Any, path: str, instrument) -> tuple[str | None, dict]:
+    """``answers: {system: <url>, codes: {<code>: <score>}}``: the app's own answer codes."""
+    if value is None:
+        return None, {}
+    m = check.mapping(value, path, {"system", "codes"}, {"system", "codes"})
+    if m is None:
+        return None, {}
+    system, codes = m.get("system"), m.get("codes")
+    ok = True
+    if not isinstance(system, str) or not CANONICAL_RE.fullmatch(system):
+        check.fail(f"{path}.system", f"must be the app's code system URL, got {system!r}")
+        ok = False
+    scores = {o.code for item in instrument.items for o in item.options}
+    if not isinstance(codes, dict) or not codes:
+        check.fail(f"{path}.codes", "must map each of the app's answer codes to its score")
+        return None, {}
+    for code, score in codes.items():
+        if not isinstance(code, str) or not code.strip():
+            check.fail(f"{path}.codes", f"code {code!r} must be a non-empty string")
+            ok = False
+        elif isinstance(score, bool) or not isinstance(score, int) or score not in scores:
+            check.fail(f"{path}.codes.{code}", f"{score!r} is not a score of a coded item of "
+                       f"{instrument.id}; scores: {', '.join(map(str, sorted(scores)))}")
+            ok = False
+    return (system, dict(codes)) if ok else (None, {})

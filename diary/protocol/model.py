@@ -159,11 +159,16 @@ class Randomisation:
 class QuestionnaireAlias:
     """Another app's Questionnaire canonical (any version) that stands for one of our
     instruments; ``link_ids`` maps that app's linkIds to our item ids or scale ids (a
-    client-calculated total), for apps whose linkIds are neither ours nor LOINC codes."""
+    client-calculated total), for apps whose linkIds are neither ours nor LOINC codes;
+    ``answer_system``/``answer_codes`` read the app's own answer codes."""
 
     canonical: str
     instrument: str
     link_ids: dict[str, str] = field(default_factory=dict)
+    # The app's own answer code system and what each code scores (e.g. the SDC guide's
+    # CSPHQ9 "Not-at-all" = 0), for apps that do not code answers with LOINC.
+    answer_system: str | None = None
+    answer_codes: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,9 @@ fhir:
     - canonical: {shapes.SDC_PHQ9}
       instrument: phq9
       link_ids: {{{", ".join(f"'{k}': {v}" for k, v in shapes.SDC_PHQ9_LINK_IDS.items())}}}
+      answers:
+        system: {shapes.SDC_CSPHQ9}
+        codes: {{{", ".join(f"'{k}': {v}" for k, v in shapes.SDC_ANSWER_CODES.items())}}}
 """
 AUTHORED = "2027-03-02T10:00:00+01:00"
 PHQ9_ANSWERS = {f"phq9_{n}": s for n, s in enumerate(shapes.PHQ9_SCORES, 1)}

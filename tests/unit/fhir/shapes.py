@@ -11,8 +11,10 @@ Each builder says which real resource it mirrors.  Sources read for them:
 - HL7 SDC ``input/fsh/examples/questionnaireresponse-sdc-profile-example-PHQ9.fsh``: another
   publisher's canonical (``http://hl7.org/fhir/uv/sdc/Questionnaire/...-PHQ9``), a group
   ``H1/T1`` holding ``H1/T1/Q1`` .. ``Q9``, the total ``H1/TS`` as ``valueQuantity``,
-  ``subject``, a ``triggeredBy`` extension.  That example codes answers in its own
-  CodeSystem; our fixture codes them with LOINC answer codes (we map codes we can verify).
+  ``subject``, a ``triggeredBy`` extension, answers in the guide's own CodeSystem
+  ``http://hl7.org/fhir/uv/sdc/CodeSystem/CSPHQ9`` (``Not-at-all``, ``Several-days``,
+  ``More than half the days``, ``Nearly every day``; ``itemWeight`` 0-3), which a study
+  declares in its alias.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ import copy
 LOINC = "http://loinc.org"
 SDC_QR_PROFILE = "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaireresponse"
 SDC_PHQ9 = "http://hl7.org/fhir/uv/sdc/Questionnaire/questionnaire-sdc-profile-example-PHQ9"
+SDC_CSPHQ9 = "http://hl7.org/fhir/uv/sdc/CodeSystem/CSPHQ9"
+SDC_CODES = ("Not-at-all", "Several-days", "More than half the days", "Nearly every day")
 FREQ = ("LA6568-5", "LA6569-3", "LA6570-1", "LA6571-9")
 FREQ_TEXT = ("Not at all", "Several days", "More than half the days", "Nearly every day")
 PHQ9_LOINC = ("44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2", "44252-5",
@@ -101,10 +105,11 @@ def lhc_forms_gad7(*, total: float = 9) -> dict:
 
 def sdc_phq9(*, version: str = "4.0.0-ballot", total: float = 10) -> dict:
     """The SDC guide's PHQ-9 response: the SDC guide's own canonical with its version, a
-    ``triggeredBy`` extension, group ``H1/T1`` with ``H1/T1/Q1`` .. ``Q9`` and the total
-    ``H1/TS`` as ``valueQuantity`` (answers LOINC-coded here, see the module docstring)."""
+    ``triggeredBy`` extension, group ``H1/T1`` with ``H1/T1/Q1`` .. ``Q9`` answered in the
+    guide's CSPHQ9 code system, and the total ``H1/TS`` as ``valueQuantity``."""
     questions = [{"linkId": f"H1/T1/Q{n}", "text": f"PHQ-9 question {n}",
-                  "answer": [_freq(score)]}
+                  "answer": [{"valueCoding": {"system": SDC_CSPHQ9, "code": SDC_CODES[score],
+                                              "display": FREQ_TEXT[score]}}]}
                  for n, score in enumerate(PHQ9_SCORES, 1)]
     return {
         "resourceType": "QuestionnaireResponse",
@@ -126,6 +131,7 @@ def sdc_phq9(*, version: str = "4.0.0-ballot", total: float = 10) -> dict:
 
 
 SDC_PHQ9_LINK_IDS = {**{f"H1/T1/Q{n}": f"phq9_{n}" for n in range(1, 10)}, "H1/TS": "total"}
+SDC_ANSWER_CODES = {code: score for score, code in enumerate(SDC_CODES)}
 
 
 def contained_phq9() -> dict:

@@ -13,7 +13,8 @@ from diary.protocol.model import QuestionnaireAlias
 from tests.unit.fhir import shapes
 
 PHQ9_ANSWERS = {f"phq9_{n}": s for n, s in enumerate(shapes.PHQ9_SCORES, 1)}
-SDC_ALIAS = QuestionnaireAlias(shapes.SDC_PHQ9, "phq9", shapes.SDC_PHQ9_LINK_IDS)
+SDC_ALIAS = QuestionnaireAlias(shapes.SDC_PHQ9, "phq9", shapes.SDC_PHQ9_LINK_IDS,
+                               shapes.SDC_CSPHQ9, shapes.SDC_ANSWER_CODES)
 
 
 def parse(payload, **kwargs):
@@ -255,3 +256,12 @@ def test_lhc_forms_answering_our_questionnaire_read_from_the_fhir_base():
 
     parsed = parse(qr)
     assert (parsed.instrument_id, parsed.answers) == ("bpi_sf", {"bpi_3": 6, "bpi_4": 2})
+
+
+def test_an_aliased_apps_answer_code_it_did_not_declare_is_refused_with_the_code():
+    qr = shapes.sdc_phq9()
+    qr["item"][0]["item"][4]["answer"][0]["valueCoding"]["code"] = "Always"
+
+    [(path, rule)] = issues_of(qr, aliases=[SDC_ALIAS])
+    assert path == "item[0].item[4].answer[0].valueCoding.code"
+    assert rule.startswith(f"'{shapes.SDC_CSPHQ9}|Always' is not an answer of phq9_5")

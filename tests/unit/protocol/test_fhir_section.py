@@ -34,11 +34,14 @@ def test_without_the_section_in_progress_is_refused_and_there_are_no_aliases():
 
 
 def test_aliases_and_the_partial_rule_are_read():
+    cs = "http://hl7.org/fhir/uv/sdc/CodeSystem/CSPHQ9"
     p = build_protocol(_with({"in_progress": "partial", "questionnaire_aliases": [
         {"canonical": SDC, "instrument": "phq9", "link_ids": {"H1/T1/Q1": "phq9_1",
-                                                              "H1/TS": "total"}}]}))
+                                                              "H1/TS": "total"},
+         "answers": {"system": cs, "codes": {"Not-at-all": 0, "Several-days": 1}}}]}))
     assert p.fhir == FhirIntake("partial", (QuestionnaireAlias(
-        SDC, "phq9", {"H1/T1/Q1": "phq9_1", "H1/TS": "total"}),))
+        SDC, "phq9", {"H1/T1/Q1": "phq9_1", "H1/TS": "total"}, cs,
+        {"Not-at-all": 0, "Several-days": 1}),))
 
 
 @pytest.mark.parametrize("fhir, path, starts", [
@@ -59,6 +62,13 @@ def test_aliases_and_the_partial_rule_are_read():
                                  "link_ids": {"H1/T1/Q1": "gad7_1"}}]},
      "fhir.questionnaire_aliases[0].link_ids.H1/T1/Q1", "'gad7_1' is not an item or scale of "
                                                         "phq9"),
+    ({"questionnaire_aliases": [{"canonical": SDC, "instrument": "phq9", "answers": {
+        "system": "http://hl7.org/fhir/uv/sdc/CodeSystem/CSPHQ9", "codes": {"Always": 4}}}]},
+     "fhir.questionnaire_aliases[0].answers.codes.Always", "4 is not a score of a coded item "
+                                                           "of phq9; scores: 0, 1, 2, 3"),
+    ({"questionnaire_aliases": [{"canonical": SDC, "instrument": "phq9", "answers": {
+        "system": "CSPHQ9", "codes": {"Not-at-all": 0}}}]},
+     "fhir.questionnaire_aliases[0].answers.system", "must be the app's code system URL"),
     ({"questionnaire_aliases": [{"canonical": SDC, "instrument": "phq9"},
                                 {"canonical": SDC, "instrument": "gad7"}]},
      "fhir.questionnaire_aliases[1].canonical", f"'{SDC}' is declared twice"),
