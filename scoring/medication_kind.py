@@ -217,6 +217,7 @@ n_expected=3, base=None)
     """
 
     kind: ClassVar[str] = "mme_total"
+    base_unit: ClassVar[str] = "mg MME"
     _what: ClassVar[str] = "Total MME"
 
     def derivation(self) -> str:
@@ -247,6 +248,7 @@ class MmeDailyMeanSpec(_WindowSpec):
     """
 
     kind: ClassVar[str] = "mme_daily_mean"
+    base_unit: ClassVar[str] = "mg MME/day"
     _what: ClassVar[str] = "Mean daily MME"
     min_days: int = 1
 
@@ -281,6 +283,7 @@ class RescueDaysSpec(_WindowSpec):
     """``{key, kind: rescue_days, from_day, to_day, min_days: 1}``: % of days with rescue."""
 
     kind: ClassVar[str] = "rescue_days"
+    base_unit: ClassVar[str] = "% of days"
     _what: ClassVar[str] = "Rescue medication (% days)"
     min_days: int = 1
 

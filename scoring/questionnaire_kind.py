@@ -51,6 +51,8 @@ class QuestionnaireSpec(EndpointSpec):
     """
 
     kind: ClassVar[str] = "questionnaire"
+    # The protocol loader gives the instrument scale and range ("HADS-A 0-21").
+    base_unit: ClassVar[str] = "score"
     baseline_capable: ClassVar[bool] = True
     assessment: str
     scale: str = "total"

@@ -292,6 +292,7 @@ class SymptomCountSpec(_SymptomSpec):
     """``{key, kind: symptom_count, symptom, from_day, to_day, min_severity: mild}``."""
 
     kind: ClassVar[str] = "symptom_count"
+    base_unit: ClassVar[str] = "days"
     _what: ClassVar[str] = "days"
     min_severity: int = 1
 
@@ -322,6 +323,7 @@ class SymptomMaxSeveritySpec(_SymptomSpec):
     """``{key, kind: symptom_max_severity, symptom, from_day, to_day}``: worst, 0-3."""
 
     kind: ClassVar[str] = "symptom_max_severity"
+    base_unit: ClassVar[str] = "severity 0-3"
     _what: ClassVar[str] = "worst (0-3)"
 
     def derivation(self) -> str:

@@ -350,7 +350,7 @@ def test_tables_built_by_scoring_are_written_to_all_three_formats(tmp_path):
         first["PARAMCD"], first["AVAL"], first["SRCIDS"])
     summary_xpt = pyreadstat.read_xport(tmp_path / "EPSUM.xpt")[0]
     assert summary_xpt["MEANSD"][0] == "6.0 +/- NA"                 # "±" in CSV/XLSX only
-    assert read_csv(tmp_path / "EPSUM.csv")[1][-5] == "6.0 ± NA"      # n = 1: no SD
+    assert read_csv(tmp_path / "EPSUM.csv")[1][-6] == "6.0 ± NA"      # n = 1: no SD
     wb = openpyxl.load_workbook(tmp_path / "endpoints.xlsx")
     assert wb.sheetnames == ["EPWIDE", "ADEP", "EPSUM", "dictionary", "about"]
     assert [c.value for c in wb["ADEP"][2]][:8] == [*long.rows[0][:5], dt.datetime(2027, 1, 4),
