@@ -145,6 +145,14 @@ class _WindowSpec(EndpointSpec):
     unconverted: str = "none"
     _what: ClassVar[str] = ""
     family: ClassVar[str] = "MEDICATION"
+    wide_counts: ClassVar[tuple[str, ...]] = ("n",)
+
+    def count_meaning(self, what: str) -> tuple[str, str, str, str]:
+        if what == "n":
+            return ("N", "On-study days used", "num",
+                    "days of the window on study (from enrolment, before today, until "
+                    "withdrawal): the days the total, mean or percent reads")
+        return super().count_meaning(what)
 
     @classmethod
     def parse(cls, p: Params) -> dict[str, Any]:

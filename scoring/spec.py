@@ -172,6 +172,14 @@ class EndpointSpec:
             return self.precision
         return 0 if self.binary else DEFAULT_DECIMALS
 
+    def count_meaning(self, what: str) -> tuple[str, str, str, str]:
+        """XPORT prefix, label, type and derivation of one of its ``wide_counts`` columns
+        (:data:`scoring.tables.WIDE_COUNTS`); kinds whose ``n`` counts something other
+        than diary days say what (override)."""
+        from scoring.tables import WIDE_COUNTS  # tables imports this module
+
+        return WIDE_COUNTS[what]
+
     def unit_text(self) -> str:
         """The unit of its values: declared, else the default; empty for yes/no flags."""
         return self.unit or self.unit_default or ""

@@ -407,7 +407,7 @@ def wide_table(scored: ScoredRecords, *,
         res = scored.results[o.key]
         cells.append(round_values(nan_to_none(res.values), dec))  # rounded once, here
         for what in spec.wide_counts:
-            prefix, what_label, kind, rule = WIDE_COUNTS[what]
+            prefix, what_label, kind, rule = spec.count_meaning(what)
             name = xport_name(prefix + short[o.key], taken)
             taken.add(name)
             columns.insert(len(columns) - 1, Column(
