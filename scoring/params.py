@@ -21,6 +21,8 @@ _PARAMCD_RE = re.compile(r"^[A-Z][A-Z0-9]{0,7}$")
 _REQUIRED = object()
 #: Longest unit text (it is printed inside the summary's report line).
 UNIT_MAX = 40
+UNIT_FORBIDDEN = '=@"'
+
 
 
 class FieldError(ValueError):
@@ -145,6 +147,10 @@ class Params:
                 or not v.isprintable()):
             raise FieldError("unit", f"must be a text of 1 to {UNIT_MAX} printable characters "
                                      f"without leading or trailing spaces, got {v!r}")
+        # Printed inside the report line, which the exports' formula guard lets through
+        # as numeric text: nothing a spreadsheet could run (diary.exports.csv_xlsx).
+        if bad := sorted(set(v) & set(UNIT_FORBIDDEN)):
+            raise FieldError("unit", f"must not contain {' '.join(bad)}, got {v!r}")
         return v
 
     def flag(self, name: str) -> bool:

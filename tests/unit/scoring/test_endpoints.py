@@ -74,6 +74,8 @@ AUC = {"key": "a", "kind": "auc", "from_day": 1, "to_day": 35}
         ([{**AUC, "unit": "NRS\n0-10"}], "endpoints[0].unit: must be a text of 1 to 40 "
                                          "printable characters without leading or trailing "
                                          "spaces, got 'NRS\\n0-10'"),
+        ([{**AUC, "unit": "=cmd|' /C calc'!A0"}],
+         "endpoints[0].unit: must not contain =, got \"=cmd|' /C calc'!A0\""),
         ([{**AUC, "primary": "yes"}], "endpoints[0].primary: must be true or false, got 'yes'"),
         ([AUC, {**AUC}], "endpoints[1].key: duplicate key 'a'"),
         ([{"key": "w", "kind": "weekly", "weeks": 2}, {"key": "w_w1", "kind": "timepoint",
