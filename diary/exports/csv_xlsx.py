@@ -232,6 +232,9 @@ DICTIONARY_COLUMNS = (
            "empty: not rounded, or per row as the derivation says", 0),
     Column("codelist", "CODELIST", "Codelist (values taken)", "char",
            "the values of a coded variable, '; '-separated; empty when free"),
+    Column("unit", "UNIT", "Unit of a num column's values", "char",
+           "the endpoint's declared unit, else its kind's default (scoring.units); empty "
+           "when none or set per row"),
     Column("derivation", "DERIVATN", "Derivation rule", "char", "Column.derivation"),
 )
 
@@ -244,13 +247,13 @@ def dictionary_table(tables: Table | Sequence[Table], *, name: str = "DICT") -> 
     >>> t = Table("EPWIDE", (Column("subject", "USUBJID", "Subject", "char", "id"),), [])
     >>> d = dictionary_table(t)
     >>> d.name, d.header()[5:]
-    ('DICT', ['length', 'precision', 'codelist', 'derivation'])
+    ('DICT', ['length', 'precision', 'codelist', 'unit', 'derivation'])
     >>> d.rows
-    [('EPWIDE', 'USUBJID', 'subject', 'Subject', 'char', 1, None, None, 'id')]
+    [('EPWIDE', 'USUBJID', 'subject', 'Subject', 'char', 1, None, None, None, 'id')]
     """
     tables = [tables] if isinstance(tables, Table) else list(tables)
     rows = [(t.name, d["variable"], d["name"], d["label"], d["type"], d["length"],
-             d["precision"], d["codelist"] or None, d["derivation"])
+             d["precision"], d["codelist"] or None, d["unit"] or None, d["derivation"])
             for t in tables for d in t.dictionary()]
     return Table(name, DICTIONARY_COLUMNS, rows)
 

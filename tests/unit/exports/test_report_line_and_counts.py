@@ -134,3 +134,7 @@ def test_every_count_column_has_its_own_dictionary_entry():
     assert d["nausea_n_n"]["label"] == "Days assessed, nausea_n"
     assert "answered" in d["nausea_n_n"]["derivation"]
     assert all(d[k]["type"] == "num" and d[k]["variable"].startswith("N") for k in COUNTS)
+    # each value column says its unit; counts and reasons have none
+    assert (d["pain_d7"]["unit"], d["psqi_pre"]["unit"], d["mme_d0_2"]["unit"]) == (
+        "NRS 0-10", "PSQI global score 0-21", "mg MME")
+    assert d["ae_any"]["unit"] is None and d["pain_d7_n"]["unit"] is None
