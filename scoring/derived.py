@@ -87,6 +87,10 @@ class ChangeSpec(EndpointSpec):
     def _label(self, what: str) -> str:
         return self.label or f"{what} from baseline, {self.of}"
 
+    def unit_for(self, known: Mapping[str, EndpointSpec]) -> str:
+        """A change has the unit of the value it changes."""
+        return known[self.of].unit_text() if self.of in known else self.base_unit
+
     def outputs(self) -> tuple[Output, ...]:
         t = self.target or Output(self.of, self.of, self.of, "")
         return (Output(self.key, self.key, self._label("Change"), t.visit, t.visitnum, t.day),)
@@ -117,6 +121,10 @@ class PercentChangeSpec(ChangeSpec):
     """``{key, kind: percent_change, of, baseline}``: ``100*(of-baseline)/baseline``."""
 
     kind: ClassVar[str] = "percent_change"
+    base_unit: ClassVar[str] = "%"
+
+    def unit_for(self, known: Mapping[str, EndpointSpec]) -> str:
+        return self.base_unit
 
     def outputs(self) -> tuple[Output, ...]:
         (o,) = super().outputs()

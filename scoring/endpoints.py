@@ -25,8 +25,10 @@ Medication and side-effect kinds (``mme_total``, ``mme_daily_mean``,
 ``symptom_max_severity``) read ``extra`` data: see :mod:`scoring.medication_kind`
 and :mod:`scoring.safety_kind`.
 
-Every kind also takes ``key``, ``kind``, ``label`` (<= 40 chars) and
-``paramcd`` (ADaM PARAMCD, <= 8 chars).  Days follow :mod:`scoring.days`.
+Every kind also takes ``key``, ``kind``, ``label`` (<= 40 chars),
+``paramcd`` (ADaM PARAMCD, <= 8 chars), ``precision`` (decimals, 0-6), ``unit``
+(printed beside the summary's mean ± SD; defaults per kind, :mod:`scoring.units`)
+and ``primary`` (true for the trial's primary endpoint).  Days follow :mod:`scoring.days`.
 While ``today_day <= `` the last day an output reads, it is pending.
 """
 
@@ -49,6 +51,7 @@ from scoring.compute import (
 )
 from scoring.params import FieldError
 from scoring.spec import KINDS, EndpointSpec
+from scoring.units import resolve_units
 
 __all__ = [
     "EndpointError",
@@ -148,7 +151,7 @@ def validate_endpoints(
             known[o.key], where[o.key] = spec, i
     if issues:
         raise EndpointError(issues)
-    return specs
+    return resolve_units(specs)
 
 
 def _parse_one(d: Any) -> EndpointSpec:

@@ -21,6 +21,7 @@ from scoring.results import BatchResult, ScoreResult
 from scoring.spec import BatchInputs, EndpointSpec, Output, PeriodInputs, check_day_range
 from scoring.spec import register_kind as _register
 from scoring.timepoints import value_at, week_days, weekly_mean, window_mean_batch
+from scoring.units import DAILY_UNIT
 
 __all__ = ["AucSpec", "BaselineSpec", "ComplianceSpec", "TimepointSpec", "WeeklySpec"]
 
@@ -45,6 +46,7 @@ class AucSpec(EndpointSpec):
     """``{key, kind: auc, from_day, to_day, ends: carry|none, min_coverage, min_days}``."""
 
     kind: ClassVar[str] = "auc"
+    base_unit: ClassVar[str] = f"{DAILY_UNIT} score-days"
     wide_counts: ClassVar[tuple[str, ...]] = ("n", "dtype")
     from_day: int
     to_day: int
@@ -112,6 +114,7 @@ class TimepointSpec(EndpointSpec):
     """``{key, kind: timepoint, day, window: 0, min_days: 1}``; window = ± days averaged."""
 
     kind: ClassVar[str] = "timepoint"
+    base_unit: ClassVar[str] = DAILY_UNIT
     wide_counts: ClassVar[tuple[str, ...]] = ("n",)
     day: int
     window: int = 0
@@ -164,6 +167,7 @@ class WeeklySpec(EndpointSpec):
     """``{key, kind: weekly, weeks: 12 | [1, 4, 12], min_days: 4}``; outputs ``<key>_w<n>``."""
 
     kind: ClassVar[str] = "weekly"
+    base_unit: ClassVar[str] = DAILY_UNIT
     wide_counts: ClassVar[tuple[str, ...]] = ("n",)
     weeks: tuple[int, ...]
     min_days: int = 4
@@ -225,6 +229,7 @@ class BaselineSpec(EndpointSpec):
     """``{key, kind: baseline, from_day: -7, to_day: -1, min_days: 4}`` (the defaults)."""
 
     kind: ClassVar[str] = "baseline"
+    base_unit: ClassVar[str] = DAILY_UNIT
     wide_counts: ClassVar[tuple[str, ...]] = ("n",)
     baseline_capable: ClassVar[bool] = True
     derivable: ClassVar[bool] = False
@@ -278,6 +283,7 @@ class ComplianceSpec(EndpointSpec):
     """``{key, kind: compliance, from_day, to_day}``: percent of due diary days completed."""
 
     kind: ClassVar[str] = "compliance"
+    base_unit: ClassVar[str] = "% of diary days"
     wide_counts: ClassVar[tuple[str, ...]] = ("expected", "completed")
     derivable: ClassVar[bool] = False
     from_day: int

@@ -145,6 +145,14 @@ class _WindowSpec(EndpointSpec):
     unconverted: str = "none"
     _what: ClassVar[str] = ""
     family: ClassVar[str] = "MEDICATION"
+    wide_counts: ClassVar[tuple[str, ...]] = ("n",)
+
+    def count_meaning(self, what: str) -> tuple[str, str, str, str]:
+        if what == "n":
+            return ("N", "On-study days used", "num",
+                    "days of the window on study (from enrolment, before today, until "
+                    "withdrawal): the days the total, mean or percent reads")
+        return super().count_meaning(what)
 
     @classmethod
     def parse(cls, p: Params) -> dict[str, Any]:
@@ -217,6 +225,7 @@ n_expected=3, base=None)
     """
 
     kind: ClassVar[str] = "mme_total"
+    base_unit: ClassVar[str] = "mg MME"
     _what: ClassVar[str] = "Total MME"
 
     def derivation(self) -> str:
@@ -247,6 +256,7 @@ class MmeDailyMeanSpec(_WindowSpec):
     """
 
     kind: ClassVar[str] = "mme_daily_mean"
+    base_unit: ClassVar[str] = "mg MME/day"
     _what: ClassVar[str] = "Mean daily MME"
     min_days: int = 1
 
@@ -281,6 +291,7 @@ class RescueDaysSpec(_WindowSpec):
     """``{key, kind: rescue_days, from_day, to_day, min_days: 1}``: % of days with rescue."""
 
     kind: ClassVar[str] = "rescue_days"
+    base_unit: ClassVar[str] = "% of days"
     _what: ClassVar[str] = "Rescue medication (% days)"
     min_days: int = 1
 

@@ -19,6 +19,10 @@ __all__ = ["KEY_RE", "FieldError", "Params"]
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _PARAMCD_RE = re.compile(r"^[A-Z][A-Z0-9]{0,7}$")
 _REQUIRED = object()
+#: Longest unit text (it is printed inside the summary's report line).
+UNIT_MAX = 40
+UNIT_FORBIDDEN = '=@"'
+
 
 
 class FieldError(ValueError):
@@ -132,6 +136,28 @@ class Params:
         v = self.integer("precision", None, minimum=0)
         if v is not None and v > MAX_DECIMALS:
             raise FieldError("precision", f"must be <= {MAX_DECIMALS}, got {v}")
+        return v
+
+    def unit(self) -> str | None:
+        """Optional unit of the endpoint's values, as a report prints it ("NRS 0-10")."""
+        v = self._get("unit", None)
+        if v is None:
+            return None
+        if (not isinstance(v, str) or not 0 < len(v) <= UNIT_MAX or v != v.strip()
+                or not v.isprintable()):
+            raise FieldError("unit", f"must be a text of 1 to {UNIT_MAX} printable characters "
+                                     f"without leading or trailing spaces, got {v!r}")
+        # Printed inside the report line, which the exports' formula guard lets through
+        # as numeric text: nothing a spreadsheet could run (diary.exports.csv_xlsx).
+        if bad := sorted(set(v) & set(UNIT_FORBIDDEN)):
+            raise FieldError("unit", f"must not contain {' '.join(bad)}, got {v!r}")
+        return v
+
+    def flag(self, name: str) -> bool:
+        """An optional yes/no field (``primary: true``); false when absent."""
+        v = self._get(name, False)
+        if not isinstance(v, bool):
+            raise FieldError(name, f"must be true or false, got {v!r}")
         return v
 
     def finish(self) -> None:

@@ -2,7 +2,8 @@
 
 ``{key, kind: questionnaire, assessment, scale=total, occurrence=0}``. The caller passes
 each participant-period's responses in ``extra["questionnaires"]``, a mapping
-``(assessment, occurrence, scale) -> (value or None, response id)``; the assessment is
+``(assessment, occurrence, scale) -> (value or None, response id[, items answered])``
+(the items answered of the scale's own: the wide table's ``<key>_n``); the assessment is
 the protocol's key for the window (anchored at the period's event, or at enrolment).
 Such a score can be the ``of`` and the ``baseline`` of change and percent change.
 """
@@ -51,6 +52,9 @@ class QuestionnaireSpec(EndpointSpec):
     """
 
     kind: ClassVar[str] = "questionnaire"
+    wide_counts: ClassVar[tuple[str, ...]] = ("n",)
+    # The protocol loader gives the instrument scale and range ("HADS-A 0-21").
+    base_unit: ClassVar[str] = "score"
     baseline_capable: ClassVar[bool] = True
     assessment: str
     scale: str = "total"
@@ -68,6 +72,13 @@ class QuestionnaireSpec(EndpointSpec):
     def span(self) -> None:
         return None  # reads no daily scores
 
+    def count_meaning(self, what: str) -> tuple[str, str, str, str]:
+        if what == "n":
+            return ("N", "Items answered", "num",
+                    f"items of scale {self.scale!r} answered in the response the value is "
+                    "scored from; 0 without a response")
+        return super().count_meaning(what)
+
     def derivation(self) -> str:
         return (f"scale {self.scale!r} of the current response to assessment "
                 f"{self.assessment!r} (occurrence {self.occurrence}), scored on receipt")
@@ -78,10 +89,12 @@ class QuestionnaireSpec(EndpointSpec):
         found = inputs.extra.get(QUESTIONNAIRES, {}).get(
             (self.assessment, self.occurrence, self.scale))
         if found is None:
-            return {self.key: ScoreResult(None, f"no {self.assessment} response")}
-        value, response_id = found
+            return {self.key: ScoreResult(None, f"no {self.assessment} response",
+                                          n_observed=0)}
+        value, response_id, *answered = found
+        n = {"n_observed": answered[0]} if answered else {}
         if value is None:
             return {self.key: ScoreResult(None, f"{self.assessment} {self.scale} not "
                                                 "scorable (missing items)",
-                                          entry_ids=(response_id,))}
-        return {self.key: ScoreResult(float(value), entry_ids=(response_id,))}
+                                          entry_ids=(response_id,), **n)}
+        return {self.key: ScoreResult(float(value), entry_ids=(response_id,), **n)}

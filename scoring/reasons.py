@@ -8,6 +8,8 @@ days, 4 needed", and a derived value that lacks its baseline says which value:
 
 from __future__ import annotations
 
+import re
+
 __all__ = ["about", "day_not_observed", "too_few_days", "window_name"]
 
 
@@ -58,7 +60,9 @@ def about(name: str | None, reason: str) -> str:
     'week 5: baseline has 3 of 7 days, 4 needed'
     >>> about("week 5", "week 5 has 3 of 7 days, 4 needed")
     'week 5 has 3 of 7 days, 4 needed'
+    >>> about("psqi_end", "no psqi_end response")
+    'no psqi_end response'
     """
-    if not name or reason == name or reason.startswith(name + " "):
+    if not name or re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", reason):
         return reason
     return f"{name}: {reason}"

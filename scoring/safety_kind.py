@@ -132,6 +132,13 @@ class _SafetyWindowSpec(EndpointSpec):
     to_day: int
     _what: ClassVar[str] = ""
     family: ClassVar[str] = "SAFETY"
+    wide_counts: ClassVar[tuple[str, ...]] = ("n",)
+    _count_rule: ClassVar[str] = ""
+
+    def count_meaning(self, what: str) -> tuple[str, str, str, str]:
+        if what == "n":
+            return "N", "Days assessed", "num", self._count_rule
+        return super().count_meaning(what)
 
     def outputs(self) -> tuple[Output, ...]:
         a, b = self.from_day, self.to_day
@@ -178,6 +185,10 @@ class AeAnySpec(_SafetyWindowSpec):
 
     kind: ClassVar[str] = "ae_any"
     binary: ClassVar[bool] = True
+    _count_rule: ClassVar[str] = (
+        "days of the window the value covers: every on-study day when adverse events are "
+        "a source (the coordinator's record covers them), else days with an answered "
+        "side-effect checklist")
     _what: ClassVar[str] = "Any adverse event"
     sources: tuple[str, ...] = SOURCES
     min_severity: int = 1
@@ -213,22 +224,26 @@ class AeAnySpec(_SafetyWindowSpec):
         slow = {int(i): self.compute(inputs.row(int(i), with_daily=False), {})[self.key]
                 for i in np.flatnonzero(~fast)}
         values = np.zeros(n)
+        days = np.where(fast, hi - lo + 1, 0).astype(np.int64)  # every on-study day
         for i, r in slow.items():
             values[i] = np.nan if r.value is None else r.value
+            days[i] = r.n_observed
         no_ids: tuple[str, ...] = ()
         return {self.key: BatchResult(
             values, lambda i: slow[i].reason, dtype_mask=np.zeros(n, dtype=np.uint8),
-            base=np.full(n, np.nan),
+            base=np.full(n, np.nan), n_observed=days,
+            n_expected=np.full(n, self.to_day - self.from_day + 1, dtype=np.int64),
             row_ids=[slow[i].entry_ids if i in slow else no_ids for i in range(n)])}
 
     def compute(
         self, inputs: PeriodInputs, done: Mapping[str, ScoreResult]
     ) -> dict[str, ScoreResult]:
+        expected = self.to_day - self.from_day + 1
         got = self._on(inputs)
         if isinstance(got, str):
-            return {self.key: ScoreResult(None, got)}
+            return {self.key: ScoreResult(None, got, n_observed=0, n_expected=expected)}
         saf, lo, hi = got
-        found, hits, answered = False, [], []
+        found, hits, answered, days = False, [], [], set()
         if "adverse_events" in self.sources:
             m = (saf.ae_days >= lo) & (saf.ae_days <= hi) & (saf.ae_severity >= self.min_severity)
             found |= bool(m.any())
@@ -240,19 +255,23 @@ class AeAnySpec(_SafetyWindowSpec):
                 found |= bool(reported.any())
                 answered += _series_ids(s, inside)
                 hits += _series_ids(s, reported)
+                days.update(s.days[inside].tolist())
+        # Days the value covers: the coordinator's record covers every on-study day.
+        n_days = hi - lo + 1 if "adverse_events" in self.sources else len(days)
+        counts = {"n_observed": n_days, "n_expected": expected}
         if found:
-            return {self.key: ScoreResult(1.0, entry_ids=merge_ids(hits))}
-        assessed = "adverse_events" in self.sources or any(
-            _in(s, lo, hi).any() for s in saf.symptoms.values())
-        if not assessed:
+            return {self.key: ScoreResult(1.0, entry_ids=merge_ids(hits), **counts)}
+        if not n_days:
             return {self.key: ScoreResult(None, f"no side-effect checklist answered in days "
-                                                f"{lo} to {hi}")}
-        return {self.key: ScoreResult(0.0, entry_ids=merge_ids(answered))}
+                                                f"{lo} to {hi}", **counts)}
+        return {self.key: ScoreResult(0.0, entry_ids=merge_ids(answered), **counts)}
 
 
 @dataclass(frozen=True, kw_only=True)
 class _SymptomSpec(_SafetyWindowSpec):
     symptom: str
+    _count_rule: ClassVar[str] = ("on-study days of the window on which the side-effect "
+                                  "checklist answered the symptom")
 
     @classmethod
     def parse(cls, p: Params) -> dict[str, Any]:
@@ -292,6 +311,7 @@ class SymptomCountSpec(_SymptomSpec):
     """``{key, kind: symptom_count, symptom, from_day, to_day, min_severity: mild}``."""
 
     kind: ClassVar[str] = "symptom_count"
+    base_unit: ClassVar[str] = "days"
     _what: ClassVar[str] = "days"
     min_severity: int = 1
 
@@ -322,6 +342,7 @@ class SymptomMaxSeveritySpec(_SymptomSpec):
     """``{key, kind: symptom_max_severity, symptom, from_day, to_day}``: worst, 0-3."""
 
     kind: ClassVar[str] = "symptom_max_severity"
+    base_unit: ClassVar[str] = "severity 0-3"
     _what: ClassVar[str] = "worst (0-3)"
 
     def derivation(self) -> str:

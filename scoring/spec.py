@@ -138,13 +138,24 @@ class EndpointSpec:
     #: Decimals its values are written with (``precision: 2``); ``None``: the default of
     #: :meth:`decimals`.
     precision: int | None = None
+    #: Unit of its values as a report prints it (``unit: NRS 0-10``); ``None``: the
+    #: default :func:`scoring.units.resolve_units` fills into ``unit_default``.
+    unit: str | None = None
+    #: The trial's primary endpoint (``primary: true``): the summary flags its rows.
+    primary: bool = False
+    #: The unit when none is declared: the kind's, or that of the value it derives from
+    #: (set by :func:`scoring.units.resolve_units`, never read from the declaration).
+    unit_default: str | None = None
+    #: The unit a kind's values have when nothing else says (override per kind).
+    base_unit: ClassVar[str] = ""
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Self:
         """Validate a declaration dict; raise :class:`FieldError` naming the field."""
         p = Params(d)
         common = {"key": p.key(), "label": p.label(), "paramcd": p.paramcd(),
-                  "precision": p.precision()}
+                  "precision": p.precision(), "unit": p.unit(),
+                  "primary": p.flag("primary")}
         spec = cls(**common, **cls.parse(p))
         p.finish()
         return spec
@@ -160,6 +171,23 @@ class EndpointSpec:
         if self.precision is not None:
             return self.precision
         return 0 if self.binary else DEFAULT_DECIMALS
+
+    def count_meaning(self, what: str) -> tuple[str, str, str, str]:
+        """XPORT prefix, label, type and derivation of one of its ``wide_counts`` columns
+        (:data:`scoring.tables.WIDE_COUNTS`); kinds whose ``n`` counts something other
+        than diary days say what (override)."""
+        from scoring.tables import WIDE_COUNTS  # tables imports this module
+
+        return WIDE_COUNTS[what]
+
+    def unit_text(self) -> str:
+        """The unit of its values: declared, else the default; empty for yes/no flags."""
+        return self.unit or self.unit_default or ""
+
+    def unit_for(self, known: Mapping[str, EndpointSpec]) -> str:
+        """Default unit given the endpoints declared before it, by output key (override:
+        a change has the unit of what it changes)."""
+        return self.base_unit
 
     def references(self) -> dict[str, str]:
         """Fields naming other endpoints' output keys: ``{field: key}``."""

@@ -53,7 +53,9 @@ class Column:
     SAS date in XPORT).  ``precision``: the decimals a ``num`` column's values are
     rounded to (:mod:`scoring.precision`; 0: whole numbers), ``None`` when not rounded
     (counts, periods) or set per row (the long table's AVAL, see its derivation).
-    ``codelist`` lists the values a coded column takes (define-style), empty when free.
+    ``codelist`` lists the values a coded column takes (define-style), empty when free;
+    ``unit`` the unit of a ``num`` column's values (:mod:`scoring.units`), empty when none
+    or set per row.
     """
 
     name: str
@@ -63,6 +65,7 @@ class Column:
     derivation: str
     precision: int | None = None
     codelist: str = ""
+    unit: str = ""
 
     def __post_init__(self) -> None:
         if len(self.xport_name) > 8 or len(self.label) > 40:
@@ -149,7 +152,7 @@ class Table:
 
     def dictionary(self) -> list[dict[str, Any]]:
         """The data dictionary (define-style): variable, name, label, type, length,
-        precision, codelist, derivation.
+        precision, codelist, unit, derivation.
 
         ``length`` is 8 (bytes of a SAS number) for numbers and dates, and the
         longest value in characters (at least 1) for text.
@@ -158,7 +161,7 @@ class Table:
         return [
             {"variable": c.xport_name, "name": c.name, "label": c.label, "type": c.type,
              "length": _length(c, v), "precision": c.precision, "codelist": c.codelist,
-             "derivation": c.derivation}
+             "unit": c.unit, "derivation": c.derivation}
             for c, v in zip(self.columns, values, strict=True)
         ]
 
@@ -399,7 +402,8 @@ def wide_table(scored: ScoredRecords, *,
         label = f"{o.label}, {o.visit.lower()}" if multi else o.label
         dec = spec.decimals()
         columns.append(Column(o.key, short[o.key], fit_label(label), "num",
-                              f"{spec.derivation()} [{o.visit}]", dec))
+                              f"{spec.derivation()} [{o.visit}]", dec,
+                              unit=spec.unit_text()))
         rname = xport_name("R" + short[o.key], taken)
         taken.add(rname)
         columns.append(Column(f"{o.key}_reason", rname, fit_label(f"Why {o.key} is empty"),
@@ -407,7 +411,7 @@ def wide_table(scored: ScoredRecords, *,
         res = scored.results[o.key]
         cells.append(round_values(nan_to_none(res.values), dec))  # rounded once, here
         for what in spec.wide_counts:
-            prefix, what_label, kind, rule = WIDE_COUNTS[what]
+            prefix, what_label, kind, rule = spec.count_meaning(what)
             name = xport_name(prefix + short[o.key], taken)
             taken.add(name)
             columns.insert(len(columns) - 1, Column(

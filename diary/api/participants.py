@@ -77,6 +77,7 @@ class Participants(MethodView):
         shown = allocation_view(session, who, study, protocol)
         items = [participant_view(p, shown, {"expected_days": c.expected_days,
                                       "completed_days": c.completed_days, "rate": c.rate,
+                                      "percent": c.percent,
                                       "today_done": c.today_done})
                  for p in rows for c in [done[p.id]]]
         return {"items": items, "page": page, "page_size": size, "total": total}

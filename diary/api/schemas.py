@@ -204,7 +204,10 @@ class EnrolIn(In):
 class CompletionOut(ma.Schema):
     expected_days = fields.Integer()
     completed_days = fields.Integer()
-    rate = fields.Float(allow_none=True)
+    rate = fields.Float(allow_none=True, metadata={
+        "description": "completed / expected, 4 decimals (half away from zero)"})
+    percent = fields.Float(allow_none=True, metadata={
+        "description": "100 * completed / expected, one decimal (half away from zero)"})
     today_done = fields.Boolean()
 
 

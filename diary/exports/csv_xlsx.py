@@ -60,8 +60,11 @@ CSV_CHUNK_ROWS = 1000
 # Excel's sheet limit, header row included; openpyxl's write-only mode writes past it.
 MAX_XLSX_ROWS = 1_048_576
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-# Text that is a number, or a "mean ± SD" of numbers: safe although it may start with "-".
-NUMERIC_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?( ± ([0-9]+(\.[0-9]+)?|NA))?", re.ASCII)
+# Text that is a number, a "mean ± SD" of numbers, or the summary's report line "mean ± SD
+# (unit), n = N": safe although it may start with "-" ("±" is no operator of any
+# spreadsheet, and a unit holds no = @ " or control character: scoring.params).
+NUMERIC_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?( ± ([0-9]+(\.[0-9]+)?|NA))?"
+                          r"( \([^=@\"\x00-\x1f]+\))?(, n = [0-9]+)?")
 _SHEET_FORBIDDEN = set("[]:*?/\\")
 
 
@@ -86,6 +89,8 @@ def neutralise(value: str) -> str:
     ("'=HYPERLINK(1)", '-3', 'a-b')
     >>> neutralise("-2.0 ± 0.5"), neutralise("-2+3"), neutralise("-1 ± 2;=cmd")
     ('-2.0 ± 0.5', "'-2+3", "'-1 ± 2;=cmd")
+    >>> neutralise("-8.5 ± 9.2 (EQ VAS 0-100), n = 2"), neutralise("-8 (=cmd), n = 2")
+    ('-8.5 ± 9.2 (EQ VAS 0-100), n = 2', "'-8 (=cmd), n = 2")
     """
     return "'" + value if _is_formula(value) else value
 
@@ -227,6 +232,9 @@ DICTIONARY_COLUMNS = (
            "empty: not rounded, or per row as the derivation says", 0),
     Column("codelist", "CODELIST", "Codelist (values taken)", "char",
            "the values of a coded variable, '; '-separated; empty when free"),
+    Column("unit", "UNIT", "Unit of a num column's values", "char",
+           "the endpoint's declared unit, else its kind's default (scoring.units); empty "
+           "when none or set per row"),
     Column("derivation", "DERIVATN", "Derivation rule", "char", "Column.derivation"),
 )
 
@@ -239,13 +247,13 @@ def dictionary_table(tables: Table | Sequence[Table], *, name: str = "DICT") -> 
     >>> t = Table("EPWIDE", (Column("subject", "USUBJID", "Subject", "char", "id"),), [])
     >>> d = dictionary_table(t)
     >>> d.name, d.header()[5:]
-    ('DICT', ['length', 'precision', 'codelist', 'derivation'])
+    ('DICT', ['length', 'precision', 'codelist', 'unit', 'derivation'])
     >>> d.rows
-    [('EPWIDE', 'USUBJID', 'subject', 'Subject', 'char', 1, None, None, 'id')]
+    [('EPWIDE', 'USUBJID', 'subject', 'Subject', 'char', 1, None, None, None, 'id')]
     """
     tables = [tables] if isinstance(tables, Table) else list(tables)
     rows = [(t.name, d["variable"], d["name"], d["label"], d["type"], d["length"],
-             d["precision"], d["codelist"] or None, d["derivation"])
+             d["precision"], d["codelist"] or None, d["unit"] or None, d["derivation"])
             for t in tables for d in t.dictionary()]
     return Table(name, DICTIONARY_COLUMNS, rows)
 

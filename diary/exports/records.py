@@ -123,26 +123,38 @@ def staff_entered(session: Session, study_id: int) -> dict[str, str]:
 
 
 def _questionnaires(session, study_id, owners, windows) -> list[dict]:
-    """Per record, ``{(assessment, occurrence, scale): (value, response id)}`` from the
-    current responses to windows of the record's anchor or of enrolment."""
+    """Per record, ``{(assessment, occurrence, scale): (value, response id, items
+    answered)}`` from the current responses to windows of the record's anchor or of
+    enrolment; items answered counts the scale's own items."""
     by_event: dict[tuple[str, str], dict] = {}
     rows = session.execute(
         select(QuestionnaireResponse.participant_id, QuestionnaireResponse.window_id,
-               QuestionnaireResponse.scores, QuestionnaireResponse.id)
+               QuestionnaireResponse.scores, QuestionnaireResponse.id,
+               QuestionnaireResponse.instrument, QuestionnaireResponse.answers)
         .join(Participant).where(Participant.study_id == study_id,
                                  QuestionnaireResponse.is_current.is_(True),
                                  QuestionnaireResponse.window_id.is_not(None)))
-    for pid, window_id, scores, response_id in rows:
+    for pid, window_id, scores, response_id, instrument_id, answers in rows:
         w = windows.get(pid, {}).get(window_id)
         if w is None:  # a window the current protocol no longer has
             continue
         slot = by_event.setdefault((pid, w.event_id), {})
+        items = _scale_items(instrument_id)
         for scale, s in scores.items():
-            slot[(w.assessment, w.occurrence, scale)] = (s["value"], response_id)
+            answered = sum(answers.get(i) is not None for i in items.get(scale, ()))
+            slot[(w.assessment, w.occurrence, scale)] = (s["value"], response_id, answered)
     # A record without its anchor (ITT) reads nothing: its endpoints are all empty.
     return [{QUESTIONNAIRES: {**by_event.get((pid, ENROLMENT), {}),
                               **by_event.get((pid, event_id), {})}} if event_id else {}
             for pid, event_id in owners]
+
+
+def _scale_items(instrument_id: str) -> dict[str, tuple[str, ...]]:
+    """Each scale's items of an instrument (none for one no longer registered)."""
+    from scoring.instruments.registry import INSTRUMENTS
+
+    instrument = INSTRUMENTS.get(instrument_id)
+    return {} if instrument is None else {s.id: s.items for s in instrument.scales}
 
 
 def _place_entries(session, study_id, periods: StudyPeriods, span, with_ids, progress):

@@ -45,6 +45,12 @@ def masked_records(records: PeriodRecords, shown: AllocationView) -> PeriodRecor
     return PeriodRecords(**columns)
 
 
+def allocation_names(protocol) -> dict[str, str]:
+    """The protocol's label of each arm and treatment, by key (the key when it gives none).
+    Only for callers who see the allocation."""
+    return {a.key: a.label for a in (*protocol.arms, *protocol.treatments)}
+
+
 def export_endpoints(session: Session, principal: Principal, key: str, *, layout: str,
                      fmt: str, now: datetime,
                      progress: Progress | None = None) -> EndpointExport:
@@ -71,8 +77,9 @@ def export_endpoints(session: Session, principal: Principal, key: str, *, layout
             table = long_table(scored, source_ids=fmt != "xpt", staff=data.staff)
         elif layout == "trace":
             table = trace_table(scored)
-        else:
-            table = summary_table(scored)
+        else:  # names only for those who see the allocation: codes stay codes
+            table = summary_table(scored, names=None if shown.masked else
+                                  allocation_names(protocol))
     provenance = _record_export(
         session, principal, study, now=now, sites=sites, masked=shown.masked,
         described={"title": study.title, "layout": layout},

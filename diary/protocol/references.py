@@ -19,7 +19,7 @@ from diary.protocol.model import ADVERSE_EVENTS, FORMS, QUESTIONNAIRE, SIDE_EFFE
 from scoring.instruments.registry import INSTRUMENTS
 
 __all__ = ["assessment_form", "did_you_mean", "licensed_text_warnings",
-           "questionnaire_endpoint_issues", "unknown"]
+           "questionnaire_endpoint_issues", "questionnaire_units", "unknown"]
 
 
 def did_you_mean(name: Any, known: Iterable[str]) -> str:
@@ -110,6 +110,28 @@ def questionnaire_endpoint_issues(specs: list, assessments: list) -> list[tuple[
                                                f"{assessment.occurrences} time(s), numbered "
                                                f"from 0"))
     return issues
+
+
+def questionnaire_units(specs: list, assessments: list) -> dict[str, str]:
+    """Default units of ``questionnaire`` endpoints, by endpoint key: the instrument
+    scale's name and published range ("HADS-A 0-21", "EQ VAS 0-100"); a scale named only
+    by its id gets the instrument's ("nrs_pain average 0-10").  Endpoints whose
+    assessment, instrument or scale is unknown are left out (reported elsewhere)."""
+    by_key = {a.key: a for a in assessments}
+    out = {}
+    for spec in specs:
+        assessment = by_key.get(getattr(spec, "assessment", None))
+        instrument = INSTRUMENTS.get(assessment.instrument) if assessment else None
+        if spec.kind != "questionnaire" or instrument is None:
+            continue
+        scale = next((s for s in instrument.scales if s.id == spec.scale), None)
+        if scale is None:
+            continue
+        name = scale.label if scale.label != scale.id else f"{instrument.id} {scale.id}"
+        span = (f"{scale.low}-{scale.high}" if scale.low >= 0
+                else f"{scale.low} to {scale.high}")
+        out[spec.key] = f"{name} {span}"
+    return out
 
 
 _FORM_NAMES = {SIDE_EFFECTS: "side-effect checklist", ADVERSE_EVENTS: "adverse-event form"}

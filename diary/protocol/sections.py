@@ -33,6 +33,7 @@ from diary.protocol.references import (
     assessment_form,
     licensed_text_warnings,
     questionnaire_endpoint_issues,
+    questionnaire_units,
     unknown,
 )
 from diary.protocol.safety_sections import (
@@ -107,6 +108,7 @@ def read_protocol(check: Checker, data: Any) -> Protocol | None:
     check_symptom_endpoints(check, endpoints, checklist)
     for path, rule in questionnaire_endpoint_issues(endpoints, assessments):
         check.refer(path, rule)
+    endpoints = _with_scale_units(endpoints, assessments)
     screening = check.items(top.get("screening"), "screening",
                             lambda v, p: read_screening_rule(check, v, p))
     texts = read_instrument_texts(check, top.get("instrument_texts"), languages)
@@ -374,6 +376,17 @@ def _with_export_precision(endpoints: list, decimals: int | None) -> list:
         return endpoints
     return [replace(e, precision=decimals) if e.precision is None and not e.binary else e
             for e in endpoints]
+
+
+def _with_scale_units(endpoints: list, assessments: list) -> list:
+    """Questionnaire endpoints without a declared unit take their scale's name and range,
+    and a change of one takes it too (:func:`scoring.units.resolve_units`)."""
+    units = questionnaire_units(endpoints, assessments)
+    if not units:
+        return endpoints
+    from scoring.units import resolve_units  # numpy-free, but kept beside its caller
+
+    return resolve_units(endpoints, scale_units=units)
 
 
 def _endpoints(check: Checker, value: Any) -> list:

@@ -17,6 +17,9 @@ from diary.schedule import Schedule, ScheduledWindow, live_events, schedule
 from diary.services.entries import late_entry_deadline
 from diary.services.events import event_ref, event_refs, participant_ref
 from diary.timezones import local_date, zone
+from scoring.precision import PERCENT_DECIMALS, round_half_away
+
+RATE_DECIMALS = 4  # completion as a fraction: 0.9412 (a percent to two decimals)
 
 
 @dataclass(frozen=True)
@@ -104,13 +107,27 @@ def _window_tasks(session: Session, p: Participant,
 
 @dataclass(frozen=True)
 class Completion:
+    """Diary days owed before today and completed. ``rate`` (a fraction, 4 decimals) and
+    ``percent`` (one decimal) are rounded by the exports' one rule, half away from zero
+    on the decimal value (:mod:`scoring.precision`): 1/32 -> 0.0313 and 1/16 -> 6.3 %,
+    where Python's ``round`` gives 0.0312 and 6.2."""
+
     expected_days: int
     completed_days: int
     today_done: bool
 
     @property
     def rate(self) -> float | None:
-        return round(self.completed_days / self.expected_days, 4) if self.expected_days else None
+        if not self.expected_days:
+            return None
+        return round_half_away(self.completed_days / self.expected_days, RATE_DECIMALS)
+
+    @property
+    def percent(self) -> float | None:
+        if not self.expected_days:
+            return None
+        return round_half_away(100 * self.completed_days / self.expected_days,
+                               PERCENT_DECIMALS)
 
 
 def completion_for(session: Session, protocol: Protocol, participants: list[Participant],

@@ -18,6 +18,7 @@ from diary.db.models import DiaryEntry, Participant, QuestionnaireResponse, Stud
 from diary.errors import Conflict, NotFound
 from diary.services.paging import page_of
 from diary.services.principals import Principal
+from scoring.precision import round_half_away
 
 DIARY_KINDS = ("diary", "diary_nudge")
 WINDOW_KINDS = ("window_open", "window_closing")
@@ -73,7 +74,8 @@ def view(m: OutboxMessage, subject: str, site: str, done_at: datetime | None) ->
         done_at = done_at.replace(tzinfo=UTC)
     after = None
     if done_at is not None and m.sent_at is not None and done_at >= m.sent_at:
-        after = round((done_at - m.sent_at).total_seconds() / 60)
+        # Whole minutes by the exports' one rounding rule (half away from zero).
+        after = round_half_away((done_at - m.sent_at).total_seconds() / 60, 0)
     return {
         "id": m.id, "subject_id": subject, "site": site, "kind": m.kind,
         "channel": m.channel, "target": m.target, "state": m.state, "body": m.body,

@@ -223,6 +223,48 @@ def test_a_blinded_xlsx_export_holds_no_real_value_in_any_sheet(api, trial, cloc
     assert cells and _leaks(" ".join(cells)) == []
 
 
+def _summary_names(api, token, fmt, tmp_path) -> set[tuple[str, str]]:
+    """(treatment, treatment_name) pairs of the summary, read back from CSV, XLSX or XPT;
+    the whole file must not name a real treatment when the caller is blinded."""
+    data = _table(api, token, "summary", fmt).data
+    if fmt == "csv":
+        rows = list(csv.DictReader(io.StringIO(data.decode())))
+        return {(r["treatment"], r["treatment_name"]) for r in rows}
+    if fmt == "xlsx":
+        sheet = load_workbook(io.BytesIO(data), read_only=True)["EPSUM"]
+        header, *rows = sheet.iter_rows(values_only=True)
+        i, j = header.index("treatment"), header.index("treatment_name")
+        return {(r[i], r[j]) for r in rows}
+    import pyreadstat
+
+    path = tmp_path / "summary.xpt"
+    path.write_bytes(data)
+    frame = pyreadstat.read_xport(str(path), output_format="dict")[0]
+    return set(zip(frame["TRTA"], frame["TRTNAME"], strict=True))
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "xpt"])
+def test_the_summary_names_treatments_only_for_unblinded_staff(api, trial, clock, app,
+                                                                tmp_path, fmt):
+    """Issue 14: the protocol's labels for staff who see the allocation, codes otherwise,
+    in every format; a blinded file holds no label anywhere (values, sheets, dictionary)."""
+    _diary_days_1_to_3(api, trial, clock)
+    blinded = api.login("viewer@site.org", "a long enough password")
+    pairs = _summary_names(api, blinded, fmt, tmp_path)
+    assert {CODE["treatment"].fullmatch(t) is not None and n == t for t, n in pairs} == {True}
+    raw = _table(api, blinded, "summary", fmt).data
+    if fmt == "xlsx":
+        book = load_workbook(io.BytesIO(raw), read_only=True)
+        raw = " ".join(str(v) for sheet in book for row in sheet.iter_rows(values_only=True)
+                       for v in row if v is not None).encode()
+    assert _leaks(raw.decode("latin-1")) == []
+    admin = api.login("admin@site.org", "correct horse battery")  # 12-hour tokens
+    api.unblind(admin, STUDY, email="viewer@site.org", role="viewer")
+    unblinded = api.login("viewer@site.org", "a long enough password")
+    assert _summary_names(api, unblinded, fmt, tmp_path) == {
+        ("ketamine", "Ketamine 0.5 mg/kg"), ("saline", "Saline")}
+
+
 @pytest.mark.parametrize("figure", ["mean", "participants"])
 def test_blinded_staff_figures_name_only_masked_codes(api, trial, clock, figure):
     _diary_days_1_to_3(api, trial, clock)

@@ -57,11 +57,13 @@ def test_the_participant_list_shows_diary_completion_up_to_yesterday(api, crosso
     completion = {p["subject_id"]: p["completion"] for p in listing["items"]}
     assert completion == {
         # owed 1..5 March = 5 days; logged 1, 2, 4: 3/5; today (6 March) logged too
-        "S001": {"expected_days": 5, "completed_days": 3, "rate": 3 / 5, "today_done": True},
+        "S001": {"expected_days": 5, "completed_days": 3, "rate": 3 / 5, "percent": 60.0,
+                 "today_done": True},
         # Chicago's today is 5 March: owed 1..4 March = 4 days, all logged: 4/4
-        "S002": {"expected_days": 4, "completed_days": 4, "rate": 4 / 4, "today_done": False},
+        "S002": {"expected_days": 4, "completed_days": 4, "rate": 4 / 4, "percent": 100.0,
+                 "today_done": False},
         # withdrawn on 3 March (13:00 Paris), a day that still counts: owed 1..3 = 3; 1/3
-        "S003": {"expected_days": 3, "completed_days": 1, "rate": round(1 / 3, 4),
+        "S003": {"expected_days": 3, "completed_days": 1, "rate": 0.3333, "percent": 33.3,
                  "today_done": False},
     }
 
@@ -76,7 +78,8 @@ def test_a_corrected_day_counts_once(api, s001, clock):
                         headers=api.bearer(_relogin(api))).json
     # owed: 1 March only (today is 2 March); two versions of it, one day completed
     assert listing["items"][0]["completion"] == {"expected_days": 1, "completed_days": 1,
-                                                 "rate": 1.0, "today_done": False}
+                                                 "rate": 1.0, "percent": 100.0,
+                                                 "today_done": False}
 
 
 # --- the schedule ----------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -36,8 +37,8 @@ PROTOCOLS = Path(__file__).resolve().parents[2] / "protocols"
 SHIPPED = sorted(PROTOCOLS.glob("*.yaml"))
 PASSWORD = "correct horse battery"
 
-# The trial's primary endpoint (the protocol does not mark one), computed for the first,
-# complete participant's first period. A new shipped protocol must add its own here.
+# The trial's primary endpoint (the protocol marks it `primary: true`), computed for the
+# first, complete participant's first period. A new shipped protocol must add its own here.
 PRIMARY = {
     "crossover-ketamine-magnesium": "auc_d1_35",
     "crps-weekly-pain": "chg_w12",
@@ -344,6 +345,10 @@ def finished(request, api, clock, app) -> Run:
 
 def test_every_shipped_protocol_has_a_primary_endpoint_named_here():
     assert {p.stem for p in SHIPPED} == set(PRIMARY)
+    for path in SHIPPED:
+        protocol = parse_protocol(path.read_text(encoding="utf-8"))
+        primary = [o.key for s in protocol.endpoints if s.primary for o in s.outputs()]
+        assert primary == [PRIMARY[path.stem]], path.stem
 
 
 def test_a_shipped_protocol_runs_end_to_end(finished: Run):
@@ -394,6 +399,12 @@ def test_a_shipped_protocol_runs_end_to_end(finished: Run):
     assert {r["USUBJID"] for r in long_rows} == set(expected)
     assert {(r["USUBJID"], r["APERIOD"]) for r in long_rows} == {
         (r["subject"], r["period"]) for r in rows}
+    # The summary's primary line reads as a paper writes it, to one decimal (issue 14).
+    summary = _csv(run.api.c.get(url + "summary", headers=staff).data)
+    lines = [r["report"] for r in summary if r["primary"] == "Y" and r["report"]]
+    assert lines and {r["endpoint"] for r in summary if r["primary"] == "Y"} == {primary}
+    for line in lines:
+        assert re.fullmatch(r"-?\d+\.\d ± (\d+\.\d|NA) \(.+\), n = \d+", line), line
     if protocol.key == "perioperative-ketamine":
         _check_perioperative(first)
 

@@ -146,9 +146,9 @@ def test_the_dictionary_is_a_table_written_like_any_other(tmp_path):
     write_dictionary_csv(TABLE, tmp_path / "dict.csv")
     lines = read_csv(tmp_path / "dict.csv")
     assert lines[0] == ["dataset", "variable", "name", "label", "type", "length", "precision",
-                        "codelist", "derivation"]
+                        "codelist", "unit", "derivation"]
     assert lines[2] == ["EPWIDE", "ANCHDT", "anchor_date", "Anchor date", "date", "8", "", "",
-                        "day 0"]
+                        "", "day 0"]
     write_xpt(dictionary_table(TABLE), tmp_path / "dict.xpt")
     frame, meta = pyreadstat.read_xport(tmp_path / "dict.xpt")
     assert meta.table_name == "DICT"
@@ -163,7 +163,8 @@ def test_long_derivations_are_cut_into_200_byte_columns_of_the_xport_dictionary(
     write_xpt(xport_dictionary_table(t), tmp_path / "dict.xpt")
     frame, meta = pyreadstat.read_xport(tmp_path / "dict.xpt")
     assert list(frame.columns) == ["DATASET", "VARIABLE", "NAME", "LABEL", "TYPE", "LENGTH",
-                                   "PRECISN", "CODELIST", "DERIVATN", "DERIVAT2", "DERIVAT3"]
+                                   "PRECISN", "CODELIST", "UNIT", "DERIVATN", "DERIVAT2",
+                                   "DERIVAT3"]
     assert list(frame["DERIVAT2"]) == ["", "", frame["DERIVAT2"][2]]
     assert max(len(frame[c][2]) for c in ("DERIVATN", "DERIVAT2", "DERIVAT3")) <= 200
     parts = "".join(frame[c][2] for c in ("DERIVATN", "DERIVAT2", "DERIVAT3"))
@@ -187,7 +188,7 @@ def test_xlsx_has_a_data_sheet_a_dictionary_and_the_provenance(tmp_path):
     assert re.search(f'<c r="B2"[^>]* t="n"[^>]*><v>{serial}</v>', sheet)
     assert [[c.value for c in row] for row in wb["dictionary"].iter_rows()][1] == [
         "EPWIDE", "USUBJID", "subject", "Unique subject identifier", "char", 2, None, None,
-        "participant id"]
+        None, "participant id"]
     about = [[c.value for c in row] for row in wb["about"].iter_rows()]
     assert about == [["key", "value"], *map(list, PROVENANCE.items())]
 
@@ -350,7 +351,7 @@ def test_tables_built_by_scoring_are_written_to_all_three_formats(tmp_path):
         first["PARAMCD"], first["AVAL"], first["SRCIDS"])
     summary_xpt = pyreadstat.read_xport(tmp_path / "EPSUM.xpt")[0]
     assert summary_xpt["MEANSD"][0] == "6.0 +/- NA"                 # "±" in CSV/XLSX only
-    assert read_csv(tmp_path / "EPSUM.csv")[1][-5] == "6.0 ± NA"      # n = 1: no SD
+    assert read_csv(tmp_path / "EPSUM.csv")[1][-6] == "6.0 ± NA"      # n = 1: no SD
     wb = openpyxl.load_workbook(tmp_path / "endpoints.xlsx")
     assert wb.sheetnames == ["EPWIDE", "ADEP", "EPSUM", "dictionary", "about"]
     assert [c.value for c in wb["ADEP"][2]][:8] == [*long.rows[0][:5], dt.datetime(2027, 1, 4),

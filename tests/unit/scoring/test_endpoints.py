@@ -65,7 +65,18 @@ AUC = {"key": "a", "kind": "auc", "from_day": 1, "to_day": 35}
         ([{**AUC, "to_day": "35"}], "endpoints[0].to_day: must be an integer, got '35'"),
         ([{**AUC, "min_covrage": 0.8}],
          "endpoints[0].min_covrage: unknown field (allowed: ends, from_day, key, kind, label, "
-         "min_coverage, min_days, paramcd, precision, to_day)"),
+         "min_coverage, min_days, paramcd, precision, primary, to_day, unit)"),
+        ([{**AUC, "unit": ""}], "endpoints[0].unit: must be a text of 1 to 40 printable "
+                                "characters without leading or trailing spaces, got ''"),
+        ([{**AUC, "unit": "x" * 41}], "endpoints[0].unit: must be a text of 1 to 40 "
+                                      "printable characters without leading or trailing "
+                                      f"spaces, got '{'x' * 41}'"),
+        ([{**AUC, "unit": "NRS\n0-10"}], "endpoints[0].unit: must be a text of 1 to 40 "
+                                         "printable characters without leading or trailing "
+                                         "spaces, got 'NRS\\n0-10'"),
+        ([{**AUC, "unit": "=cmd|' /C calc'!A0"}],
+         "endpoints[0].unit: must not contain =, got \"=cmd|' /C calc'!A0\""),
+        ([{**AUC, "primary": "yes"}], "endpoints[0].primary: must be true or false, got 'yes'"),
         ([AUC, {**AUC}], "endpoints[1].key: duplicate key 'a'"),
         ([{"key": "w", "kind": "weekly", "weeks": 2}, {"key": "w_w1", "kind": "timepoint",
                                                         "day": 3}],

@@ -166,7 +166,7 @@ def test_the_endpoints_flow_into_the_wide_long_and_summary_layouts():
          "endpoints[0].min_days: must be <= the 3 days of the window, got 4"),
         ([{"key": "r", "kind": "rescue_days", "from_day": 0, "to_day": 2, "unconverted": "skip"}],
          "endpoints[0].unconverted: unknown field (allowed: from_day, key, kind, label, "
-         "min_days, paramcd, precision, to_day)"),
+         "min_days, paramcd, precision, primary, to_day, unit)"),
         ([{"key": "a", "kind": "auc", "from_day": 1, "to_day": 3},
           {"key": "m", "kind": "mme_daily_mean", "from_day": -7, "to_day": -1},
           {"key": "c", "kind": "mme_change", "of": "a", "baseline": "m"}],

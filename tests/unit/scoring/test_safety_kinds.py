@@ -112,7 +112,7 @@ def test_the_extra_data_is_checked():
         ({"key": "s", "kind": "symptom_max_severity", "symptom": "nausea", "from_day": 0,
           "to_day": 34, "min_severity": "mild"},
          "endpoints[0].min_severity: unknown field (allowed: from_day, key, kind, label, "
-         "paramcd, precision, symptom, to_day)"),
+         "paramcd, precision, primary, symptom, to_day, unit)"),
     ],
 )
 def test_side_effect_declarations_are_validated_with_path_and_rule(declaration, message):

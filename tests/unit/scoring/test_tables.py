@@ -98,10 +98,12 @@ def test_the_crossover_primary_line_is_mean_sd_per_treatment():
     # K: AUCs 6*34 = 204 and 2*34 = 68; KM: 136 and 102; P: 272 and 238
     sd_k = math.sqrt(((204 - 136) ** 2 + (68 - 136) ** 2) / (2 - 1))
     assert round(sd_k, 3) == 96.167 and round(math.sqrt(2 * 17 ** 2), 3) == 24.042
+    unit = "(NRS 0-10 score-days), n = 2"           # the AUC kind's default unit
     assert primary_line(scored, "auc_d1_35") == {                 # one decimal, declared
-        "K": "136.0 ± 96.2", "KM": "119.0 ± 24.0", "P": "255.0 ± 24.0"}
+        "K": f"136.0 ± 96.2 {unit}", "KM": f"119.0 ± 24.0 {unit}",
+        "P": f"255.0 ± 24.0 {unit}"}
     assert primary_line(scored, "auc_d1_35", decimals=0) == {
-        "K": "136 ± 96", "KM": "119 ± 24", "P": "255 ± 24"}
+        "K": f"136 ± 96 {unit}", "KM": f"119 ± 24 {unit}", "P": f"255 ± 24 {unit}"}
     rows = {(r["treatment"], r["endpoint"]): r for r in summary_table(scored).dicts()}
     k = rows["K", "auc_d1_35"]
     assert (k["n"], k["n_missing"], k["mean"], k["median"], k["min"], k["max"]) == (
