@@ -9,6 +9,7 @@ from diary.api.lazy_spec import LazySpecApi
 
 def init_api(app: Flask) -> LazySpecApi:
     from diary.api import (
+        access,
         allocation,
         auth,
         endpoints,
@@ -29,8 +30,8 @@ def init_api(app: Flask) -> LazySpecApi:
         "bearerAuth", {"type": "http", "scheme": "bearer",
                        "description": "A token from /api/v1/auth/login (staff) or "
                                       "/api/v1/participant/activate (a participant's device)"})
-    for module in (health, auth, studies, participants, events, me, questionnaires, endpoints,
-                   reminders, medications, safety, allocation):
+    for module in (health, auth, access, studies, participants, events, me, questionnaires,
+                   endpoints, reminders, medications, safety, allocation):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     app.register_blueprint(sms.blp)  # Twilio's form-posted webhooks: outside the JSON API
     return api
