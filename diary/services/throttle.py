@@ -1,8 +1,8 @@
 """Attempt limits for sign-in and device activation, with a growing backoff, kept in the
 database so that they hold across workers (issue 17).
 
-Each limit lets ``free`` failures pass, then makes the caller wait ``base``, twice that
-after the next failure, and so on up to ``cap``: never a fixed lock. Attempts refused
+Each limit lets ``free`` failures come in a row; the last of them makes the caller wait
+``base``, the next failure twice that, and so on up to ``cap``: never a fixed lock. Attempts refused
 while a wait runs are not counted, so they cannot make it longer. Failures older than
 ``forget`` are forgotten.
 
@@ -32,7 +32,7 @@ from diary.errors import TooManyAttempts
 @dataclass(frozen=True)
 class Limit:
     scope: str
-    free: int  # failures allowed before any wait
+    free: int  # failures in a row without a wait; the last of them starts the first wait
     base: timedelta  # the first wait
     cap: timedelta  # the longest wait
     forget: timedelta = timedelta(hours=24)
@@ -40,10 +40,10 @@ class Limit:
     def wait(self, failures: int) -> timedelta | None:
         """The wait after ``failures`` counted failures: none, then base doubling to cap."""
         over = failures - self.free
-        if over <= 0:
+        if over < 0:
             return None
         # 2**over overflows timedelta long before it matters: stop doubling at the cap.
-        return min(self.cap, self.base * 2 ** min(over - 1, 40))
+        return min(self.cap, self.base * 2 ** min(over, 40))
 
 
 LOGIN_CLIENT = Limit("login-client", 20, timedelta(seconds=1), timedelta(hours=1))
