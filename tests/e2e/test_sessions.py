@@ -223,8 +223,8 @@ def test_a_participant_token_has_no_password_to_change(api, staff):
 # --- device tokens expire when idle --------------------------------------------------------
 
 @pytest.mark.parametrize(("idle", "status"), [
-    (timedelta(days=30) - timedelta(seconds=1), 200),  # DEVICE_TOKEN_IDLE_DAYS is 30
-    (timedelta(days=30), 401),
+    (timedelta(days=120) - timedelta(seconds=1), 200),  # DEVICE_TOKEN_IDLE_DAYS is 120
+    (timedelta(days=120), 401),
 ])
 def test_a_device_token_unused_for_the_idle_period_stops_working(api, clock, staff, idle,
                                                                   status):
@@ -236,10 +236,10 @@ def test_a_device_token_unused_for_the_idle_period_stops_working(api, clock, sta
 
 
 def test_each_use_of_a_device_token_moves_its_idle_deadline(api, clock, staff):
-    for _ in range(4):  # 4 x 20 days of use, far past 30 days since activation
-        clock.advance(timedelta(days=20))
+    for _ in range(4):  # 4 x 100 days of use, far past 120 days since activation
+        clock.advance(timedelta(days=100))
         assert _works(api, staff["device"], "/api/v1/me") == 200
-    clock.advance(timedelta(days=30))
+    clock.advance(timedelta(days=120))
     assert _works(api, staff["device"], "/api/v1/me") == 401
 
 
