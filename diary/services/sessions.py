@@ -149,7 +149,7 @@ def reset_password(session: Session, principal: Principal, account_id: int, *,
     account.password_hash = ph.hash(new_password)
     account.password_changed_at = now
     n = _revoke_all(session, now, account_id=account.id)
-    throttle.clear(session, throttle.login_keys(account.email, "")[2:])
+    throttle.clear(session, [throttle.account_key(account.email)])  # a fresh start
     audit.append(session, chain=audit.ACCOUNTS_CHAIN, actor=principal.actor,
                  action="account.password_reset", entity="account", entity_id=account.id,
                  at=now, after={"email": account.email, "tokens_revoked": n})

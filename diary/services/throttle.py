@@ -67,9 +67,14 @@ def key(limit: Limit, *parts: str) -> Key:
 
 
 def login_keys(email: str, client: str) -> list[Key]:
+    """The client's, the account's from that client, and the account's own counter."""
     email = email.strip().lower()
     return [key(LOGIN_CLIENT, client), key(LOGIN_ACCOUNT_CLIENT, email, client),
-            key(LOGIN_ACCOUNT, email)]
+            account_key(email)]
+
+
+def account_key(email: str) -> Key:
+    return key(LOGIN_ACCOUNT, email.strip().lower())
 
 
 def activation_keys(lookup: str, client: str) -> list[Key]:
