@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from diary import audit
 from diary.audit import Actor
 from diary.db.models import Account, ApiToken, Participant, ProtocolVersion, Study, StudyRole
 from diary.errors import Forbidden, Unauthorized
@@ -120,6 +121,7 @@ def authenticate(session: Session, token: str, now: datetime,
     if row.id is not None:  # the participant columns are filled: a device token
         last_used = row.last_used_at or row.token_created_at
         if device_idle and last_used + device_idle <= now:
+            _expire_idle(session, row.token_id, row.id, last_used, now)
             raise Unauthorized(f"this device was not used for {device_idle.days} days and "
                                "was signed out; ask your site for a new activation code",
                                code="device_idle")
@@ -141,6 +143,17 @@ def authenticate(session: Session, token: str, now: datetime,
     return Principal(Actor(f"account:{account.id}", account.id, request_id),
                      account_id=account.id, is_superuser=account.is_superuser, roles=roles,
                      token_id=row.token_id)
+
+
+def _expire_idle(session: Session, token_id: int, participant_id: str,
+                 last_used: datetime, now: datetime) -> None:
+    """Revoke an idle device token and audit it once (later uses are plain 401s)."""
+    session.execute(update(ApiToken).where(ApiToken.id == token_id)
+                    .values(revoked_at=now))
+    audit.append(session, chain=audit.participant_chain(participant_id),
+                 actor=Actor("system"), action="token.expire", entity="api_token",
+                 entity_id=token_id, at=now, after={"why": "idle", "last_used": last_used})
+    session.commit()
 
 
 def cli_principal(*, unblinded: bool = True) -> Principal:

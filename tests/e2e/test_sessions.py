@@ -235,6 +235,16 @@ def test_a_device_token_unused_for_the_idle_period_stops_working(api, clock, sta
         assert r.json["code"] == "device_idle" and "new activation code" in r.json["message"]
 
 
+def test_an_idle_expiry_is_audited_once_and_the_token_stays_dead(api, app, clock, staff):
+    clock.advance(timedelta(days=120))
+    assert _works(api, staff["device"], "/api/v1/me") == 401
+    clock.advance(timedelta(days=1))  # ... even if the setting were raised now
+    app.config["DEVICE_TOKEN_IDLE_DAYS"] = 365
+    assert _works(api, staff["device"], "/api/v1/me") == 401
+    [(actor, _, after, _)] = _audit(app, "token.expire")
+    assert (actor, after["why"]) == ("system", "idle")
+
+
 def test_each_use_of_a_device_token_moves_its_idle_deadline(api, clock, staff):
     for _ in range(4):  # 4 x 100 days of use, far past 120 days since activation
         clock.advance(timedelta(days=100))
