@@ -40,6 +40,11 @@ def create_app(config: dict | None = None) -> Flask:
         clock=app.config["CLOCK"], hasher=hasher(app.config["ARGON2_PROFILE"]),
         vault=PhoneVault(app.config["SECRET_KEY"]),
     )
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)
     init_guards(app)  # before any view: nesting depth, NUL and lone surrogates
     init_api(app)
     init_docs(app)

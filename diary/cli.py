@@ -62,7 +62,8 @@ def db_downgrade(revision: str) -> None:
 
 @admin_cli.command("create")
 @click.option("--email", required=True)
-@click.password_option(help="At least 10 characters; prompted for when omitted.")
+@click.password_option(help="At least 12 characters, not a common password; prompted "
+                            "for when omitted.")
 def admin_create(email: str, password: str) -> None:
     """Create an administrator account (the first one, or another)."""
     rt = _rt()
@@ -240,5 +241,8 @@ def questionnaires_rescore(key: str | None, instrument: str | None) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    for group in (db_cli, admin_cli, audit_cli, studies_cli, export_cli, questionnaires_cli):
+    from diary.accounts_cli import accounts_cli
+
+    for group in (db_cli, admin_cli, audit_cli, studies_cli, export_cli, questionnaires_cli,
+                  accounts_cli):
         app.cli.add_command(group)

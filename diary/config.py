@@ -34,6 +34,14 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         or f"sqlite:///{instance / DEFAULT_DB_FILE}",
         "ARGON2_PROFILE": env.get("ARGON2_PROFILE", "default"),
         "TOKEN_TTL": timedelta(hours=int(env.get("TOKEN_TTL_HOURS", "12"))),
+        # A device token unused this long stops working; the participant needs a new
+        # activation code from the site. 0 turns idle expiry off. Longer than the longest
+        # gap between a participant's tasks: the perioperative study's 3- and 6-month
+        # questionnaires are 92 days apart, and its diary ends before.
+        "DEVICE_TOKEN_IDLE_DAYS": int(env.get("DEVICE_TOKEN_IDLE_DAYS", "120")),
+        # Reverse proxies in front of the app whose X-Forwarded-For is trusted for the
+        # client address that sign-in throttling counts per (0: use the socket's peer).
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
         "ACTIVATION_CODE_TTL": timedelta(days=int(env.get("ACTIVATION_CODE_TTL_DAYS", "7"))),
         "CLOCK": SystemClock(),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,  # larger bodies get a 413 before parsing

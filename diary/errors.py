@@ -48,4 +48,10 @@ class RefusedInput(RuleViolation):
 
 
 class TooManyAttempts(DomainError):
+    """Throttled: ``retry_after`` seconds become the ``Retry-After`` header (RFC 9110)."""
+
     status, code = 429, "too_many_attempts"
+
+    def __init__(self, message: str, *, retry_after: int | None = None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after

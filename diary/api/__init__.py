@@ -9,6 +9,7 @@ from diary.api.lazy_spec import LazySpecApi
 
 def init_api(app: Flask) -> LazySpecApi:
     from diary.api import (
+        access,
         allocation,
         auth,
         endpoints,
@@ -30,8 +31,8 @@ def init_api(app: Flask) -> LazySpecApi:
         "bearerAuth", {"type": "http", "scheme": "bearer",
                        "description": "A token from /api/v1/auth/login (staff) or "
                                       "/api/v1/participant/activate (a participant's device)"})
-    for module in (health, auth, studies, participants, events, me, questionnaires, endpoints,
-                   reminders, medications, safety, allocation):
+    for module in (health, auth, access, studies, participants, events, me, questionnaires,
+                   endpoints, reminders, medications, safety, allocation):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     api.register_blueprint(fhir.blp)  # the FHIR base is /fhir, as FHIR clients look for it
     app.register_blueprint(sms.blp)  # Twilio's form-posted webhooks: outside the JSON API

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app, g, request
 from sqlalchemy.orm import Session
@@ -39,6 +39,25 @@ def request_id() -> str:
     return g.request_id
 
 
+def client_address() -> str:
+    """The caller's address, as sign-in throttling counts it (behind TRUSTED_PROXIES
+    reverse proxies, the address they forwarded)."""
+    return request.remote_addr or "unknown"
+
+
+def bearer_token() -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("send 'Authorization: Bearer <token>'")
+    return token.strip()
+
+
+def device_idle() -> timedelta | None:
+    days = current_app.config.get("DEVICE_TOKEN_IDLE_DAYS") or 0
+    return timedelta(days=days) if days > 0 else None
+
+
 def principal() -> Principal:
     return g.principal
 
@@ -48,11 +67,8 @@ def authenticated(view):
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthorized("send 'Authorization: Bearer <token>'")
-        g.principal = authenticate(db(), token.strip(), now(), request_id())
+        g.principal = authenticate(db(), bearer_token(), now(), request_id(),
+                                   device_idle=device_idle())
         return view(*args, **kwargs)
 
     return wrapper

@@ -66,6 +66,8 @@ class PaindiaryApi(Api):
         response.status_code = error.status
         if error.status == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="paindiary"'
+        if getattr(error, "retry_after", None) is not None:
+            response.headers["Retry-After"] = str(error.retry_after)
         return response
 
     def handle_http_exception(self, error: HTTPException):

@@ -73,8 +73,10 @@ class Account(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     is_superuser: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A disabled account cannot log in and its tokens stop working (issue 17); failed
+    # logins are counted in auth_throttle, per client and per account.
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Study(Base):
@@ -156,7 +158,8 @@ class ActivationCode(Base):
     """A single-use code a participant exchanges for a device token.
 
     The code's first group (``lookup``) finds the row; the rest is checked against an
-    argon2id hash, with attempts counted here so throttling holds across workers.
+    argon2id hash; wrong attempts are throttled in auth_throttle (per client and per
+    code), so throttling holds across workers.
     """
 
     __tablename__ = "activation_codes"
@@ -169,7 +172,6 @@ class ActivationCode(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class ApiToken(Base):
@@ -191,6 +193,9 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Device tokens expire after DEVICE_TOKEN_IDLE_DAYS without use; refreshed at most
+    # every few minutes (diary.services.principals), not written on every request.
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 EVENT_STATUSES = ("planned", "confirmed", "cancelled")
@@ -419,5 +424,6 @@ class Screening(Base):
 # The messaging tables live in their own module; importing it here registers them on
 # Base.metadata wherever the models are loaded (migrations, tests, the app).
 from diary.db import allocation_models as _allocation_models  # noqa: E402,F401
+from diary.db import auth_models as _auth_models  # noqa: E402,F401
 from diary.db import messaging as _messaging  # noqa: E402,F401
 from diary.db import safety_models as _safety_models  # noqa: E402,F401

@@ -11,14 +11,12 @@ from sqlalchemy.orm import Session
 
 from diary import audit
 from diary.db.models import Account, ApiToken, StudyRole
-from diary.errors import Conflict, NotFound, RuleViolation, TooManyAttempts, Unauthorized
-from diary.security import new_token, token_hash, verify_secret
+from diary.errors import Conflict, Forbidden, NotFound, RuleViolation, Unauthorized
+from diary.passwords import password_problem
+from diary.security import dummy_verify, new_token, token_hash, verify_secret
+from diary.services import throttle
 from diary.services.principals import LEVELS, Principal
 from diary.services.studies import get_study
-
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
-MIN_PASSWORD = 10
 
 
 @dataclass(frozen=True)
@@ -27,16 +25,23 @@ class IssuedToken:
     expires_at: datetime | None
 
 
+def check_password(password: str, email: str | None = None,
+                   field: str = "password") -> None:
+    """The password policy (diary.passwords), as a 422 naming the field and the rule."""
+    problem = password_problem(password, email=email)
+    if problem:
+        raise RuleViolation(f"{field} {problem}", field=field, code="weak_password")
+
+
 def create_account(session: Session, principal: Principal, *, email: str, password: str,
                    is_superuser: bool, now: datetime, ph: PasswordHasher) -> Account:
     principal.require_superuser()
     email = email.strip().lower()
-    if len(password) < MIN_PASSWORD:
-        raise RuleViolation(f"must have at least {MIN_PASSWORD} characters", field="password")
+    check_password(password, email)
     if session.scalar(select(Account.id).where(Account.email == email)) is not None:
         raise Conflict(f"an account for {email} exists", field="email")
     account = Account(email=email, password_hash=ph.hash(password), is_superuser=is_superuser,
-                      created_at=now, failed_logins=0)
+                      created_at=now)
     session.add(account)
     session.flush()
     audit.append(session, chain=audit.ACCOUNTS_CHAIN, actor=principal.actor,
@@ -47,21 +52,33 @@ def create_account(session: Session, principal: Principal, *, email: str, passwo
 
 
 def login(session: Session, *, email: str, password: str, now: datetime, ph: PasswordHasher,
-          ttl: timedelta) -> IssuedToken:
-    """Exchange email and password for a bearer token; failures are counted per account."""
-    account = session.scalar(select(Account).where(Account.email == email.strip().lower()))
+          ttl: timedelta, client: str = "unknown") -> IssuedToken:
+    """Exchange email and password for a bearer token.
+
+    Failures are throttled per client, per account from that client and per account
+    (diary.services.throttle), the same way whether the email has an account or not, and
+    an unknown email costs the same argon2 verification as a known one.
+    """
+    email = email.strip().lower()
+    keys = throttle.login_keys(email, client)
+    throttle.check(session, keys, now, "too many failed sign-ins")
+    account = session.scalar(select(Account).where(Account.email == email))
     if account is None:
-        ph.hash(password)  # same cost as a real check, so timing does not reveal accounts
-        raise Unauthorized("wrong email or password")
-    if account.locked_until and account.locked_until > now:
-        raise TooManyAttempts("too many failed logins; try again later")
-    if not verify_secret(ph, account.password_hash, password):
-        account.failed_logins += 1
-        if account.failed_logins >= MAX_FAILED_LOGINS:
-            account.locked_until, account.failed_logins = now + LOCKOUT, 0
+        dummy_verify(ph, password)
+        ok = False
+    else:
+        ok = verify_secret(ph, account.password_hash, password)
+    if not ok:
+        throttle.record_failure(session, keys, now)
         session.commit()
         raise Unauthorized("wrong email or password")
-    account.failed_logins, account.locked_until = 0, None
+    # Only who knows the password learns that the account is disabled.
+    if account.disabled_at is not None:
+        raise Forbidden("this account is disabled; ask an administrator",
+                        code="account_disabled")
+    # The client's own counter stays: signing in to one's own account between guesses
+    # at others must not reset it.
+    throttle.clear(session, keys[1:])
     token = new_token()
     session.add(ApiToken(token_hash=token_hash(token), account_id=account.id, created_at=now,
                          expires_at=now + ttl))

@@ -18,13 +18,13 @@ from diary.errors import (
     Forbidden,
     NotFound,
     RuleViolation,
-    TooManyAttempts,
     Unauthorized,
 )
 from diary.protocol.model import Protocol
 from diary.security import (
     PhoneVault,
     activation_code,
+    dummy_verify,
     new_code_lookup,
     new_code_secret,
     new_token,
@@ -33,6 +33,7 @@ from diary.security import (
     token_hash,
     verify_secret,
 )
+from diary.services import throttle
 from diary.services.allocation import allocate
 from diary.services.principals import Principal
 from diary.services.replanning import replan_participant, stop_reminders
@@ -40,7 +41,6 @@ from diary.services.screening import check_screening
 from diary.services.studies import get_study
 from diary.timezones import geographic_zone
 
-MAX_CODE_ATTEMPTS = 5
 LOOKUP_DRAWS = 20  # random lookups tried before giving up (see _insert_with_free_lookup)
 SUBJECT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -139,7 +139,7 @@ def enrol(session: Session, principal: Principal, study_key: str, e: Enrolment, 
     principal.require(study.id, "write", e.site)
     _check_enrolment(e, protocol)
     screenings = check_screening(session, study, protocol, e.screening_number,
-                                 e.screening_override)
+                                 e.screening_override, e.site)
     phone = None
     if e.phone:
         try:
@@ -205,7 +205,7 @@ def _issue_code(session, principal, p, *, now, ph, ttl) -> IssuedCode:
     secret_hash = ph.hash(secret)  # once (argon2 is slow): only the lookup is redrawn
     row = _insert_with_free_lookup(session, lambda lookup: ActivationCode(
         participant_id=p.id, lookup=lookup, secret_hash=secret_hash, created_at=now,
-        expires_at=now + ttl, failed_attempts=0))
+        expires_at=now + ttl))
     audit.append(session, chain=audit.participant_chain(p.id), actor=principal.actor,
                  action="activation_code.issue", entity="activation_code", entity_id=row.id,
                  at=now, after={"expires_at": row.expires_at})
@@ -240,22 +240,31 @@ class Activated:
 
 
 def activate(session: Session, *, code: str, now: datetime, ph: PasswordHasher,
-             request_id: str | None = None) -> Activated:
-    """Exchange a single-use activation code for a device token (earlier devices log out)."""
+             request_id: str | None = None, client: str = "unknown") -> Activated:
+    """Exchange a single-use activation code for a device token (earlier devices log out).
+
+    Wrong tries are throttled per client and per code with a growing wait, whether the
+    code exists or not; an unknown or revoked code costs the same argon2 verification as
+    a known one, so neither the answer nor its timing tells which codes exist.
+    """
     parts = split_activation_code(code)
+    lookup, secret = parts if parts is not None else ("", code)
+    keys = throttle.activation_keys(lookup, client)
+    throttle.check(session, keys, now, "too many wrong activation codes", field="code")
     row = None
     if parts is not None:
-        row = session.scalar(select(ActivationCode).where(ActivationCode.lookup == parts[0])
+        row = session.scalar(select(ActivationCode).where(ActivationCode.lookup == lookup)
                              .with_for_update())
     if row is None or row.revoked_at is not None:
-        raise Unauthorized("unknown activation code", field="code")
-    if row.failed_attempts >= MAX_CODE_ATTEMPTS:
-        raise TooManyAttempts("too many wrong attempts; ask your site for a new code",
-                              field="code")
-    if not verify_secret(ph, row.secret_hash, parts[1]):
-        row.failed_attempts += 1
+        dummy_verify(ph, secret)
+        ok = False
+    else:
+        ok = verify_secret(ph, row.secret_hash, secret)
+    if not ok:
+        throttle.record_failure(session, keys, now)
         session.commit()
         raise Unauthorized("unknown activation code", field="code")
+    throttle.clear(session, keys[1:])
     if row.used_at is not None:
         raise Forbidden("this code was already used; ask your site for a new one",
                         field="code", code="code_used")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from diary import audit
 from diary.audit import Actor
 from diary.db.models import Account, ApiToken, Participant, ProtocolVersion, Study, StudyRole
 from diary.errors import Forbidden, Unauthorized
@@ -39,6 +40,8 @@ class Principal:
     roles: dict[int, StaffRole] = field(default_factory=dict)
     # The server's command line sees every allocation; accounts need the grant per study.
     unblinded_everywhere: bool = False
+    # The token the caller came with (a password change keeps it, revokes the others).
+    token_id: int | None = field(default=None, compare=False)
 
     @property
     def is_participant(self) -> bool:
@@ -83,8 +86,11 @@ class Principal:
 _PARTICIPANT_COLUMNS = [c.key for c in Participant.__table__.columns]
 _TOKEN_QUERY = (
     select(ApiToken.account_id, ApiToken.expires_at, ApiToken.revoked_at,
+           ApiToken.id.label("token_id"), ApiToken.created_at.label("token_created_at"),
+           ApiToken.last_used_at, Account.disabled_at,
            *Participant.__table__.columns, ProtocolVersion.sha256)
     .select_from(ApiToken)
+    .outerjoin(Account, Account.id == ApiToken.account_id)
     .outerjoin(Participant, Participant.id == ApiToken.participant_id)
     .outerjoin(Study, Study.id == Participant.study_id)
     .outerjoin(ProtocolVersion, (ProtocolVersion.study_id == Study.id)
@@ -93,9 +99,16 @@ _TOKEN_QUERY = (
 )
 
 
+# A device token's last use is written at most this often: idle expiry counts in days,
+# and a write per request would double the diary path's database work.
+TOUCH_EVERY = timedelta(minutes=10)
+
+
 def authenticate(session: Session, token: str, now: datetime,
-                 request_id: str | None = None) -> Principal:
-    """Resolve a bearer token; raises ``Unauthorized`` when unknown, expired or revoked.
+                 request_id: str | None = None, *,
+                 device_idle: timedelta | None = None) -> Principal:
+    """Resolve a bearer token; raises ``Unauthorized`` when unknown, expired or revoked,
+    when its account is disabled, or when a device token went unused for ``device_idle``.
 
     A participant's token comes back with its participant row and the study's current
     protocol version in the same query: the diary path needs all three on every request.
@@ -103,12 +116,24 @@ def authenticate(session: Session, token: str, now: datetime,
     row = session.execute(_TOKEN_QUERY, {"h": token_hash(token)}).one_or_none()
     if row is None or row.revoked_at is not None or (row.expires_at and row.expires_at <= now):
         raise Unauthorized("invalid or expired token")
+    if row.disabled_at is not None:
+        raise Unauthorized("invalid or expired token")
     if row.id is not None:  # the participant columns are filled: a device token
+        last_used = row.last_used_at or row.token_created_at
+        if device_idle and last_used + device_idle <= now:
+            _expire_idle(session, row.token_id, row.id, last_used, now)
+            raise Unauthorized(f"this device was not used for {device_idle.days} days and "
+                               "was signed out; ask your site for a new activation code",
+                               code="device_idle")
+        if last_used + TOUCH_EVERY <= now or row.last_used_at is None:
+            session.execute(update(ApiToken).where(ApiToken.id == row.token_id)
+                            .values(last_used_at=now))
+            session.commit()  # its own transaction: the request may end in a rollback
         # A detached row object: the request reads it, and writes go through Core.
         p = Participant(**{c: row._mapping[c] for c in _PARTICIPANT_COLUMNS})
         actor = Actor(f"participant:{p.id}", None, request_id)
         return Principal(actor, participant_id=p.id, participant=p,
-                         protocol_sha256=row.sha256)
+                         protocol_sha256=row.sha256, token_id=row.token_id)
     account = session.get(Account, row.account_id)
     roles = {
         r.study_id: StaffRole(r.role, tuple(r.sites) if r.sites is not None else None,
@@ -116,7 +141,19 @@ def authenticate(session: Session, token: str, now: datetime,
         for r in session.scalars(select(StudyRole).where(StudyRole.account_id == account.id))
     }
     return Principal(Actor(f"account:{account.id}", account.id, request_id),
-                     account_id=account.id, is_superuser=account.is_superuser, roles=roles)
+                     account_id=account.id, is_superuser=account.is_superuser, roles=roles,
+                     token_id=row.token_id)
+
+
+def _expire_idle(session: Session, token_id: int, participant_id: str,
+                 last_used: datetime, now: datetime) -> None:
+    """Revoke an idle device token and audit it once (later uses are plain 401s)."""
+    session.execute(update(ApiToken).where(ApiToken.id == token_id)
+                    .values(revoked_at=now))
+    audit.append(session, chain=audit.participant_chain(participant_id),
+                 actor=Actor("system"), action="token.expire", entity="api_token",
+                 entity_id=token_id, at=now, after={"why": "idle", "last_used": last_used})
+    session.commit()
 
 
 def cli_principal(*, unblinded: bool = True) -> Principal:

@@ -55,9 +55,13 @@ def record_screening(session: Session, principal: Principal, study_key: str, *,
 
 
 def check_screening(session: Session, study: Study, protocol: Protocol,
-                    screening_number: str | None, override: str | None) -> list[Screening]:
+                    screening_number: str | None, override: str | None,
+                    site: str) -> list[Screening]:
     """The screenings enrolment relies on; refuses a failed or missing one unless overridden.
 
+    Only screenings recorded at the enrolment's own ``site`` count: one from another site
+    is answered as if it did not exist (its verdict is not named, and an override does not
+    link it), so a site-limited coordinator learns nothing of other sites (issue 17).
     Returns the screenings to link to the new participant.
     """
     if not protocol.screening:
@@ -70,7 +74,8 @@ def check_screening(session: Session, study: Study, protocol: Protocol,
         raise RuleViolation("this study screens before enrolment: send the screening_number "
                             "(or a screening_override with a reason)", field="screening_number")
     rows = session.scalars(select(Screening).where(
-        Screening.study_id == study.id, Screening.screening_number == screening_number)).all()
+        Screening.study_id == study.id, Screening.screening_number == screening_number,
+        Screening.site == site)).all()
     linked = [r for r in rows if r.participant_id is not None]
     if linked:
         raise Conflict(f"screening {screening_number} belongs to an enrolled participant",

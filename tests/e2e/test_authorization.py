@@ -26,6 +26,15 @@ STAFF_ENDPOINTS = [
     ("GET", "/api/v1/studies/{study}/versions/1", None),
     ("PUT", "/api/v1/studies/{study}/roles", {"email": "someone@site.org", "role": "viewer"}),
     ("POST", "/api/v1/accounts", {"email": "new@site.org", "password": "long enough pass"}),
+    # taking access back: tests/e2e/test_sessions.py
+    ("GET", "/api/v1/accounts", None),
+    ("POST", "/api/v1/auth/password",
+     {"current_password": "not my password", "new_password": "a brand new passphrase"}),
+    ("POST", "/api/v1/accounts/2/disabling", {"reason": "left the team"}),
+    ("POST", "/api/v1/accounts/2/enabling", {"reason": "back again"}),
+    ("POST", "/api/v1/accounts/2/password-reset", {"new_password": "a brand new passphrase"}),
+    ("POST", "/api/v1/accounts/2/token-revocation", {}),
+    ("POST", P + "/device-revocation", {"reason": "phone lost"}),
     ("GET", "/api/v1/studies/{study}/participants", None),
     ("POST", "/api/v1/studies/{study}/participants",
      {"subject_id": "S900", "site": "PAR", "sequence": "KP"}),
@@ -113,10 +122,11 @@ ME_ENDPOINTS = [
       "client_id": "9b1f2a4e-0000-4000-8000-000000000006",
       "device_time": "2027-03-01T18:00:00+01:00"}),
 ]
-# Instrument definitions: any valid token, staff or participant.
+# Instrument definitions and sign-out: any valid token, staff or participant.
 ANY_TOKEN_ENDPOINTS = [
     ("GET", "/api/v1/instruments", None),
     ("GET", "/api/v1/instruments/phq9", None),
+    ("POST", "/api/v1/auth/logout", None),
 ]
 PUBLIC = {("GET", "/api/v1/health"), ("POST", "/api/v1/auth/login"),
           ("POST", "/api/v1/participant/activate")}
@@ -152,7 +162,8 @@ def _upgraded(source: str) -> str:
 def test_the_tables_below_cover_every_route_behind_a_token(app):
     routes = {(method, rule.rule.replace("<int:version>", "1").replace("<key>", "{study}")
                .replace("<subject_id>", "{subject}").replace("<instrument_id>", "phq9")
-               .replace("<alert_id>", "no-such-alert").replace("<event_id>", "no-such-event"))
+               .replace("<alert_id>", "no-such-alert").replace("<event_id>", "no-such-event")
+               .replace("<int:account_id>", "2"))
               for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1/")
               for method in rule.methods - {"HEAD", "OPTIONS"}}
     covered = {(method, path) for method, path, _ in

@@ -1,5 +1,7 @@
 """How tokens and codes fail: staff token expiry, participants' activation codes (typing,
-expiry, single use, lockout, reissue, device logout) and the staff login lockout.
+expiry, single use, reissue, device logout) and the staff login's answer. Throttling of
+wrong codes and passwords: tests/e2e/test_throttling.py; sign-out, revocation and idle
+expiry: tests/e2e/test_sessions.py.
 
 The 401 for a missing or unknown bearer token, on every route behind a token, is checked in
 tests/e2e/test_authorization.py next to the route tables it is parametrized by.
@@ -106,35 +108,11 @@ def test_a_malformed_activation_code_is_refused(api, enrolled, code, status):
     assert (r.status_code, r.json["field"]) == (status, "code")
 
 
-@pytest.mark.parametrize(("wrong_attempts", "then_right_code"), [
-    (1, 200),
-    (4, 200),
-    (5, 429),  # MAX_CODE_ATTEMPTS: the code is dead, ask the site for a new one
-    (6, 429),
-])
-def test_wrong_secrets_are_401_and_the_fifth_locks_the_code(api, enrolled, wrong_attempts,
-                                                           then_right_code):
-    statuses = [_activate(api, _wrong_secret(enrolled["code"])).status_code
-                for _ in range(wrong_attempts)]
-    assert statuses == [401] * min(wrong_attempts, 5) + [429] * max(wrong_attempts - 5, 0)
-    r = _activate(api, enrolled["code"])
-    assert r.status_code == then_right_code, r.json
-    if then_right_code == 429:
-        assert (r.json["code"], r.json["field"]) == ("too_many_attempts", "code")
-
-
 def test_a_reissued_code_revokes_the_previous_unused_one(api, enrolled):
     new = _reissue(api, enrolled["admin"])
     old = _activate(api, enrolled["code"])
     assert (old.status_code, old.json["code"]) == (401, "unauthorized")
     assert _activate(api, new).status_code == 200
-
-
-def test_a_reissued_code_also_frees_a_participant_locked_out_by_wrong_secrets(api, enrolled):
-    for _ in range(5):
-        _activate(api, _wrong_secret(enrolled["code"]))
-    assert _activate(api, enrolled["code"]).status_code == 429
-    assert _activate(api, _reissue(api, enrolled["admin"])).status_code == 200
 
 
 def test_a_new_activation_logs_the_earlier_device_out(api, enrolled):
@@ -153,7 +131,7 @@ def test_a_withdrawn_participant_cannot_activate_a_device(api, enrolled):
     assert (r.status_code, r.json["code"]) == (403, "forbidden")
 
 
-# --- staff login lockout ----------------------------------------------------------------
+# --- staff login (throttling: tests/e2e/test_throttling.py) -----------------------------
 
 def _login(api, password):
     return api.c.post("/api/v1/auth/login",
@@ -167,37 +145,3 @@ def test_wrong_passwords_are_401_and_an_unknown_email_looks_the_same(api):
                          json={"email": "nobody@site.org", "password": "not the password"})
     assert (wrong.status_code, unknown.status_code) == (401, 401)
     assert wrong.json == unknown.json
-
-
-@pytest.mark.parametrize(("wrong_attempts", "then_right_password"), [(4, 200), (5, 429)])
-def test_five_wrong_passwords_lock_the_account(api, wrong_attempts, then_right_password):
-    api.create_admin()
-    statuses = [_login(api, "not the password").status_code for _ in range(wrong_attempts)]
-    assert statuses == [401] * wrong_attempts
-    r = _login(api, "correct horse battery")
-    assert r.status_code == then_right_password
-    if then_right_password == 429:
-        assert r.json["code"] == "too_many_attempts"
-
-
-@pytest.mark.parametrize(("wait", "status"), [
-    (timedelta(minutes=15) - timedelta(seconds=1), 429),  # LOCKOUT is 15 minutes
-    (timedelta(minutes=15), 200),
-])
-def test_the_login_lockout_ends_after_fifteen_minutes(api, clock, wait, status):
-    api.create_admin()
-    for _ in range(5):
-        _login(api, "not the password")
-    clock.advance(wait)
-    assert _login(api, "correct horse battery").status_code == status
-
-
-def test_after_a_lockout_the_count_of_wrong_passwords_starts_again(api, clock):
-    api.create_admin()
-    for _ in range(5):
-        _login(api, "not the password")
-    clock.advance(timedelta(minutes=15))
-    statuses = [_login(api, "not the password").status_code for _ in range(4)]
-    assert statuses == [401] * 4
-    assert _login(api, "correct horse battery").status_code == 200
-
