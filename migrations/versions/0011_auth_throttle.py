@@ -1,7 +1,7 @@
 """auth throttle, disabled accounts, device token last use
 
-Revision ID: 0010_auth_throttle
-Revises: 0009_patch_daily_mme
+Revision ID: 0011_auth_throttle
+Revises: 0010_fhir_intake
 Create Date: 2026-12-02 17:30:00.000000
 
 Issue 17: failed sign-ins and activation attempts are counted in ``auth_throttle`` per
@@ -17,8 +17,8 @@ from alembic import op
 
 import diary.db.types
 
-revision = "0010_auth_throttle"
-down_revision = "0009_patch_daily_mme"
+revision = "0011_auth_throttle"
+down_revision = "0010_fhir_intake"
 branch_labels = None
 depends_on = None
 
