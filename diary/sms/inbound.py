@@ -6,9 +6,10 @@ sent. With Twilio's Advanced Opt-Out the message carries ``OptOutType`` (STOP, S
 HELP) and Twilio has already answered it with the configured text: we record what it
 means and answer nothing, so the participant does not get two replies.
 
-A score counts for today in the participant's zone, or for yesterday while yesterday is
-still open (before its late-entry deadline) and empty: a reply to the morning nudge lands
-on the day it asked about, and the confirmation names the day.
+A score counts for a diary day only (diary.sms.days): today's, or the previous diary
+day's while that is still open (before its late-entry limit) and empty: a reply to the
+morning nudge lands on the day it asked about, and the confirmation names the day.
+Outside the diary nothing is stored and the reply says why.
 """
 
 from __future__ import annotations
@@ -25,11 +26,12 @@ from diary.db.messaging import InboundSms, SmsConversation
 from diary.db.models import DiaryEntry, Participant
 from diary.errors import DomainError
 from diary.security import PhoneVault, mask_phone, normalise_phone
-from diary.services.entries import NewEntry, late_entry_deadline, protocol_for, record_diary_entry
-from diary.timezones import local_date, zone
+from diary.services.entries import NewEntry, protocol_for, record_diary_entry
+from diary.timezones import zone
 
 from . import opt_out, replies
 from .conversation import answer_questionnaire, replace_conversation, start_questionnaire
+from .days import reply_day
 from .grammar import Keyword, Medication, Number, Unclear, parse
 from .medication import record_sms_intake
 
@@ -156,24 +158,21 @@ def set_opt_out(session: Session, people: list[Participant], now: datetime, *,
     session.commit()
 
 
-def target_day(session: Session, p: Participant, protocol, now: datetime) -> date:
-    """Yesterday while it is still open and empty, else today (participant's zone)."""
-    today = local_date(now, zone(p.timezone))
-    yesterday = today - timedelta(days=1)
-    if (protocol.daily_diary is not None and protocol.daily_diary.late_entry is not None
-            and yesterday >= local_date(p.enrolled_at, zone(p.timezone))
-            and now < late_entry_deadline(protocol, yesterday, p.timezone)
-            and _current(session, p.id, yesterday) is None):
-        return yesterday
-    return today
-
-
 def record_score(session: Session, p: Participant, score: int, sid: str,
                  now: datetime) -> Reply:
     if not 0 <= score <= 10:
         return Reply(replies.RANGE, "out_of_range")
     protocol = protocol_for(session, p)
-    day = target_day(session, p, protocol, now)
+    if protocol.daily_diary is None:
+        return Reply(replies.refused("this study has no daily diary"), "refused")
+    choice = reply_day(session, p, protocol, now,
+                       filled=lambda d: _current(session, p.id, d) is not None)
+    if choice.day is None and choice.closed_day is not None:
+        closed = choice.closed_at.astimezone(zone(p.timezone))
+        return Reply(replies.too_late(choice.closed_day, closed), "too_late")
+    if choice.day is None:
+        return Reply(replies.no_diary_today(choice.next_day), "no_diary_today")
+    day = choice.day
     current = _current(session, p.id, day)
     if current is not None and current.client_id != sid:
         if current.score == score:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -41,6 +41,20 @@ def corrected(old: int, new: int, day: date) -> str:
 
 def kept(old: int, day: date) -> str:
     return f"OK, pain {old} kept for {day_label(day)}."
+
+
+def no_diary_today(next_day: date | None) -> str:
+    """A score on a day that is no diary day (before the diary, between periods)."""
+    if next_day is None:
+        return ("No diary today, so nothing was recorded. Your study team will tell you "
+                "when it starts.")
+    return f"No diary today; your next diary day is {day_label(next_day)}. Nothing was recorded."
+
+
+def too_late(day: date, closed: datetime) -> str:
+    """A score after the last diary day's late-entry limit (``closed``, local time)."""
+    return (f"Too late for {day_label(day)}: entries closed {day_label(closed.date())} "
+            f"{closed:%H:%M}. Your diary has ended, so nothing was recorded.")
 
 
 def refused(reason: str) -> str:
