@@ -30,6 +30,7 @@ from diary.services.entries import NewEntry, protocol_for, record_diary_entry
 from diary.timezones import zone
 
 from . import opt_out, replies
+from .commands import accepts_medication, help_for
 from .conversation import answer_questionnaire, replace_conversation, start_questionnaire
 from .days import reply_day
 from .grammar import Keyword, Medication, Number, Unclear, parse
@@ -112,7 +113,7 @@ def act(session: Session, people: list[Participant], cmd, sid: str, now: datetim
         set_opt_out(session, people, now, opted_out=False, source=opt_out.KEYWORD)
         return Reply(replies.STARTED, "opt_in")
     if isinstance(cmd, Keyword) and cmd.word == "help":
-        return Reply(replies.HELP, "help")
+        return Reply(help_for(protocol_for(session, p)), "help")
     if p.withdrawn_at is not None and p.withdrawn_at <= now:
         return Reply(replies.NOT_ENROLLED_ANYMORE, "withdrawn")
     conversation = session.get(SmsConversation, p.id)
@@ -138,11 +139,16 @@ def act(session: Session, people: list[Participant], cmd, sid: str, now: datetim
         return Reply(text, outcome)
     if isinstance(cmd, Number):
         return record_score(session, p, cmd.value, sid, now)
+    protocol = protocol_for(session, p)
+    if isinstance(cmd, Medication) or getattr(cmd, "reason", "") == "medication":
+        if not accepts_medication(protocol):
+            return Reply(replies.NO_MED_BY_TEXT, "refused")
     if isinstance(cmd, Medication):
         return Reply(*record_sms_intake(session, p, cmd, sid, now))
     assert isinstance(cmd, Unclear | Keyword)
     reason = getattr(cmd, "reason", "")
-    text = {"decimal": replies.RANGE, "medication": replies.MED_HELP}.get(reason, replies.HELP)
+    text = {"decimal": replies.RANGE, "medication": replies.MED_HELP}.get(reason) \
+        or help_for(protocol)
     return Reply(text, "unclear")
 
 

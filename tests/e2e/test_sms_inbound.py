@@ -28,6 +28,12 @@ PARIS = ZoneInfo("Europe/Paris")
 
 
 @pytest.fixture
+def crossover_source(crossover_source):
+    """The minimal crossover with a medication diary, so MED texts are accepted."""
+    return crossover_source + "medication: {table: cdc-2022}\n"
+
+
+@pytest.fixture
 def texter(api, crossover, clock):
     """S001 enrolled with a phone, infusion 1 on 1 March: diary days from 1 March."""
     api.enrol(crossover, STUDY, subject_id="S001", site="PAR", sequence="KP", phone=PHONE)
@@ -174,9 +180,9 @@ def test_the_same_score_again_is_just_confirmed(api, texter, clock):
 @pytest.mark.parametrize("body, expected", [
     ("11", "Please reply with a whole number from 0 (no pain) to 10"),
     ("6.5", "Please reply with a whole number from 0 (no pain) to 10"),
-    ("six", "Pain diary: reply with your pain from 0 (none) to 10 (worst)"),
-    (None, "Pain diary: reply with your pain from 0 (none) to 10 (worst)"),  # MMS, no text
-    ("HELP", "Pain diary: reply with your pain from 0 (none) to 10 (worst)"),
+    ("six", "Pain diary: text your pain from 0 to 10 (worst), e.g. 6."),
+    (None, "Pain diary: text your pain from 0 to 10 (worst), e.g. 6."),  # MMS, no text
+    ("HELP", "Pain diary: text your pain from 0 to 10 (worst), e.g. 6."),
 ])
 def test_unclear_or_out_of_range_replies_get_help_and_store_no_entry(api, texter, clock,
                                                                      body, expected):
