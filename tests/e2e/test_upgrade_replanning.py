@@ -97,3 +97,22 @@ def test_a_sent_message_is_never_sent_again_after_an_upgrade(api, study, harness
     _upgrade(api, PGIC.replace("close: P3D", "close: P4D"))
     harness.run(paris(2027, 4, 2, 8, 1), paris(2027, 4, 2, 12), timedelta(hours=1))
     assert len(_window_messages(twilio_fake)) == 1
+
+
+def test_a_corrected_infusion_moves_the_pending_opening_message(api, study, harness,
+                                                                 twilio_fake):
+    """The infusion was mistyped: it was on 3 March, not 1 March. The window (same id)
+    now opens on Sun 4 April; the message cancelled on 2 April goes out then."""
+    _plan_only(harness, paris(2027, 4, 2, 8))
+    staff = api.bearer(api.login("admin@site.org", "correct horse battery"))
+    base = f"/api/v1/studies/{STUDY}/participants/S001/events"
+    [event] = api.c.get(base, headers=staff).json
+    r = api.c.post(f"{base}/{event['id']}/corrections", headers=staff,
+                   json={"occurred_at": "2027-03-03T08:00:00+00:00",
+                         "reason": "date mistyped on the CRF"})
+    assert r.status_code == 200, r.json
+    harness.run(paris(2027, 4, 2, 8, 1), paris(2027, 4, 5, 12), timedelta(hours=1))
+    [row] = harness.outbox(kind="window_open")
+    assert (row.state, row.sent_at) == ("sent", paris(2027, 4, 4, 8, 1))  # first tick
+    assert _window_messages(twilio_fake) == [
+        "Study questionnaire now open: PGIC day 35. Please complete it by Sat 10 Apr."]
