@@ -45,8 +45,9 @@ def apply_status(session: Session, outbox_id: str, form: dict[str, str],
     new = PROVIDER_STATES.get(status)
     sid = form.get("MessageSid") or form.get("SmsSid")
     if new is None or (m.provider_sid and sid and sid != m.provider_sid) or (
-            m.state == "pending" and m.provider_sid is not None):
-        # Pending with a sid: that message failed and this one waits for its resend.
+            m.state in ("pending", "sending") and m.provider_sid is not None):
+        # Not sent yet but holding a sid: that message failed, and the row waits for (or
+        # is in) its resend, whose own sid is recorded when Twilio accepts it.
         session.rollback()
         return True
     values: dict = {"provider_status": status}

@@ -108,3 +108,28 @@ def test_a_failure_a_resend_cannot_fix_is_not_retried(api, study, harness, twili
 def test_the_code_lists_do_not_overlap():
     assert not set(TRANSIENT_CODES) & set(PERMANENT_CODES)
     assert 30001 in TRANSIENT_CODES and 21610 in PERMANENT_CODES
+
+
+def test_a_repeated_failure_callback_during_the_resend_changes_nothing(
+        api, app, study, twilio_fake, twilio_transport):
+    """Twilio retries the old message's failed callback while its resend is being sent:
+    the row is sending, still holding the old sid; the resend is recorded as sent."""
+    harness = Harness(app, twilio_transport)
+    harness.tick(paris(2027, 3, 2, 20))
+    first = harness.outbox()[0].provider_sid
+    _callback(api, twilio_fake, first, "failed", error_code=30001)
+
+    class CallbackDuringSend:
+        def send(self, sms):
+            req = twilio_fake.status_callback(first, "failed", error_code=30001)
+            assert api.c.post(req.path, data=req.params,
+                              headers=req.headers).status_code == 204
+            return twilio_transport.send(sms)
+
+        def find_sent(self, to, after):
+            return twilio_transport.find_sent(to, after)
+
+    Harness(app, CallbackDuringSend()).tick(paris(2027, 3, 2, 20, 1))
+    [row] = harness.outbox()
+    assert row.state == "sent" and row.provider_sid not in (None, first)
+    assert twilio_fake.create_attempts == 2
