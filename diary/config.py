@@ -54,6 +54,11 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "TWILIO_FROM": env.get("TWILIO_FROM"),
         "TWILIO_MESSAGING_SERVICE_SID": env.get("TWILIO_MESSAGING_SERVICE_SID"),
         "TWILIO_API_BASE_URL": env.get("TWILIO_API_BASE_URL"),
+        # Seconds per API call (default 10), and Twilio's edge location and region
+        # (e.g. sydney / au1); checked by notifications.transport.transport_from_config.
+        "TWILIO_TIMEOUT": env.get("TWILIO_TIMEOUT"),
+        "TWILIO_EDGE": env.get("TWILIO_EDGE"),
+        "TWILIO_REGION": env.get("TWILIO_REGION"),
         "SMS_RATE": float(env.get("SMS_RATE", "1")),  # messages per second; 0 = no limit
         "SMS_WORKERS": int(env.get("SMS_WORKERS", "8")),  # parallel senders (PostgreSQL)
         "SCHEDULER_INTERVAL": int(env.get("SCHEDULER_INTERVAL_SECONDS", "60")),

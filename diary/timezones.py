@@ -20,8 +20,14 @@ TZDATA_VERSION: str = tzdata.IANA_VERSION
 
 
 def pin_tz_database() -> str:
-    """Make the ``tzdata`` package the only tz source; return its IANA version."""
+    """Make the ``tzdata`` package the only tz source; return its IANA version.
+
+    ``reset_tzpath`` alone does not drop zones already built: ``ZoneInfo(name)`` returns a
+    cached instance, so a zone made before pinning would keep the system's rules. Both
+    caches (zoneinfo's and ``zone``'s) are cleared.
+    """
     zoneinfo.reset_tzpath([])
+    zoneinfo.ZoneInfo.clear_cache()
     zone.cache_clear()
     return TZDATA_VERSION
 

@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from diary.db.messaging import OutboxMessage
 from diary.db.models import DiaryEntry, Participant, QuestionnaireResponse
 from diary.security import PhoneVault
-from diary.sms.status import PERMANENT_CODES, flag_participant
+from diary.sms.delivery import number_refused
+from diary.sms.opt_out import REFUSED_AT_SEND
 
 from .outbox import (
     OUTBOX,
@@ -37,7 +38,8 @@ from .outbox import (
 )
 from .planner import DIARY, DIARY_NUDGE, WINDOW_CLOSING, WINDOW_OPEN
 from .ratelimit import RateLimiter
-from .transport import OutgoingSms, SendError, Transport
+from .send_check import blocked_at_send
+from .transport import RECIPIENT, OutgoingSms, SendError, Transport
 
 log = logging.getLogger("paindiary.dispatch")
 
@@ -114,10 +116,7 @@ class Dispatcher:
         now = self.now()
         reason = why_not_send(m, p, now, done)
         if reason is not None:
-            session.execute(update(OUTBOX).where(OUTBOX.c.id == m.id)
-                            .values(state="cancelled", cancelled_at=now, cancel_reason=reason))
-            session.commit()
-            stats.cancelled[reason] = stats.cancelled.get(reason, 0) + 1
+            _cancel(session, m, reason, now, stats)
             return
         if m.channel == "alert":  # shown in the coordinators' view: delivered on arrival
             session.execute(update(OUTBOX).where(OUTBOX.c.id == m.id)
@@ -130,6 +129,10 @@ class Dispatcher:
             stats.reconciled += 1
             return
         self.limiter.acquire()
+        reason = blocked_at_send(session, m.participant_id, now)  # stored since the claim?
+        if reason is not None:
+            _cancel(session, m, reason, now, stats)
+            return
         try:
             receipt = self.transport.send(OutgoingSms(to, m.body, self.status_url(m.id)))
         except SendError as exc:
@@ -168,9 +171,9 @@ class Dispatcher:
         if exc.permanent or m.send_attempts >= MAX_ATTEMPTS or (
                 m.expires_at is not None and retry_at >= m.expires_at):
             mark_failed(session, m.id, error=error, code=exc.code, now=now)
-            if exc.permanent:
-                flag_participant(session, p.id, PERMANENT_CODES.get(
-                    exc.code, f"message refused: {exc.message}"[:200]), now)
+            if exc.permanent and exc.kind == RECIPIENT:  # the number: 21610 is an opt-out
+                number_refused(session, p.id, exc.code, f"message refused: {exc.message}",
+                               now, source=REFUSED_AT_SEND)
             stats.failed += 1
         else:
             retry_later(session, m.id, error=error, code=exc.code, at=retry_at,
@@ -178,6 +181,14 @@ class Dispatcher:
             stats.retried += 1
         session.commit()
         log.warning("sending %s failed (%s)", m.id, error)
+
+
+def _cancel(session: Session, m: OutboxMessage, reason: str, now: datetime,
+            stats: DispatchStats) -> None:
+    session.execute(update(OUTBOX).where(OUTBOX.c.id == m.id)
+                    .values(state="cancelled", cancelled_at=now, cancel_reason=reason))
+    session.commit()
+    stats.cancelled[reason] = stats.cancelled.get(reason, 0) + 1
 
 
 def release_stale_claims(session: Session, now: datetime) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.exc import DataError, IntegrityError
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from diary.db.messaging import OutboxMessage
 from diary.services.outbox_rows import insert_once
+from diary.sms.delivery import backoff  # the one retry schedule (also for delivery failures)
 
 OUTBOX = OutboxMessage.__table__
 __all__ = ["OUTBOX", "Sent", "backoff", "cancel", "insert_once", "mark_all_sent", "mark_failed",
@@ -150,13 +151,3 @@ def mark_failed(session: Session, message_id: str, *, error: str, code: int | No
     session.execute(
         update(OUTBOX).where(OUTBOX.c.id == message_id, OUTBOX.c.state == "sending")
         .values(state="failed", failed_at=now, last_error=error[:500], last_error_code=code))
-
-
-def backoff(attempts: int, base: timedelta = timedelta(seconds=30),
-            cap: timedelta = timedelta(minutes=30)) -> timedelta:
-    """Exponential backoff after ``attempts`` failed sends: 30 s, 1 min, 2 min ... 30 min.
-
-    >>> [int(backoff(n).total_seconds()) for n in (1, 2, 3, 7, 20)]
-    [30, 60, 120, 1800, 1800]
-    """
-    return min(base * (2 ** max(attempts - 1, 0)), cap)

@@ -18,10 +18,24 @@ from diary.clock import FrozenClock
 from diary.db.engine import make_engine
 from diary.db.migrate import upgrade
 from diary.db.models import Base
+from diary.timezones import pin_tz_database
 
 ROOT = Path(__file__).resolve().parents[1]
 PROTOCOLS = ROOT / "protocols"
 PG_URL = os.environ.get("PAINDIARY_TEST_DATABASE_URL")
+
+
+def pytest_configure(config):
+    """Every test runs under the pinned tz database, as the app does: pinned here, before
+    test modules are imported, so module-level zones (``PARIS = ZoneInfo(...)``) are built
+    from the ``tzdata`` package, not from the system's files."""
+    pin_tz_database()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pinned_tz_database():
+    """Re-pin for the session, in case a plugin built zones between configure and now."""
+    return pin_tz_database()
 
 
 def pytest_collection_modifyitems(config, items):

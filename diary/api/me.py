@@ -6,9 +6,17 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from diary.api.context import BEARER, authenticated, db, now, page_body, principal
-from diary.api.schemas import EntryIn, EntryListArgs, EntryOut, EntryPage, MeOut, TasksOut
-from diary.db.models import Study
-from diary.services import entries
+from diary.api.schemas import (
+    EntryIn,
+    EntryListArgs,
+    EntryOut,
+    EntryPage,
+    MeOut,
+    ReminderTimeIn,
+    TasksOut,
+)
+from diary.db.models import Participant, Study
+from diary.services import entries, reminder_times
 from diary.services.overview import tasks_for
 from diary.services.principals import participant_of
 
@@ -30,12 +38,31 @@ class Me(MethodView):
     def get(self):
         """Your profile in the study"""
         session = db()
-        p = participant_of(session, principal())
-        study = session.get(Study, p.study_id)
-        return {"study": study.key, "study_title": study.title, "subject_id": p.subject_id,
-                "timezone": p.timezone, "language": p.language,
-                "reminder_time": p.reminder_time, "enrolled_at": p.enrolled_at,
-                "withdrawn_at": p.withdrawn_at}
+        return _me_view(session, participant_of(session, principal()))
+
+
+def _me_view(session, p) -> dict:
+    study = session.get(Study, p.study_id)
+    return {"study": study.key, "study_title": study.title, "subject_id": p.subject_id,
+            "timezone": p.timezone, "language": p.language,
+            "reminder_time": p.reminder_time, "reminder_time_chosen": p.reminder_time_chosen,
+            "enrolled_at": p.enrolled_at, "withdrawn_at": p.withdrawn_at}
+
+
+@blp.route("/me/reminder-time")
+class MyReminderTime(MethodView):
+    @authenticated
+    @blp.doc(security=BEARER)
+    @blp.arguments(ReminderTimeIn)
+    @blp.response(200, MeOut)
+    @blp.alt_response(422, description='Not "HH:MM", or in the study\'s quiet hours')
+    def put(self, body):
+        """Set your evening reminder time (null: the study's time)"""
+        session, p, protocol = _mine()
+        p = session.get(Participant, p.id)  # this session's row, whatever the token loaded
+        reminder_times.set_reminder_time(session, p, protocol, body["reminder_time"],
+                                         actor=principal().actor, now=now())
+        return _me_view(session, p)
 
 
 @blp.route("/me/tasks")

@@ -19,13 +19,14 @@ from diary.api.schemas import (
     ParticipantListArgs,
     ParticipantOut,
     ParticipantPage,
+    ReminderTimeIn,
     ScheduleOut,
     WithdrawIn,
 )
 from diary.api.staff_schemas import StaffEntryIn
 from diary.db.models import Participant
 from diary.security import mask_phone
-from diary.services import enrolment, entries, events
+from diary.services import enrolment, entries, events, reminder_times
 from diary.services.blinding import AllocationView, allocation_view
 from diary.services.overview import completion_for
 from diary.services.paging import page_of
@@ -42,6 +43,7 @@ def participant_view(p: Participant, shown: AllocationView, completion=None) -> 
         "subject_id": p.subject_id, "site": p.site, "arm": shown.arm(p.arm),
         "sequence": shown.sequence(p.sequence),
         "timezone": p.timezone, "language": p.language, "reminder_time": p.reminder_time,
+        "reminder_time_chosen": p.reminder_time_chosen,
         "phone": mask_phone(vault.decrypt(p.phone_encrypted)) if p.phone_encrypted else None,
         "status": "withdrawn" if p.withdrawn_at else "active", "enrolled_at": p.enrolled_at,
         "withdrawn_at": p.withdrawn_at, "withdrawal_reason": p.withdrawal_reason,
@@ -139,6 +141,23 @@ class ScheduleView(MethodView):
                             for w in s.windows],
                 "diary_spans": [replace(d, treatment=shown.treatment(d.treatment))
                                 for d in s.diary_spans]}
+
+
+@blp.route(BASE + "/<subject_id>/reminder-time")
+class ReminderTime(MethodView):
+    @authenticated
+    @blp.doc(security=BEARER)
+    @blp.arguments(ReminderTimeIn)
+    @blp.response(200, ParticipantOut)
+    @blp.alt_response(422, description='Not "HH:MM", or in the study\'s quiet hours')
+    def put(self, body, key, subject_id):
+        """Set the participant's evening reminder time (null: the study's), audited"""
+        session, who = db(), principal()
+        study, protocol, p = enrolment.get_participant(session, who, key, subject_id,
+                                                       need="write")
+        reminder_times.set_reminder_time(session, p, protocol, body["reminder_time"],
+                                         actor=who.actor, now=now())
+        return participant_view(p, allocation_view(session, who, study, protocol))
 
 
 @blp.route(BASE + "/<subject_id>/withdrawal")

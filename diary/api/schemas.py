@@ -226,6 +226,8 @@ class ParticipantOut(ma.Schema):
     timezone = fields.String()
     language = fields.String()
     reminder_time = fields.String()
+    reminder_time_chosen = fields.Boolean(metadata={
+        "description": "An own choice; false: the study's daily_time, which upgrades move"})
     phone = fields.String(allow_none=True, metadata={"description": "Masked"})
     status = fields.String()
     enrolled_at = fields.AwareDateTime()
@@ -255,6 +257,12 @@ class EnrolledOut(ParticipantOut):
 class CodeOut(ma.Schema):
     activation_code = fields.String()
     activation_expires_at = fields.AwareDateTime()
+
+
+class ReminderTimeIn(In):
+    # No length check here: the "HH:MM" rule (fullmatch) says more than a length.
+    reminder_time = fields.String(required=True, allow_none=True, metadata={
+        "description": 'Local "HH:MM" outside quiet hours; null: the study\'s daily_time'})
 
 
 class WithdrawIn(In):
@@ -367,6 +375,8 @@ class MeOut(ma.Schema):
     timezone = fields.String()
     language = fields.String()
     reminder_time = fields.String()
+    reminder_time_chosen = fields.Boolean(metadata={
+        "description": "Your own choice; false: the study's time"})
     enrolled_at = fields.AwareDateTime()
     withdrawn_at = fields.AwareDateTime(allow_none=True)
 

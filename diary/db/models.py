@@ -140,6 +140,10 @@ class Participant(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(8))
     reminder_time: Mapped[str] = mapped_column(String(5))  # local wall time "HH:MM"
+    # The participant's own choice (by them or a coordinator), else the study's daily_time,
+    # which a protocol upgrade then moves along (issue 16).
+    reminder_time_chosen: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                       server_default=text("false"))
     phone_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
     phone_index: Mapped[str | None] = mapped_column(String(64), index=True)  # HMAC blind index
     enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime)

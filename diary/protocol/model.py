@@ -208,6 +208,9 @@ class Protocol:
     instrument_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Issue 6: the pinned MME conversion table and the side-effect checklist.
     medication_table: str = DEFAULT_TABLE
+    # Issue 16: the protocol has a ``medication:`` section (a medication diary): MED texts
+    # are accepted and HELP mentions them.
+    medication_diary: bool = False
     side_effects: Checklist = field(default_factory=Checklist)
     # Issue 13: blinding (default: double for parallel and crossover, open otherwise) and
     # how arms or sequences are assigned at enrolment.

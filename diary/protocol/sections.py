@@ -133,6 +133,7 @@ def read_protocol(check: Checker, data: Any) -> Protocol | None:
         endpoints=tuple(endpoints), screening=tuple(screening), instrument_texts=texts,
         instrument_options=options, outside_windows=outside, medication_table=medication_table,
         side_effects=checklist, blinding=blinding, randomisation=randomisation, fhir=fhir,
+        medication_diary=top.get("medication") is not None,
     )
 
 

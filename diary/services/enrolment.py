@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from sqlalchemy import select, update
@@ -36,6 +36,7 @@ from diary.security import (
 from diary.services import throttle
 from diary.services.allocation import allocate
 from diary.services.principals import Principal
+from diary.services.reminder_times import check_reminder_time, default_time
 from diary.services.replanning import replan_participant, stop_reminders
 from diary.services.screening import check_screening
 from diary.services.studies import get_study
@@ -43,7 +44,6 @@ from diary.timezones import geographic_zone
 
 LOOKUP_DRAWS = 20  # random lookups tried before giving up (see _insert_with_free_lookup)
 SUBJECT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 @dataclass(frozen=True)
@@ -88,13 +88,7 @@ def _check_enrolment(e: Enrolment, protocol: Protocol) -> None:
             geographic_zone(e.timezone)
         except ValueError as exc:
             raise RuleViolation(str(exc), field="timezone") from None
-    if e.reminder_time is not None and not TIME_RE.fullmatch(e.reminder_time):
-        raise RuleViolation('must be a local time "HH:MM"', field="reminder_time")
-    if e.reminder_time is not None and _in_quiet_hours(e.reminder_time, protocol):
-        r = protocol.reminders
-        raise RuleViolation(f"falls in the study's quiet hours ({r.quiet_start:%H:%M}-"
-                            f"{r.quiet_end:%H:%M}), when no reminder is sent",
-                            field="reminder_time")
+    check_reminder_time(e.reminder_time, protocol)
     if e.language is not None and e.language not in protocol.languages:
         raise RuleViolation(f"must be one of {', '.join(protocol.languages)}",
                             field="language")
@@ -124,14 +118,6 @@ def _check_allocation(e: Enrolment, protocol: Protocol) -> None:
         raise RuleViolation(f"a {protocol.design} study has no sequences", field="sequence")
 
 
-def _in_quiet_hours(hhmm: str, protocol: Protocol) -> bool:
-    start, end = protocol.reminders.quiet_start, protocol.reminders.quiet_end
-    if start is None or end is None:
-        return False
-    at = time.fromisoformat(hhmm)
-    return start <= at < end if start <= end else at >= start or at < end
-
-
 def enrol(session: Session, principal: Principal, study_key: str, e: Enrolment, *,
           now: datetime, ph: PasswordHasher, vault: PhoneVault,
           code_ttl: timedelta) -> tuple[Participant, IssuedCode]:
@@ -150,7 +136,8 @@ def enrol(session: Session, principal: Principal, study_key: str, e: Enrolment, 
         study_id=study.id, subject_id=e.subject_id, site=e.site, arm=e.arm,
         sequence=e.sequence, timezone=e.timezone or protocol.timezone,
         language=e.language or protocol.languages[0],
-        reminder_time=e.reminder_time or protocol.reminders.daily_time.strftime("%H:%M"),
+        reminder_time=e.reminder_time or default_time(protocol),
+        reminder_time_chosen=e.reminder_time is not None,
         phone_encrypted=vault.encrypt(phone) if phone else None,
         phone_index=vault.index(phone) if phone else None,
         enrolled_at=now, enrolled_by=principal.account_id,

@@ -18,6 +18,7 @@ from diary.protocol.loader import check_protocol, parse_protocol
 from diary.protocol.model import Protocol
 from diary.services.blinding import ensure_codes
 from diary.services.principals import Principal
+from diary.services.reminder_times import default_time, follow_new_default
 from diary.services.replanning import replan_study
 
 
@@ -131,9 +132,15 @@ def upgrade_protocol(session: Session, principal: Principal, *, key: str, source
     version = _store_version(session, principal, study, study.current_version, protocol, sha,
                              source, now)
     ensure_codes(session, study.id, protocol)
+    after = {"version": study.current_version, "title": study.title}
+    moved = follow_new_default(session, study.id, old, protocol)
+    if moved:  # participants who never chose a reminder time follow the new default
+        before["reminder_time_default"] = default_time(old)
+        after.update(reminder_time_default=default_time(protocol),
+                     participants_following_default=moved)
     audit.append(session, chain=audit.study_chain(study.id), actor=principal.actor,
                  action="study.upgrade", entity="study", entity_id=study.id, at=now,
-                 before=before, after={"version": study.current_version, "title": study.title})
+                 before=before, after=after)
     replan_study(session, study.id, now)
     session.commit()
     return Loaded(study, version, warnings)

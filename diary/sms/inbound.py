@@ -1,9 +1,15 @@
 """Acting on an inbound SMS: log it raw, find the participant, apply the grammar, reply.
 
-Idempotent on Twilio's MessageSid: a retried webhook gets the first reply and changes
-nothing. A score counts for today in the participant's zone, or for yesterday while
-yesterday is still open (before its late-entry deadline) and empty: a reply to the
+Idempotent on Twilio's MessageSid: a retried webhook changes nothing and is answered with
+an empty reply, because the TwiML reply is itself an SMS and the first one was already
+sent. With Twilio's Advanced Opt-Out the message carries ``OptOutType`` (STOP, START or
+HELP) and Twilio has already answered it with the configured text: we record what it
+means and answer nothing, so the participant does not get two replies.
+
+A score counts for a diary day only (diary.sms.days): today's, or the previous diary
+day's while that is still open (before its late-entry limit) and empty: a reply to the
 morning nudge lands on the day it asked about, and the confirmation names the day.
+Outside the diary nothing is stored and the reply says why.
 """
 
 from __future__ import annotations
@@ -20,12 +26,13 @@ from diary.db.messaging import InboundSms, SmsConversation
 from diary.db.models import DiaryEntry, Participant
 from diary.errors import DomainError
 from diary.security import PhoneVault, mask_phone, normalise_phone
-from diary.services.entries import NewEntry, late_entry_deadline, protocol_for, record_diary_entry
-from diary.services.replanning import replan_participant
-from diary.timezones import local_date, zone
+from diary.services.entries import NewEntry, protocol_for, record_diary_entry
+from diary.timezones import zone
 
-from . import replies
+from . import opt_out, replies
+from .commands import accepts_medication, help_for
 from .conversation import answer_questionnaire, replace_conversation, start_questionnaire
+from .days import reply_day
 from .grammar import Keyword, Medication, Number, Unclear, parse
 from .medication import record_sms_intake
 
@@ -44,9 +51,8 @@ def handle_inbound(session: Session, vault: PhoneVault, form: dict[str, str],
     # PostgreSQL text cannot hold NUL: keep every other character as sent, mark NUL as U+FFFD.
     form = {k: v.replace("\x00", "\ufffd") for k, v in form.items()}
     sid = form["MessageSid"]
-    stored = session.scalar(select(InboundSms).where(InboundSms.message_sid == sid))
-    if stored is not None:
-        return stored.reply or ""
+    if session.scalar(select(InboundSms.id).where(InboundSms.message_sid == sid)) is not None:
+        return ""  # a replay: the first answer was already sent
     try:
         phone = normalise_phone(form.get("From", ""))
     except ValueError:
@@ -59,18 +65,35 @@ def handle_inbound(session: Session, vault: PhoneVault, form: dict[str, str],
     session.add(log)
     try:
         session.commit()
-    except IntegrityError:  # the same message, delivered twice at once
+    except IntegrityError:  # the same message, delivered twice at once: one answer
         session.rollback()
-        stored = session.scalar(select(InboundSms).where(InboundSms.message_sid == sid))
-        return stored.reply or "" if stored else ""
+        return ""
     people = participants_for(session, log.from_index)
-    reply = (Reply(replies.UNKNOWN_NUMBER, "unknown_number") if not people
-             else act(session, people, parse(form.get("Body")), sid, now))
+    opt_out_type = (form.get("OptOutType") or "").strip().upper()
+    if not people:
+        reply = Reply(replies.UNKNOWN_NUMBER, "unknown_number")
+    elif opt_out_type in ADVANCED_OPT_OUT:
+        reply = advanced_opt_out(session, people, opt_out_type, now)
+    else:
+        reply = act(session, people, parse(form.get("Body")), sid, now)
     session.execute(update(InboundSms).where(InboundSms.id == log.id).values(
         participant_id=people[0].id if people else None, outcome=reply.outcome,
         reply=reply.text, diary_entry_id=_entry_id(session, sid, people)))
     session.commit()
     return reply.text
+
+
+# OptOutType values (Twilio's Advanced Opt-Out): what the keyword was, and our outcome.
+ADVANCED_OPT_OUT = {"STOP": "opt_out", "START": "opt_in", "HELP": "help"}
+
+
+def advanced_opt_out(session: Session, people: list[Participant], kind: str,
+                     now: datetime) -> Reply:
+    """Record what Twilio recognised (its reply is already on its way): an empty reply."""
+    if kind in ("STOP", "START"):
+        set_opt_out(session, people, now, opted_out=kind == "STOP",
+                    source=opt_out.ADVANCED_OPT_OUT)
+    return Reply("", ADVANCED_OPT_OUT[kind])
 
 
 def participants_for(session: Session, phone_index: str | None) -> list[Participant]:
@@ -84,13 +107,13 @@ def participants_for(session: Session, phone_index: str | None) -> list[Particip
 def act(session: Session, people: list[Participant], cmd, sid: str, now: datetime) -> Reply:
     p = people[0]
     if isinstance(cmd, Keyword) and cmd.word == "stop":
-        set_opt_out(session, people, now, opted_out=True)
+        set_opt_out(session, people, now, opted_out=True, source=opt_out.KEYWORD)
         return Reply(replies.STOPPED, "opt_out")
     if isinstance(cmd, Keyword) and cmd.word == "start":
-        set_opt_out(session, people, now, opted_out=False)
+        set_opt_out(session, people, now, opted_out=False, source=opt_out.KEYWORD)
         return Reply(replies.STARTED, "opt_in")
     if isinstance(cmd, Keyword) and cmd.word == "help":
-        return Reply(replies.HELP, "help")
+        return Reply(help_for(protocol_for(session, p)), "help")
     if p.withdrawn_at is not None and p.withdrawn_at <= now:
         return Reply(replies.NOT_ENROLLED_ANYMORE, "withdrawn")
     conversation = session.get(SmsConversation, p.id)
@@ -100,7 +123,8 @@ def act(session: Session, people: list[Participant], cmd, sid: str, now: datetim
         conversation = None
     if isinstance(cmd, Keyword) and cmd.word == "yes" and p.sms_opted_out_at is not None \
             and conversation is None:
-        set_opt_out(session, people, now, opted_out=False)  # carriers treat YES as opt-in
+        # carriers treat YES as opt-in
+        set_opt_out(session, people, now, opted_out=False, source=opt_out.KEYWORD)
         return Reply(replies.STARTED, "opt_in")
     if isinstance(cmd, Keyword) and cmd.word in ("yes", "no"):
         if conversation is None or conversation.kind != "correction":
@@ -115,43 +139,29 @@ def act(session: Session, people: list[Participant], cmd, sid: str, now: datetim
         return Reply(text, outcome)
     if isinstance(cmd, Number):
         return record_score(session, p, cmd.value, sid, now)
+    protocol = protocol_for(session, p)
+    if isinstance(cmd, Medication) or getattr(cmd, "reason", "") == "medication":
+        if not accepts_medication(protocol):
+            return Reply(replies.NO_MED_BY_TEXT, "refused")
     if isinstance(cmd, Medication):
         return Reply(*record_sms_intake(session, p, cmd, sid, now))
     assert isinstance(cmd, Unclear | Keyword)
     reason = getattr(cmd, "reason", "")
-    text = {"decimal": replies.RANGE, "medication": replies.MED_HELP}.get(reason, replies.HELP)
+    text = {"decimal": replies.RANGE, "medication": replies.MED_HELP}.get(reason) \
+        or help_for(protocol)
     return Reply(text, "unclear")
 
 
 def set_opt_out(session: Session, people: list[Participant], now: datetime, *,
-                opted_out: bool) -> None:
-    """STOP silences every enrolment with this number (one person, one phone); audited."""
-    for p in people:
-        before = p.sms_opted_out_at
-        if opted_out == (before is not None):
-            continue
-        p.sms_opted_out_at = now if opted_out else None
-        audit.append(session, chain=audit.participant_chain(p.id),
-                     actor=audit.Actor(f"participant:{p.id}"),
-                     action="sms.opt_out" if opted_out else "sms.opt_in",
-                     entity="participant", entity_id=p.id, at=now,
-                     before={"sms_opted_out_at": before},
-                     after={"sms_opted_out_at": p.sms_opted_out_at})
-        if not opted_out:  # the planner skipped them while opted out: look again now
-            replan_participant(session, p.id, now)
+                opted_out: bool, source: str) -> None:
+    """STOP silences every enrolment with this number (one person, one phone); recorded
+    once and audited (diary.sms.opt_out); commits."""
+    ids = [p.id for p in people]
+    if opted_out:
+        opt_out.record_opt_out(session, ids, now, source=source)
+    else:
+        opt_out.record_opt_in(session, ids, now, source=source)
     session.commit()
-
-
-def target_day(session: Session, p: Participant, protocol, now: datetime) -> date:
-    """Yesterday while it is still open and empty, else today (participant's zone)."""
-    today = local_date(now, zone(p.timezone))
-    yesterday = today - timedelta(days=1)
-    if (protocol.daily_diary is not None and protocol.daily_diary.late_entry is not None
-            and yesterday >= local_date(p.enrolled_at, zone(p.timezone))
-            and now < late_entry_deadline(protocol, yesterday, p.timezone)
-            and _current(session, p.id, yesterday) is None):
-        return yesterday
-    return today
 
 
 def record_score(session: Session, p: Participant, score: int, sid: str,
@@ -159,7 +169,16 @@ def record_score(session: Session, p: Participant, score: int, sid: str,
     if not 0 <= score <= 10:
         return Reply(replies.RANGE, "out_of_range")
     protocol = protocol_for(session, p)
-    day = target_day(session, p, protocol, now)
+    if protocol.daily_diary is None:
+        return Reply(replies.refused("this study has no daily diary"), "refused")
+    choice = reply_day(session, p, protocol, now,
+                       filled=lambda d: _current(session, p.id, d) is not None)
+    if choice.day is None and choice.closed_day is not None:
+        closed = choice.closed_at.astimezone(zone(p.timezone))
+        return Reply(replies.too_late(choice.closed_day, closed), "too_late")
+    if choice.day is None:
+        return Reply(replies.no_diary_today(choice.next_day), "no_diary_today")
+    day = choice.day
     current = _current(session, p.id, day)
     if current is not None and current.client_id != sid:
         if current.score == score:

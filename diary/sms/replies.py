@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
-HELP = ("Pain diary: reply with your pain from 0 (none) to 10 (worst), e.g. 6. "
-        "Reply STOP to stop texts. Questions? Contact your study team.")
 RANGE = "Please reply with a whole number from 0 (no pain) to 10 (worst pain), e.g. 6."
 UNKNOWN_NUMBER = ("This number is not registered with a study. "
                   "Please contact your study team.")
@@ -19,6 +17,23 @@ NOTHING_PENDING = "There is nothing to confirm. " + RANGE
 NOT_ENROLLED_ANYMORE = ("You are no longer taking part in the diary, so nothing was "
                         "recorded. Please contact your study team.")
 NO_QUESTIONNAIRE = "There is no questionnaire to answer by text right now. " + RANGE
+
+
+HELP_PAIN = "Pain diary: text your pain from 0 to 10 (worst), e.g. 6."
+HELP_MED = " Medicine taken: MED name dose, e.g. MED oxycodone 5mg."
+HELP_Q = " Q: answer a questionnaire."
+HELP_STOP = " STOP to stop texts."
+HELP_TEAM = " Questions? Contact your study team."
+NO_MED_BY_TEXT = ("This study does not record medicines by text. Please use the app or tell "
+                  "your study team.")
+
+
+def help_text(*, medication: bool, questionnaires: bool) -> str:
+    """The commands a study accepts: MED with a medication diary, Q with questionnaires
+    answerable by text; the study-team line only where it still fits one segment."""
+    text = (HELP_PAIN + (HELP_MED if medication else "") + (HELP_Q if questionnaires else "")
+            + HELP_STOP)
+    return text + HELP_TEAM if len(text + HELP_TEAM) <= 160 else text
 
 
 def day_label(day: date) -> str:
@@ -41,6 +56,20 @@ def corrected(old: int, new: int, day: date) -> str:
 
 def kept(old: int, day: date) -> str:
     return f"OK, pain {old} kept for {day_label(day)}."
+
+
+def no_diary_today(next_day: date | None) -> str:
+    """A score on a day that is no diary day (before the diary, between periods)."""
+    if next_day is None:
+        return ("No diary today, so nothing was recorded. Your study team will tell you "
+                "when it starts.")
+    return f"No diary today; your next diary day is {day_label(next_day)}. Nothing was recorded."
+
+
+def too_late(day: date, closed: datetime) -> str:
+    """A score after the last diary day's late-entry limit (``closed``, local time)."""
+    return (f"Too late for {day_label(day)}: entries closed {day_label(closed.date())} "
+            f"{closed:%H:%M}. Your diary has ended, so nothing was recorded.")
 
 
 def refused(reason: str) -> str:

@@ -3,6 +3,12 @@
 The callback URL carries the outbox id, so a status arrives at the right row even when
 the response to the create call was lost. Statuses apply monotonically: a late "sent"
 after "delivered" changes nothing; the first final status (delivered or failed) wins.
+
+A failure whose code is transient (diary.sms.delivery: 30001 queue overflow, ...) puts the
+message back to pending for a resend with backoff while it is still useful; it keeps the
+failed message's sid until the resend, so a repeated callback for it is recognised as old
+news. 21610 is an opt-out (recorded once, audited); other permanent codes flag the
+participant.
 """
 
 from __future__ import annotations
@@ -13,7 +19,11 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from diary.db.messaging import OutboxMessage
-from diary.db.models import Participant
+
+from . import opt_out
+from .delivery import PERMANENT_CODES, TRANSIENT_CODES, flag_participant, number_refused, retry_at
+
+__all__ = ["PERMANENT_CODES", "PROVIDER_STATES", "apply_status", "flag_participant"]
 
 PROVIDER_STATES = {
     "accepted": "sent", "scheduled": "sent", "queued": "sent", "sending": "sent",
@@ -21,16 +31,6 @@ PROVIDER_STATES = {
     "undelivered": "failed", "failed": "failed", "canceled": "cancelled",
 }
 RANK = {"pending": 0, "sending": 1, "sent": 2, "delivered": 3, "failed": 3, "cancelled": 3}
-
-# Error codes that mean no later message to this number can succeed: the site must act.
-PERMANENT_CODES = {
-    21610: "recipient replied STOP to the sender (Twilio 21610)",
-    21211: "invalid phone number (Twilio 21211)",
-    21614: "not a mobile number (Twilio 21614)",
-    30003: "handset unreachable (Twilio 30003)",
-    30005: "unknown or inactive number (Twilio 30005)",
-    30006: "landline or unreachable carrier (Twilio 30006)",
-}
 
 
 def apply_status(session: Session, outbox_id: str, form: dict[str, str],
@@ -44,7 +44,10 @@ def apply_status(session: Session, outbox_id: str, form: dict[str, str],
     status = (form.get("MessageStatus") or form.get("SmsStatus") or "").lower()
     new = PROVIDER_STATES.get(status)
     sid = form.get("MessageSid") or form.get("SmsSid")
-    if new is None or (m.provider_sid and sid and sid != m.provider_sid):
+    if new is None or (m.provider_sid and sid and sid != m.provider_sid) or (
+            m.state in ("pending", "sending") and m.provider_sid is not None):
+        # Not sent yet but holding a sid: that message failed, and the row waits for (or
+        # is in) its resend, whose own sid is recorded when Twilio accepts it.
         session.rollback()
         return True
     values: dict = {"provider_status": status}
@@ -61,8 +64,16 @@ def apply_status(session: Session, outbox_id: str, form: dict[str, str],
             code = _code(form.get("ErrorCode"))
             values["last_error_code"] = code
             values["last_error"] = f"delivery failed ({status}, error {code})"
-            if code in PERMANENT_CODES and m.participant_id:
-                flag_participant(session, m.participant_id, PERMANENT_CODES[code], now)
+            again = retry_at(m.send_attempts, m.expires_at, now) \
+                if code in TRANSIENT_CODES else None
+            if again is not None:
+                del values["failed_at"]
+                values.update(state="pending", next_attempt_at=again, claimed_by=None,
+                              last_error=f"delivery failed ({status}, error {code}: "
+                                         f"{TRANSIENT_CODES[code]}); sending again")
+            elif code in PERMANENT_CODES and m.participant_id:
+                number_refused(session, m.participant_id, code, PERMANENT_CODES[code], now,
+                               source=opt_out.IN_CALLBACK)
     session.execute(update(OutboxMessage).where(OutboxMessage.id == m.id).values(**values))
     session.commit()
     return True
@@ -73,10 +84,3 @@ def _code(raw: str | None) -> int | None:
         return int(raw) if raw else None
     except ValueError:
         return None
-
-
-def flag_participant(session: Session, participant_id: str, problem: str,
-                     now: datetime) -> None:
-    """Record a permanent delivery problem on the participant for the site to resolve."""
-    session.execute(update(Participant).where(Participant.id == participant_id)
-                    .values(sms_problem=problem[:200], sms_problem_at=now))

@@ -67,6 +67,16 @@ class TwilioTransport:
             if _is_loopback(base_url) and self._http.session is not None:
                 self._http.session.trust_env = False
 
+    @property
+    def edge(self) -> str | None:
+        """The Twilio edge location requests go through (None: Twilio's default)."""
+        return self._client.edge
+
+    @property
+    def region(self) -> str | None:
+        """The Twilio processing region (None: Twilio's default, us1)."""
+        return self._client.region
+
     def send(self, sms: OutgoingSms) -> SendReceipt:
         """Create the message; raises ``SendError`` (see ``errors`` for the flags)."""
         kwargs: dict[str, str] = {"to": sms.to, "body": sms.body, **self._sender}

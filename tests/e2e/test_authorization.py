@@ -54,6 +54,8 @@ STAFF_ENDPOINTS = [
      {"occurred_at": "2027-03-01T08:00:00+00:00", "reason": "typo"}),
     ("GET", P + "/schedule", None),
     ("POST", P + "/withdrawal", {"reason": "moved away"}),
+    # reminder times: tests/e2e/test_reminder_times.py
+    ("PUT", P + "/reminder-time", {"reminder_time": "19:00"}),
     ("GET", P + "/entries", None),
     # roles per layout and format: tests/e2e/test_endpoint_export.py
     ("GET", "/api/v1/studies/{study}/endpoints", None),
@@ -95,6 +97,7 @@ STAFF_ENDPOINTS = [
 ME_ENDPOINTS = [
     ("GET", "/api/v1/me", None),
     ("GET", "/api/v1/me/tasks", None),
+    ("PUT", "/api/v1/me/reminder-time", {"reminder_time": "19:00"}),
     ("GET", "/api/v1/me/diary-entries", None),
     ("POST", "/api/v1/me/diary-entries",
      {"diary_date": "2027-03-01", "score": 5, "client_id": "9b1f2a4e-0000-4000-8000-000000000001",

@@ -250,7 +250,7 @@ def test_an_upgrade_replans_everyone_cancels_reminders_of_removed_tasks_and_rese
     kinds = sorted(r.kind for r in harness.outbox())
     assert kinds == ["diary", "window_open"]
     # Version 2 keeps the diary, drops the PGIC window and moves the reminder to 19:00.
-    upgraded = REMINDING_CROSSOVER.replace(
+    upgraded = REMINDING_CROSSOVER.replace('daily_time: "20:00"', 'daily_time: "19:00"').replace(
         """  - {key: pgic_d35, label: PGIC day 35, instrument: pgic, anchor: infusion, offset: P35D,
      window: {open: -P3D, close: P3D}}""", "  []").replace("assessments:\n  []",
                                                         "assessments: []")
@@ -264,6 +264,10 @@ def test_an_upgrade_replans_everyone_cancels_reminders_of_removed_tasks_and_rese
     assert len(twilio_fake.messages) > sent_before  # the diary goes on
     diary_targets = [r.target for r in harness.outbox(kind="diary")]
     assert len(diary_targets) == len(set(diary_targets))
+    # S001 never chose a time of their own: from 3 April on they are reminded at 19:00.
+    later = [r for r in harness.outbox(kind="diary") if r.target >= "2027-04-03"]
+    assert later and {r.due_at.astimezone(PARIS).strftime("%Y-%m-%d %H:%M")
+                      for r in later} == {f"{r.target} 19:00" for r in later}
 
 
 # --- what coordinators see --------------------------------------------------------------------

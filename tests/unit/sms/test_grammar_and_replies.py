@@ -62,8 +62,12 @@ def test_every_templated_reply_is_one_gsm7_segment(old, new, day):
 
 
 def test_fixed_replies_are_one_gsm7_segment():
-    for name in ("HELP", "RANGE", "UNKNOWN_NUMBER", "STOPPED", "STARTED", "NOTHING_PENDING",
-                 "NOT_ENROLLED_ANYMORE", "NO_QUESTIONNAIRE"):
+    for medication in (False, True):
+        for questionnaires in (False, True):
+            assert _fits(replies.help_text(medication=medication,
+                                           questionnaires=questionnaires))
+    for name in ("NO_MED_BY_TEXT", "RANGE", "UNKNOWN_NUMBER", "STOPPED", "STARTED",
+                 "NOTHING_PENDING", "NOT_ENROLLED_ANYMORE", "NO_QUESTIONNAIRE"):
         assert _fits(getattr(replies, name)), name
 
 
