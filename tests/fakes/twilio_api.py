@@ -101,8 +101,8 @@ class FakeTwilio:
         self._thread: threading.Thread | None = None
         self.create_attempts = 0
         """Create calls received, including rejected and faulted ones."""
-        self.dropped_answers = 0
-        """Create answers lost by ``drop_answers`` after the message was stored."""
+        self.dropped: list[str] = []
+        """Sids of the messages whose create answer ``drop_answers`` lost after storing."""
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -167,6 +167,12 @@ class FakeTwilio:
         lost answer: the client times out or sees the connection drop); 0 turns it off."""
         with self._lock:
             self._drop_every = every
+
+    @property
+    def dropped_answers(self) -> int:
+        """How many create answers ``drop_answers`` lost."""
+        with self._lock:
+            return len(self.dropped)
 
     def opt_out(self, number: str) -> None:
         """Creates to ``number`` fail with 21610 until ``opt_in``, as after a STOP."""
@@ -263,7 +269,7 @@ class FakeTwilio:
                               from_=msg.from_ or DEFAULT_FROM)
             self._messages[msg.sid] = msg
             if self._drop_every and len(self._messages) % self._drop_every == 0:
-                self.dropped_answers += 1
+                self.dropped.append(msg.sid)
                 return fault, None, b""  # stored, and the answer is lost
             return fault, 201, answer
 
