@@ -5,7 +5,10 @@ bulk. At 20:00 Paris time on a diary day, 1 %, 10 % and 100 % of the reminder cu
 made due and one planning pass (``plan_all``) is timed; its baseline is what any planner
 pays: the bare loading of the same participants' rows (``load_inputs``) plus the
 database's own time to store the tick's result (the same outbox rows inserted again from a
-table, the same cursors updated; rolled back); ratio = tick / (load + write floors).
+table, the same cursors updated; rolled back); ratio = tick / (load + write floors). The
+set-based floor (issue 16) is ONE statement that claims the due cursors ``FOR UPDATE SKIP
+LOCKED``, inserts the same outbox rows and moves the same cursors, commit included; it is
+checked to write exactly what the tick wrote; ratio = tick / set-based floor.
 Then the planned messages are dispatched through the real Twilio SDK to the local fake (in
 a process of its own) with the rate limit lifted (messages/s), against a baseline of plain
 ``requests`` POSTs of the same messages to the same fake; and a short run with a
@@ -16,6 +19,7 @@ created through the maintenance database of ``--server-url`` and dropped at the 
 always (also on an error or SIGTERM), so runs never meet each other's data.
 
     python bench/reminders.py [--participants 100000] [--runs 3] [--server-url URL]
+                              [--fractions 0.01,0.1,1] [--dispatch 2000 (0: skip)]
 """
 
 from __future__ import annotations
