@@ -5,7 +5,10 @@ bulk. At 20:00 Paris time on a diary day, 1 %, 10 % and 100 % of the reminder cu
 made due and one planning pass (``plan_all``) is timed; its baseline is what any planner
 pays: the bare loading of the same participants' rows (``load_inputs``) plus the
 database's own time to store the tick's result (the same outbox rows inserted again from a
-table, the same cursors updated; rolled back); ratio = tick / (load + write floors).
+table, the same cursors updated; rolled back); ratio = tick / (load + write floors). The
+set-based floor (issue 16) is ONE statement that claims the due cursors ``FOR UPDATE SKIP
+LOCKED``, inserts the same outbox rows and moves the same cursors, commit included; it is
+checked to write exactly what the tick wrote; ratio = tick / set-based floor.
 Then the planned messages are dispatched through the real Twilio SDK to the local fake (in
 a process of its own) with the rate limit lifted (messages/s), against a baseline of plain
 ``requests`` POSTs of the same messages to the same fake; and a short run with a
@@ -16,6 +19,7 @@ created through the maintenance database of ``--server-url`` and dropped at the 
 always (also on an error or SIGTERM), so runs never meet each other's data.
 
     python bench/reminders.py [--participants 100000] [--runs 3] [--server-url URL]
+                              [--fractions 0.01,0.1,1] [--dispatch 2000 (0: skip)]
 """
 
 from __future__ import annotations
@@ -113,23 +117,101 @@ def make_due(engine, fraction: float, count: int | None = None) -> list[str]:
     return due
 
 
-def time_planning(engine, fraction: float, runs: int) -> tuple[float, float, float, int]:
+def time_planning(engine, fraction: float, runs: int) -> dict[str, float]:
+    """Medians of the tick, its load and write floors, and the set-based floor, each
+    measured in the same run on the same reset database."""
     factory = make_session_factory(engine)
-    plans, floors, writes, planned = [], [], [], 0
+    took: dict[str, list[float]] = {"tick": [], "load": [], "write": [], "set": []}
+    planned = 0
     for _ in range(runs):
         due = make_due(engine, fraction)
         t0 = time.perf_counter()
         with factory() as s:
             load_inputs(s, due, NOW, ALERT_FOR)
-        floors.append(time.perf_counter() - t0)
+        took["load"].append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         stats = plan_all(factory, NOW)
-        plans.append(time.perf_counter() - t0)
+        took["tick"].append(time.perf_counter() - t0)
         planned = stats.inserted
         assert stats.participants == len(due), stats
-        writes.append(time_writes(engine, due))
-    return (statistics.median(plans), statistics.median(floors), statistics.median(writes),
-            planned)
+        took["write"].append(time_writes(engine, due))
+        took["set"].append(time_set_based(engine, fraction))
+    medians = {name: statistics.median(values) for name, values in took.items()}
+    medians["planned"] = planned
+    return medians
+
+
+OUTCOME = ("SELECT key, study_id, participant_id, channel, audience, kind, target, "
+           "reminder_attempt, body, due_at, expires_at, state, next_attempt_at "
+           "FROM outbox_messages")
+
+
+def time_set_based(engine, fraction: float) -> float:
+    """The set-based floor: ONE statement claims the due cursors (``FOR UPDATE SKIP
+    LOCKED``), inserts the same outbox rows as the tick just did and moves the same
+    cursors to the same next instant, commit included; no Python per participant.
+
+    Called right after a tick: the tick's rows and cursors are read back as the answer,
+    the database is reset to the same due cursors, the statement runs, and its result
+    must equal the tick's. Everyone due here shares one bucket (zone, reminder time,
+    language, study: the common daily reminder), so each kind's text is rendered once and
+    the coordinator alert's subject is filled in by the statement; keys are the same
+    ``instance_id`` hash, computed by PostgreSQL.
+    """
+    with engine.connect() as conn:
+        expected = sorted(tuple(r) for r in conn.execute(text(OUTCOME)))
+        moved = conn.execute(text(
+            "SELECT participant_id, next_due_at FROM reminder_cursors "
+            "WHERE planned_at = :now ORDER BY participant_id"), {"now": NOW}).all()
+        kinds = conn.execute(text(
+            "SELECT DISTINCT o.channel, o.audience, o.kind, o.target, o.reminder_attempt, "
+            "replace(o.body, p.subject_id, '{subject}'), o.due_at, o.expires_at "
+            "FROM outbox_messages o JOIN participants p ON p.id = o.participant_id")).all()
+    nexts = {due for _, due in moved}
+    assert len(nexts) == 1, f"one bucket, one next instant: {nexts}"
+    make_due(engine, fraction)
+    values = ", ".join(
+        f"(:channel{n}, :audience{n}, :kind{n}, :target{n}, :attempt{n}, :body{n}, "
+        f"CAST(:due{n} AS timestamptz), CAST(:expires{n} AS timestamptz))"
+        for n in range(len(kinds)))
+    params: dict[str, object] = {"now": NOW, "next": nexts.pop()}
+    for n, (channel, audience, kind, target, attempt, body, due, expires) in enumerate(kinds):
+        params.update({f"channel{n}": channel, f"audience{n}": audience, f"kind{n}": kind,
+                       f"target{n}": target, f"attempt{n}": attempt, f"body{n}": body,
+                       f"due{n}": due, f"expires{n}": expires})
+    statement = text(f"""
+        WITH due AS (
+            SELECT participant_id FROM reminder_cursors WHERE next_due_at <= :now
+            FOR UPDATE SKIP LOCKED
+        ), inserted AS (
+            INSERT INTO outbox_messages (id, key, study_id, participant_id, channel,
+                audience, kind, target, reminder_attempt, body, planned_at, due_at,
+                expires_at, state, send_attempts, next_attempt_at, outcome_unknown)
+            SELECT gen_random_uuid()::text,
+                   left(encode(sha256(convert_to('["reminder","' || p.id || '","' || k.kind
+                        || '","' || k.target || '","' || k.attempt || '"]', 'UTF8')),
+                        'hex'), 32),
+                   p.study_id, p.id, k.channel, k.audience, k.kind, k.target, k.attempt,
+                   replace(k.body, '{{subject}}', p.subject_id), :now, k.due, k.expires,
+                   'pending', 0, k.due, false
+            FROM due JOIN participants p ON p.id = due.participant_id
+            CROSS JOIN (VALUES {values})
+                AS k(channel, audience, kind, target, attempt, body, due, expires)
+            ON CONFLICT (key) DO NOTHING
+        )
+        UPDATE reminder_cursors c SET next_due_at = :next, planned_at = :now
+        FROM due WHERE c.participant_id = due.participant_id""")
+    with engine.connect() as conn:
+        t0 = time.perf_counter()
+        conn.execute(statement, params)
+        conn.commit()
+        took = time.perf_counter() - t0
+        got = sorted(tuple(r) for r in conn.execute(text(OUTCOME)))
+        got_moved = conn.execute(text(
+            "SELECT participant_id, next_due_at FROM reminder_cursors "
+            "WHERE planned_at = :now ORDER BY participant_id"), {"now": NOW}).all()
+    assert got == expected and got_moved == moved, "the set-based floor wrote other rows"
+    return took
 
 
 def time_writes(engine, due: list[str]) -> float:
@@ -253,12 +335,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--participants", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--dispatch", type=int, default=2000, help="messages per dispatch run")
+    parser.add_argument("--dispatch", type=int, default=2000,
+                        help="messages per dispatch run (0: skip the dispatch runs)")
+    parser.add_argument("--fractions", default="0.01,0.1,1",
+                        type=lambda v: [float(f) for f in v.split(",")],
+                        help="fractions of the participants due, comma-separated")
     parser.add_argument("--workers", type=int, default=8, help="parallel senders")
     parser.add_argument("--server-url", default="postgresql://postgres@127.0.0.1:5432/postgres",
                         help="maintenance database used to CREATE/DROP the run's database")
     args = parser.parse_args()
-    if args.participants < max(args.dispatch, LIMITED_COUNT):
+    if args.dispatch and args.participants < max(args.dispatch, LIMITED_COUNT):
         parser.error(f"--participants must be at least --dispatch and {LIMITED_COUNT} "
                      "(one message per participant is dispatched)")
     signal.signal(signal.SIGTERM, _term)
@@ -284,14 +370,19 @@ def run(url: str, args: argparse.Namespace) -> None:
               f"tick at {NOW.astimezone(PARIS):%Y-%m-%d %H:%M %Z}; medians of {args.runs} runs")
         print("(the 100 % row is a single run)")
         print(f"{'due':>6} {'participants':>12} {'planned':>8} {'tick (s)':>9} "
-              f"{'load floor (s)':>15} {'write floor (s)':>16} {'ratio':>6}")
-        for fraction in (0.01, 0.10, 1.0):
+              f"{'set-based floor (s)':>20} {'tick/set':>9} {'load floor (s)':>15} "
+              f"{'write floor (s)':>16} {'tick/(load+write)':>18}")
+        for fraction in args.fractions:
             # All due is ten times the work of 10 %: one run says enough about its growth.
             runs = args.runs if fraction < 1 else 1
-            plan, floor, writes, planned = time_planning(engine, fraction, runs)
+            m = time_planning(engine, fraction, runs)
             due = round(args.participants * fraction)
-            print(f"{fraction:>6.0%} {due:>12,} {planned:>8,} {plan:>9.3f} {floor:>15.3f} "
-                  f"{writes:>16.3f} {plan / (floor + writes):>6.1f}")
+            print(f"{fraction:>6.0%} {due:>12,} {m['planned']:>8,} {m['tick']:>9.3f} "
+                  f"{m['set']:>20.3f} {m['tick'] / m['set']:>9.2f} {m['load']:>15.3f} "
+                  f"{m['write']:>16.3f} {m['tick'] / (m['load'] + m['write']):>18.1f}")
+        print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        if not args.dispatch:
+            return
         ours, floor, busiest = time_dispatch(engine, args.dispatch, args.runs, None, args.workers)
         print(f"dispatch ({args.workers} senders), no rate limit: {ours:.0f} msg/s; "
               f"plain POSTs to the fake, one by one: {floor:.0f} msg/s; ratio {ours / floor:.2f}")

@@ -7,17 +7,25 @@ console transport only knows its own process's messages, so after a restart it l
 a message again: see notifications/transport/console.py). Each outcome of a failure is
 committed right after its call; the acceptances of a claimed batch are recorded together
 at its end, in a transaction of their own (``record_acceptances``).
+
+Claims are short leases (``LEASE``, 30 s) that a sender renews while it works through its
+batch, so another scheduler takes over a killed one's rows within a minute (issue 16).
+A row is never sent by two: a sender sends only within ``renew_after`` of a renewal that
+found the row still its own, and that plus the transport's timeout ends before the lease
+can lapse, so a scheduler that takes the row over later finds the first copy when it
+reconciles.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from diary.db.messaging import OutboxMessage
@@ -43,7 +51,10 @@ from .transport import RECIPIENT, OutgoingSms, SendError, Transport
 
 log = logging.getLogger("paindiary.dispatch")
 
-LEASE = timedelta(minutes=5)
+LEASE = timedelta(seconds=30)
+"""How long a claim holds without renewal; a longer-silent claim belongs to a dead sender."""
+LEASE_MARGIN = timedelta(seconds=5)
+"""Slack between the end of the latest possible send and the end of the lease (clocks)."""
 MAX_ATTEMPTS = 8
 
 
@@ -54,6 +65,7 @@ class DispatchStats:
     retried: int = 0
     failed: int = 0
     reconciled: int = 0
+    lost_claims: int = 0  # rows another scheduler took over after this one stalled
     cancelled: dict[str, int] = field(default_factory=dict)
 
 
@@ -70,6 +82,8 @@ class Dispatcher:
     batch: int = 100
     status_url: Callable[[str], str | None] = lambda message_id: None
     workers: int = 1
+    monotonic: Callable[[], float] = time.monotonic
+    """Elapsed seconds for the lease's renewals (tests tie it to their frozen clock)."""
 
     def run(self, *, until: datetime | None = None) -> DispatchStats:
         """Send what is due, batch by batch, until nothing is left (or ``until``).
@@ -86,33 +100,61 @@ class Dispatcher:
                                   range(self.workers)))
         total = DispatchStats()
         for part in parts:
-            for name in ("claimed", "sent", "retried", "failed", "reconciled"):
+            for name in ("claimed", "sent", "retried", "failed", "reconciled", "lost_claims"):
                 setattr(total, name, getattr(total, name) + getattr(part, name))
             for reason, n in part.cancelled.items():
                 total.cancelled[reason] = total.cancelled.get(reason, 0) + n
         return total
 
+    @property
+    def renew_after(self) -> float:
+        """Seconds after a renewal within which a send may start: it then reaches the
+        provider (at most the transport's timeout later) before the lease can lapse."""
+        timeout = float(getattr(self.transport, "timeout", 0) or 0)
+        window = (LEASE - LEASE_MARGIN).total_seconds() - timeout
+        return max(0.0, min(window, LEASE.total_seconds() / 3))
+
     def _loop(self, worker: str, until: datetime | None) -> DispatchStats:
         stats = DispatchStats()
         while until is None or self.now() < until:
             with self.session_factory() as session:
+                release_stale_claims(session, self.now())
                 claimed = claim(session, self.now(), worker, self.batch)
                 if not claimed:
+                    if until is not None and self._wait_for_stale_claims(session, until):
+                        continue
                     break
                 stats.claimed += len(claimed)
+                lease = Lease(worker, {m.id for m in claimed}, self.monotonic())
                 people, done = batch_context(session, claimed)
+                session.commit()  # ends the read: no transaction is held across the sends
                 accepted: list[Sent] = []
                 try:
                     for row in claimed:
                         self._handle(session, row, people.get(row.participant_id),
                                      (row.participant_id, row.target) in done, stats,
-                                     accepted)
+                                     accepted, lease)
                 finally:
                     record_acceptances(session, accepted)
         return stats
 
+    def _wait_for_stale_claims(self, session: Session, until: datetime) -> bool:
+        """Nothing to claim: if another sender's claims lapse before ``until`` (it died),
+        sleep a little and say so, to take them over at once rather than a tick later."""
+        mine = or_(OUTBOX.c.claimed_by == self.worker,
+                   OUTBOX.c.claimed_by.like(f"{self.worker}/%"))
+        oldest = session.scalar(select(func.min(OUTBOX.c.claimed_at))
+                                .where(OUTBOX.c.state == "sending", ~mine))
+        session.rollback()
+        if oldest is None or oldest + LEASE >= until:
+            return False
+        before = self.now()
+        time.sleep(min(max((oldest + LEASE - before).total_seconds(), 0.05), 1.0))
+        return self.now() > before  # a frozen clock never lets a lease lapse: stop
+
     def _handle(self, session: Session, m: OutboxMessage, p: Participant | None,
-                done: bool, stats: DispatchStats, accepted: list[Sent]) -> None:
+                done: bool, stats: DispatchStats, accepted: list[Sent], lease: Lease
+                ) -> None:
         now = self.now()
         reason = why_not_send(m, p, now, done)
         if reason is not None:
@@ -125,10 +167,14 @@ class Dispatcher:
             stats.sent += 1
             return
         to = self.vault.decrypt(p.phone_encrypted)
+        if not self._still_mine(session, lease, m.id, stats):
+            return
         if m.outcome_unknown and self._reconcile(session, m, to, now, accepted):
             stats.reconciled += 1
             return
         self.limiter.acquire()
+        if not self._still_mine(session, lease, m.id, stats):  # the wait may have been long
+            return
         reason = blocked_at_send(session, m.participant_id, now)  # stored since the claim?
         if reason is not None:
             _cancel(session, m, reason, now, stats)
@@ -140,6 +186,19 @@ class Dispatcher:
             return
         accepted.append(Sent(m.id, receipt.sid, receipt.status, now))
         stats.sent += 1
+
+    def _still_mine(self, session: Session, lease: Lease, message_id: str,
+                    stats: DispatchStats) -> bool:
+        """Whether the claim on ``message_id`` holds for a send starting now: the batch's
+        claims are renewed when the last renewal is ``renew_after`` old."""
+        if self.monotonic() - lease.renewed > self.renew_after:
+            lease.ids = renew_claims(session, lease.ids, lease.worker, self.now())
+            lease.renewed = self.monotonic()
+        if message_id in lease.ids:
+            return True
+        stats.lost_claims += 1
+        log.warning("message %s: claim lapsed and was taken over; not sent here", message_id)
+        return False
 
     def _reconcile(self, session: Session, m: OutboxMessage, to: str, now: datetime,
                    accepted: list[Sent]) -> bool:
@@ -189,6 +248,28 @@ def _cancel(session: Session, m: OutboxMessage, reason: str, now: datetime,
                     .values(state="cancelled", cancelled_at=now, cancel_reason=reason))
     session.commit()
     stats.cancelled[reason] = stats.cancelled.get(reason, 0) + 1
+
+
+@dataclass
+class Lease:
+    """A sender's claims on one batch, and when they were last renewed (monotonic)."""
+
+    worker: str
+    ids: set[str]
+    renewed: float
+
+
+def renew_claims(session: Session, ids: set[str], worker: str, now: datetime) -> set[str]:
+    """Renew ``worker``'s claims on ``ids`` and commit; returns the ids still its own (a
+    claim that lapsed may have been taken over: that row is no longer this sender's)."""
+    if not ids:
+        return set()
+    held = set(session.scalars(
+        update(OUTBOX).where(OUTBOX.c.id.in_(ids), OUTBOX.c.state == "sending",
+                             OUTBOX.c.claimed_by == worker)
+        .values(claimed_at=now).returning(OUTBOX.c.id)))
+    session.commit()  # durable: a renewal lost in a crash would shorten the lease
+    return held
 
 
 def release_stale_claims(session: Session, now: datetime) -> int:

@@ -6,7 +6,10 @@ up on what is still useful (the planner drops reminders whose day is over). Seve
 schedulers may run against one PostgreSQL database: planning claims cursors and
 dispatch claims outbox rows with ``FOR UPDATE SKIP LOCKED``, and one advisory lock lets
 a single scheduler send at a time, so the configured rate holds for the whole
-deployment. On SQLite run one scheduler.
+deployment. The others keep trying the lock through their tick's budget: when the sending
+one dies its lock goes with its connection, and a standby takes over its claims as soon
+as their short lease lapses (``notifications.dispatch.LEASE``). On SQLite run one
+scheduler.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,6 +36,7 @@ from .transport import Transport, transport_from_config
 log = logging.getLogger("paindiary.scheduler")
 
 DISPATCH_LOCK = 0x7061696E  # "pain": the advisory lock key of the sending scheduler
+LOCK_POLL = 1.0  # seconds between a standby scheduler's tries of the sending lock
 
 
 @dataclass
@@ -78,13 +83,22 @@ def make_dispatcher(runtime: Runtime, transport: Transport, *,
 
 def tick(runtime: Runtime, dispatcher: Dispatcher, *,
          budget: timedelta | None = None) -> TickResult:
-    """Plan every due participant, then send what is due (for at most ``budget``)."""
+    """Plan every due participant, then send what is due (for at most ``budget``).
+
+    With a ``budget``, a scheduler that finds another one sending tries the lock again
+    every ``LOCK_POLL`` seconds until the budget is spent, so a dead sender is replaced
+    within seconds, not at the next tick."""
     planned = plan_all(runtime.session_factory, runtime.clock.now())
-    with dispatch_lock(runtime.engine) as mine:
-        if not mine:
+    deadline = None if budget is None else time.monotonic() + budget.total_seconds()
+    while True:
+        with dispatch_lock(runtime.engine) as mine:
+            if mine:
+                left = None if deadline is None else max(deadline - time.monotonic(), 0)
+                until = None if left is None else runtime.clock.now() + timedelta(seconds=left)
+                return TickResult(planned, dispatcher.run(until=until))
+        if deadline is None or time.monotonic() + LOCK_POLL >= deadline:
             return TickResult(planned, None)
-        until = None if budget is None else runtime.clock.now() + budget
-        return TickResult(planned, dispatcher.run(until=until))
+        time.sleep(LOCK_POLL)
 
 
 def run_forever(runtime: Runtime, *, interval: int) -> None:

@@ -38,12 +38,17 @@ class OutboxMessage(Base):
         CheckConstraint("state IN ('pending', 'sending', 'sent', 'delivered', 'failed', "
                         "'cancelled')", name="state"),
         CheckConstraint("channel IN ('sms', 'alert')", name="channel"),
-        # The dispatcher's claim and the planner's cancellations read pending rows only:
-        # partial indexes stay small however long the history of sent messages grows.
+        # Every index is paid on each insert of a tick: only those a query uses are kept
+        # (migration 0013_outbox_indexes names each one's query). Partial indexes stay
+        # small however long the history of sent messages grows; those on rows a tick
+        # never inserts (sending, with a provider id) cost the tick nothing.
         Index("ix_outbox_messages_pending_due", "next_attempt_at",
               sqlite_where=text("state = 'pending'"), postgresql_where=text("state = 'pending'")),
-        Index("ix_outbox_messages_pending_participant", "participant_id",
-              sqlite_where=text("state = 'pending'"), postgresql_where=text("state = 'pending'")),
+        Index("ix_outbox_messages_sending_claimed", "claimed_at",
+              sqlite_where=text("state = 'sending'"), postgresql_where=text("state = 'sending'")),
+        Index("uq_outbox_messages_provider_sid", "provider_sid", unique=True,
+              sqlite_where=text("provider_sid IS NOT NULL"),
+              postgresql_where=text("provider_sid IS NOT NULL")),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -66,7 +71,7 @@ class OutboxMessage(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     outcome_unknown: Mapped[bool] = mapped_column(Boolean, default=False)
-    provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    provider_sid: Mapped[str | None] = mapped_column(String(64))  # unique: see the index
     provider_status: Mapped[str | None] = mapped_column(String(20))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

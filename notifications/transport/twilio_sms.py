@@ -30,6 +30,8 @@ from .errors import NETWORK, PROVIDER, SendError, classify, mask_numbers
 
 DEFAULT_TIMEOUT = 10.0
 """Seconds for connect and for each read; Twilio answers a create in well under one."""
+LOOKUP_LIMIT, LOOKUP_PAGE = 200, 100
+"""A reconciliation reads at most the newest 200 messages to one number, 100 a page."""
 
 
 class TwilioTransport:
@@ -98,19 +100,21 @@ class TwilioTransport:
         return SendReceipt(sid=message.sid, status=message.status or "unknown")
 
     def find_sent(self, to: str, sent_after: datetime) -> list[SentRecord]:
-        """Messages to ``to`` created at or after ``sent_after``, oldest first.
+        """Messages to ``to`` created at or after ``sent_after``, oldest first, including
+        those still waiting in Twilio's queue.
 
-        Twilio filters lists only on ``date_sent`` and documents whole GMT days, so this asks
-        for the whole UTC day of ``sent_after`` and filters on ``date_created`` here (to the
-        second, Twilio's precision). A message still waiting in Twilio's queue has no
-        ``date_sent`` yet and may be missing: an empty answer right after a timeout is weak
-        evidence; the status callback, which carries the outbox id, is the stronger one.
+        The list is asked for by recipient only, never by ``DateSent``: a message still
+        in Twilio's queue has no send date, so a date filter misses it, and a lost create
+        answer would then be re-sent while the first copy is queued (issue 16). Twilio
+        lists one number's messages newest first; the newest ``LOOKUP_LIMIT`` are read
+        (months of one participant's reminders) and filtered here on ``date_created``
+        (to the second, Twilio's precision).
         """
         require_aware("sent_after", sent_after)
         since = sent_after.astimezone(UTC).replace(microsecond=0)
-        day = since.replace(hour=0, minute=0, second=0)
         try:
-            messages = self._client.messages.list(to=to, date_sent_after=day, page_size=100)
+            messages = self._client.messages.list(to=to, limit=LOOKUP_LIMIT,
+                                                  page_size=LOOKUP_PAGE)
         except (TwilioRestException, TwilioServiceException) as exc:
             raise _lookup_failed(_from_sdk_error(exc)) from exc
         except requests.RequestException as exc:

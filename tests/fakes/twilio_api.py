@@ -12,7 +12,10 @@ every accepted message, and applies scripted ``Fault``s to the next create calls
                                     from_number=DEFAULT_FROM, base_url=fake.base_url)
 
 It does not call webhooks itself: ``status_callback``/``inbound`` return signed requests
-for a test to post to the Flask app. Not modelled: media, scheduling, prices, real queues.
+for a test to post to the Flask app. ``hold_in_queue(seconds)`` keeps each new message
+``queued`` without a ``date_sent`` for that long on the fake's clock (as Twilio's queue
+does under load), and ``drop_answers(every=n)`` stores every n-th message but loses its
+create answer. Not modelled: media, scheduling, prices.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
 from urllib.parse import urlencode
 
@@ -92,10 +95,14 @@ class FakeTwilio:
         self._opted_out: set[str] = set()
         self._landlines: set[str] = set()
         self._stopping = threading.Event()
+        self._hold: timedelta | None = None
+        self._drop_every = 0
         self._server: FakeServer | None = None
         self._thread: threading.Thread | None = None
         self.create_attempts = 0
         """Create calls received, including rejected and faulted ones."""
+        self.dropped: list[str] = []
+        """Sids of the messages whose create answer ``drop_answers`` lost after storing."""
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -149,6 +156,24 @@ class FakeTwilio:
         with self._lock:
             return len(self._faults)
 
+    def hold_in_queue(self, seconds: float) -> None:
+        """Keep each new message ``queued`` with no ``date_sent`` for ``seconds`` of the
+        fake's clock, then ``sent`` (a ``DateSent`` filter misses it meanwhile)."""
+        with self._lock:
+            self._hold = timedelta(seconds=seconds)
+
+    def drop_answers(self, every: int) -> None:
+        """Store every ``every``-th accepted message, then hang up without answering (a
+        lost answer: the client times out or sees the connection drop); 0 turns it off."""
+        with self._lock:
+            self._drop_every = every
+
+    @property
+    def dropped_answers(self) -> int:
+        """How many create answers ``drop_answers`` lost."""
+        with self._lock:
+            return len(self.dropped)
+
     def opt_out(self, number: str) -> None:
         """Creates to ``number`` fail with 21610 until ``opt_in``, as after a STOP."""
         with self._lock:
@@ -169,11 +194,11 @@ class FakeTwilio:
     def messages(self) -> list[FakeMessage]:
         """Accepted messages, oldest first."""
         with self._lock:
-            return list(self._messages.values())
+            return [self._released(m) for m in self._messages.values()]
 
     def message(self, sid: str) -> FakeMessage:
         with self._lock:
-            return self._messages[sid]
+            return self._released(self._messages[sid])
 
     def set_status(self, sid: str, status: str, error_code: int | None = None) -> FakeMessage:
         """Move a message on (``sent`` also stamps ``date_sent``); returns the new record."""
@@ -208,6 +233,18 @@ class FakeTwilio:
     def _clock(self) -> datetime:
         return self.now().astimezone(UTC).replace(microsecond=0)
 
+    def _released(self, msg: FakeMessage) -> FakeMessage:
+        """A held message leaves the queue (is ``sent``) once its hold is over; under the
+        lock."""
+        if msg.date_sent is not None or msg.status != "queued" or self._hold is None:
+            return msg
+        leaves = msg.date_created + self._hold
+        if self._clock() < leaves:
+            return msg
+        msg = replace(msg, status="sent", date_sent=leaves, from_=msg.from_ or DEFAULT_FROM)
+        self._messages[msg.sid] = msg
+        return msg
+
     def _create(self, form: dict[str, str]) -> tuple[Fault | None, int | None, bytes]:
         """Apply a scripted fault or validate and store; the answer (None: hang up)."""
         with self._lock:
@@ -227,10 +264,13 @@ class FakeTwilio:
                 body=form["Body"], status="accepted" if service else "queued",
                 status_callback=form.get("StatusCallback"), date_created=self._clock())
             answer = json.dumps(msg.to_json()).encode()
-            if self.sends_immediately:
+            if self.sends_immediately and self._hold is None:
                 msg = replace(msg, status="sent", date_sent=msg.date_created,
                               from_=msg.from_ or DEFAULT_FROM)
             self._messages[msg.sid] = msg
+            if self._drop_every and len(self._messages) % self._drop_every == 0:
+                self.dropped.append(msg.sid)
+                return fault, None, b""  # stored, and the answer is lost
             return fault, 201, answer
 
     def _invalid(self, form: dict[str, str]) -> int | None:
@@ -253,7 +293,8 @@ class FakeTwilio:
 
     def _list(self, query: dict[str, str]) -> dict[str, object]:
         with self._lock:
-            found = [m for m in self._messages.values() if _matches(m, query)]
+            found = [m for m in map(self._released, list(self._messages.values()))
+                     if _matches(m, query)]
         # Twilio lists newest first by DateSent; unsent ones by creation.
         found.sort(key=lambda m: (m.date_sent or m.date_created), reverse=True)
         size = min(max(int(query.get("PageSize", 50)), 1), 1000)

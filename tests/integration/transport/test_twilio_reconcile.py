@@ -96,17 +96,37 @@ def test_a_lookup_while_twilio_is_unreachable_is_a_network_error():
     assert (caught.value.kind, caught.value.outcome_unknown) == (NETWORK, False)
 
 
-def test_a_message_still_in_twilios_queue_has_no_date_sent_and_is_not_listed():
-    # Documents find_sent's limit: Twilio filters lists on date_sent, which a queued
-    # message lacks; the fake models that when it does not send at once.
-    with FakeTwilio(sends_immediately=False) as fake, TwilioTransport(
+def test_a_message_still_in_twilios_queue_has_no_date_sent_and_is_still_found():
+    # Twilio filters lists on date_sent, which a queued message lacks: find_sent asks by
+    # recipient only, so a copy waiting in the queue is found (issue 16).
+    with FakeTwilio() as fake, TwilioTransport(
             fake.account_sid, fake.auth_token, from_number=DEFAULT_FROM,
             base_url=fake.base_url, timeout=FAKE_TIMEOUT) as transport:
+        fake.hold_in_queue(60)
         before = datetime.now(UTC)
         transport.send(OutgoingSms(TO, "queued"))
-        assert transport.find_sent(TO, before) == []
-        fake.set_status(fake.messages[0].sid, "sent")
-        assert [r.body for r in transport.find_sent(TO, before)] == ["queued"]
+        [held] = fake.messages
+        assert (held.status, held.date_sent) == ("queued", None)
+        assert [(r.body, r.status) for r in transport.find_sent(TO, before)] == [
+            ("queued", "queued")]
+
+
+def test_the_fake_releases_a_held_message_after_its_hold(twilio_transport, twilio_fake):
+    t0 = datetime(2027, 3, 2, 19, tzinfo=UTC)
+    twilio_fake.now = lambda: t0
+    twilio_fake.hold_in_queue(60)
+    twilio_transport.send(OutgoingSms(TO, "held"))
+    twilio_fake.now = lambda: t0 + timedelta(seconds=60)
+    [sent] = twilio_fake.messages
+    assert (sent.status, sent.date_sent) == ("sent", t0 + timedelta(seconds=60))
+
+
+def test_a_dropped_answer_after_storing_is_an_unknown_outcome(twilio_fake, twilio_transport):
+    twilio_fake.drop_answers(every=2)
+    twilio_transport.send(OutgoingSms(TO, "first"))
+    error = _unknown_send(twilio_transport, "second")
+    assert error.outcome_unknown and twilio_fake.dropped_answers == 1
+    assert [m.body for m in twilio_fake.messages] == ["first", "second"]
 
 
 def test_the_sdk_pages_through_the_fakes_list(twilio_fake, twilio_transport):
