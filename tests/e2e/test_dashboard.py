@@ -254,3 +254,17 @@ def test_docs_redirects_to_the_api_documentation(client):
 def test_the_api_keeps_its_json_errors(client):
     r = client.get("/api/v1/studies/nope", headers={"Authorization": "Bearer x"})
     assert r.status_code == 401 and r.json["code"] == "unauthorized"
+
+
+def test_a_refused_htmx_action_shows_its_message_in_the_page_alert_region(app, api, study):
+    web = app.test_client()
+    sign_in(web)
+    alert = alerts(api, study)["S001"]
+    token = csrf(web, f"/studies/{STUDY}/alerts")
+    url = f"/studies/{STUDY}/alerts/{alert['id']}/acknowledge"
+    web.post(url, headers={"HX-Request": "true", "X-CSRF-Token": token})
+    again = web.post(url, headers={"HX-Request": "true", "X-CSRF-Token": token})
+    assert again.status_code == 409
+    assert again.headers["HX-Retarget"] == "#flash"
+    assert again.headers["HX-Reswap"] == "innerHTML"
+    assert 'id="flash"' in web.get(f"/studies/{STUDY}/alerts").get_data(as_text=True)
