@@ -268,3 +268,14 @@ def test_a_refused_htmx_action_shows_its_message_in_the_page_alert_region(app, a
     assert again.headers["HX-Retarget"] == "#flash"
     assert again.headers["HX-Reswap"] == "innerHTML"
     assert 'id="flash"' in web.get(f"/studies/{STUDY}/alerts").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("email", ["admin%40site.org%00", "%ED%BF%BF%40site.org",
+                                   "%FF%FE", "x" * 5000])
+def test_hostile_sign_in_input_is_refused_with_a_page_not_a_500(app, study, email):
+    web = app.test_client()
+    token = csrf(web)
+    r = web.post("/sign-in", content_type="application/x-www-form-urlencoded",
+                 data=f"email={email}&password=x&csrf_token={token}")
+    assert r.status_code in (401, 422), r.status_code
+    assert r.mimetype == "text/html"
