@@ -1,25 +1,21 @@
-"""Read models: a participant's tasks for today, and diary completion for coordinators."""
+"""Read model: a participant's tasks for today (diary completion: services/completion.py)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from diary.db.models import AnchorEvent, DiaryEntry, Participant, QuestionnaireResponse
+from diary.db.models import DiaryEntry, Participant, QuestionnaireResponse
 from diary.db.safety_models import SideEffectReport
 from diary.protocol.model import ADVERSE_EVENTS, ENROLMENT, SIDE_EFFECTS, Protocol
-from diary.schedule import AnchorEvent as EventRef
 from diary.schedule import Schedule, ScheduledWindow, live_events, schedule
+from diary.services.completion import Completion, completion_for  # noqa: F401  (re-exported)
 from diary.services.entries import late_entry_deadline
-from diary.services.events import event_ref, event_refs, participant_ref
+from diary.services.events import event_refs, participant_ref
 from diary.timezones import local_date, zone
-from scoring.precision import PERCENT_DECIMALS, round_half_away
-
-RATE_DECIMALS = 4  # completion as a fraction: 0.9412 (a percent to two decimals)
 
 
 @dataclass(frozen=True)
@@ -103,54 +99,3 @@ def _window_tasks(session: Session, p: Participant,
                        done=w.id in answered or (w.form == SIDE_EFFECTS and any(
                            w.covers_date(d) for d in checklists)))
             for w in windows]
-
-
-@dataclass(frozen=True)
-class Completion:
-    """Diary days owed before today and completed. ``rate`` (a fraction, 4 decimals) and
-    ``percent`` (one decimal) are rounded by the exports' one rule, half away from zero
-    on the decimal value (:mod:`scoring.precision`): 1/32 -> 0.0313 and 1/16 -> 6.3 %,
-    where Python's ``round`` gives 0.0312 and 6.2."""
-
-    expected_days: int
-    completed_days: int
-    today_done: bool
-
-    @property
-    def rate(self) -> float | None:
-        if not self.expected_days:
-            return None
-        return round_half_away(self.completed_days / self.expected_days, RATE_DECIMALS)
-
-    @property
-    def percent(self) -> float | None:
-        if not self.expected_days:
-            return None
-        return round_half_away(100 * self.completed_days / self.expected_days,
-                               PERCENT_DECIMALS)
-
-
-def completion_for(session: Session, protocol: Protocol, participants: list[Participant],
-                   now: datetime) -> dict[str, Completion]:
-    """Diary days owed before today and how many have a current entry, per participant.
-
-    Two queries for the whole page (events, entry dates), then the schedule per participant.
-    """
-    ids = [p.id for p in participants]
-    events: dict[str, list[EventRef]] = defaultdict(list)
-    for e in session.scalars(select(AnchorEvent).where(AnchorEvent.participant_id.in_(ids))):
-        events[e.participant_id].append(event_ref(e))
-    dates: dict[str, set[date]] = defaultdict(set)
-    for pid, day in session.execute(select(DiaryEntry.participant_id, DiaryEntry.diary_date)
-                                    .where(DiaryEntry.participant_id.in_(ids),
-                                           DiaryEntry.is_current.is_(True))):
-        dates[pid].add(day)
-    out = {}
-    for p in participants:
-        today = local_date(now, zone(p.timezone))
-        owed = schedule(protocol, participant_ref(p), events[p.id],
-                        with_windows=False).diary_dates()
-        before_today = [d for d in owed if d < today]
-        out[p.id] = Completion(len(before_today), sum(d in dates[p.id] for d in before_today),
-                               today in dates[p.id])
-    return out

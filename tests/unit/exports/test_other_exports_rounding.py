@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from diary.services.overview import Completion
+from diary.services.completion import Completion
 from diary.services.reminder_log import view
 
 

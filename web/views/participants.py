@@ -1,0 +1,48 @@
+"""A study's participants (with their diary completion) and one participant's page.
+
+The participant page shows status and completion here; the participant's schedule,
+curve, entries and actions are added by the participant-page work (issue 15, part 2).
+"""
+
+from __future__ import annotations
+
+from flask import render_template, request
+
+from diary.api.context import db, now
+from diary.db.models import Participant
+from diary.services.completion import completion_for
+from diary.services.paging import page_of
+from diary.services.reminder_log import ReminderFilter, list_reminders
+from diary.services.roster import visible
+from web import bp
+from web.access import participant_for, study_for
+from web.paging import page_args
+
+PAGE_SIZE = 100
+
+
+@bp.route("/studies/<key>/participants")
+def participants(key):
+    access = study_for(key)
+    site = request.args.get("site") or None
+    if site is not None and site not in access.protocol.sites:
+        site = None  # an unknown site filters nothing rather than failing the page
+    page, session = page_args(), db()
+    people, total = page_of(session, visible(access.who, access.study, site),
+                            Participant.subject_id, page=page, page_size=PAGE_SIZE)
+    done = completion_for(session, access.protocol, people, now())
+    return render_template("participants.html", access=access, site=site, total=total,
+                           rows=[(p, done[p.id]) for p in people], page=page,
+                           page_size=PAGE_SIZE)
+
+
+@bp.route("/studies/<key>/participants/<subject_id>")
+def participant(key, subject_id):
+    access, p = participant_for(key, subject_id)
+    session = db()
+    completion = completion_for(session, access.protocol, [p], now())[p.id]
+    alerts, _ = list_reminders(session, access.who, access.study,
+                               ReminderFilter(subject_id=p.subject_id, channel="alert",
+                                              open_only=True), page=1, page_size=50)
+    return render_template("participant.html", access=access, p=p, completion=completion,
+                           alerts=alerts)
