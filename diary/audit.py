@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -108,40 +108,56 @@ def _lock_head(session: Session, chain: str) -> tuple[int, str]:
     return seq, last
 
 
-@dataclass(frozen=True)
+Points = dict[tuple[str, int], tuple[str, int]]  # (chain, seq) -> (sealed hash, seal number)
+
+
+@dataclass
 class VerifyResult:
     checked: int
-    broken_id: int | None = None
-    problem: str | None = None
+    problems: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return self.broken_id is None and self.problem is None
+        return not self.problems
 
 
-def verify(session: Session) -> VerifyResult:
-    """Walk every chain in order; report the first record whose hash or link is wrong."""
+def verify(session: Session, sealed: Points | None = None) -> VerifyResult:
+    """Walk every chain in order; name each record whose hash or link is wrong, each chain
+    whose end was cut, and each sealed (chain, seq) whose hash differs from the signed one
+    (a chain re-hashed after an edit) or whose record is gone."""
+    sealed = dict(sealed or {})  # popped as records are met: what is left is missing
     heads = {h.chain: h for h in session.scalars(select(AuditChainHead))}
     stmt = select(AuditRecord).order_by(AuditRecord.chain, AuditRecord.seq)
-    checked, chain, prev, seq = 0, None, GENESIS, 0
-    # yield_per streams with a server-side cursor on PostgreSQL; close it on early return.
+    result, seen = VerifyResult(0), set()
+    chain, prev, seq = None, GENESIS, 0
+    # yield_per streams with a server-side cursor on PostgreSQL.
     with session.execute(stmt.execution_options(yield_per=2000)).scalars() as records:
         for r in records:
             if r.chain != chain:
-                problem = _check_tail(heads, chain, seq, prev)
-                if problem:
-                    return VerifyResult(checked, None, problem)
+                _add(result, _check_tail(heads, chain, seq, prev))
                 chain, prev, seq = r.chain, GENESIS, 0
-            checked += 1
-            problem = _check_record(r, seq, prev)
-            if problem:
-                return VerifyResult(checked, r.id, problem)
+                seen.add(chain)
+            result.checked += 1
+            _add(result, _check_record(r, seq, prev))
+            point = sealed.pop((r.chain, r.seq), None)
+            if point is not None and point[0] != r.hash:
+                result.problems.append(
+                    f"record {r.id}: chain {r.chain} seq {r.seq} differs from seal {point[1]} "
+                    "(the chain was rewritten and re-hashed after it was sealed)")
             prev, seq = r.hash, r.seq
-    problem = _check_tail(heads, chain, seq, prev)
-    missing = set(heads) - _seen_chains(session)
-    if not problem and missing:
-        problem = f"chain {sorted(missing)[0]} has a head but no records (records were removed)"
-    return VerifyResult(checked, None, problem)
+    _add(result, _check_tail(heads, chain, seq, prev))
+    for missing in sorted(set(heads) - seen):
+        result.problems.append(f"chain {missing} has a head but no records "
+                               "(records were removed)")
+    for (c, s), (_, number) in sorted(sealed.items()):
+        result.problems.append(f"chain {c} seq {s} was sealed by seal {number} but is gone "
+                               "(records were removed)")
+    return result
+
+
+def _add(result: VerifyResult, problem: str | None) -> None:
+    if problem:
+        result.problems.append(problem)
 
 
 def _check_record(r: AuditRecord, seq: int, prev: str) -> str | None:
@@ -163,7 +179,3 @@ def _check_tail(heads: dict, chain: str | None, seq: int, last_hash: str) -> str
         return f"chain {chain} ends at seq {seq} but its head says {head and head.seq} " \
                "(records were removed from its end)"
     return None
-
-
-def _seen_chains(session: Session) -> set[str]:
-    return set(session.scalars(select(AuditRecord.chain).distinct()))

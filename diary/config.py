@@ -49,6 +49,12 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SMS_RATE": float(env.get("SMS_RATE", "1")),  # messages per second; 0 = no limit
         "SMS_WORKERS": int(env.get("SMS_WORKERS", "8")),  # parallel senders (PostgreSQL)
         "SCHEDULER_INTERVAL": int(env.get("SCHEDULER_INTERVAL_SECONDS", "60")),
+        # Audit seals (diary/audit_keys.py): the signing key is never in the database
+        "AUDIT_SEAL_SIGNER": env.get("AUDIT_SEAL_SIGNER"),  # "module:callable", a key service
+        "AUDIT_SEAL_KEY": env.get("AUDIT_SEAL_KEY"),  # PEM or base64 of the 32-byte key
+        "AUDIT_SEAL_KEY_FILE": env.get("AUDIT_SEAL_KEY_FILE") or str(instance / "audit-seal.key"),
+        "AUDIT_SEALS_FILE": env.get("AUDIT_SEALS_FILE") or str(instance / "audit-seals.jsonl"),
+        "AUDIT_SEAL_INTERVAL": int(env.get("AUDIT_SEAL_INTERVAL_SECONDS", "3600")),
         # flask-smorest / OpenAPI
         "API_TITLE": "paindiary",
         "API_VERSION": "v1",

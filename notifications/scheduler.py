@@ -38,6 +38,7 @@ DISPATCH_LOCK = 0x7061696E  # "pain": the advisory lock key of the sending sched
 class TickResult:
     planned: PlanStats
     dispatched: DispatchStats | None  # None when another scheduler was sending
+    sealed: int | None = None  # the audit seal this tick signed, if one was due
 
 
 @contextmanager
@@ -78,13 +79,30 @@ def make_dispatcher(runtime: Runtime, transport: Transport, *,
 
 def tick(runtime: Runtime, dispatcher: Dispatcher, *,
          budget: timedelta | None = None) -> TickResult:
-    """Plan every due participant, then send what is due (for at most ``budget``)."""
+    """Seal the audit trail when due, plan every due participant, then send what is due
+    (for at most ``budget``)."""
+    sealed = seal_when_due(runtime)
     planned = plan_all(runtime.session_factory, runtime.clock.now())
     with dispatch_lock(runtime.engine) as mine:
         if not mine:
-            return TickResult(planned, None)
+            return TickResult(planned, None, sealed)
         until = None if budget is None else runtime.clock.now() + budget
-        return TickResult(planned, dispatcher.run(until=until))
+        return TickResult(planned, dispatcher.run(until=until), sealed)
+
+
+def seal_when_due(runtime: Runtime) -> int | None:
+    """Sign the audit chain heads every AUDIT_SEAL_INTERVAL (diary/audit_seals.py).
+
+    A failure (a key service down, an unwritable checkpoint file) is logged loudly but
+    does not stop reminders: the next tick tries again."""
+    from diary.audit_verify import seal_if_due
+
+    try:
+        line = seal_if_due(runtime.session_factory, runtime.config, runtime.clock.now())
+    except Exception:  # noqa: BLE001 - reminders must go out whatever the sealer's trouble
+        log.exception("audit seal failed; retrying at the next tick")
+        return None
+    return None if line is None else line.data["number"]
 
 
 def run_forever(runtime: Runtime, *, interval: int) -> None:

@@ -1,0 +1,42 @@
+"""signed seals of the audit chain heads
+
+Revision ID: 0010_audit_seals
+Revises: 0009_patch_daily_mme
+Create Date: 2026-12-02 17:30:00.000000
+
+``audit_seals``: a convenience copy of each signed checkpoint (the archived
+``audit-seals.jsonl`` and the public key are what verification trusts);
+``audit_seal_marks``: the seq of each chain the last seal covered (issue 17).
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+import diary.db.types
+
+revision = "0010_audit_seals"
+down_revision = "0009_patch_daily_mme"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "audit_seals",
+        sa.Column("number", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("sealed_at", diary.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("payload", sa.Text(), nullable=False),
+        sa.Column("signature", sa.String(length=128), nullable=False),
+        sa.PrimaryKeyConstraint("number", name=op.f("pk_audit_seals")),
+    )
+    op.create_table(
+        "audit_seal_marks",
+        sa.Column("chain", sa.String(length=80), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("chain", name=op.f("pk_audit_seal_marks")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("audit_seal_marks")
+    op.drop_table("audit_seals")
