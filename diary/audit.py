@@ -55,23 +55,28 @@ def record_hash(fields: dict[str, Any]) -> str:
 
 
 def _content(r: AuditRecord) -> dict[str, Any]:
-    return {
+    content = {
         "chain": r.chain, "seq": r.seq, "at": r.at.isoformat(), "actor": r.actor,
         "action": r.action, "entity": r.entity, "entity_id": r.entity_id,
         "before": r.before, "after": r.after, "reason": r.reason,
         "request_id": r.request_id, "prev_hash": r.prev_hash,
     }
+    if r.signature is not None:  # only signed records have it: older hashes stay valid
+        content["signature"] = r.signature
+    return content
 
 
 def append(session: Session, *, chain: str, actor: Actor, action: str, entity: str,
            entity_id: str | int, at: datetime, before: Any = None, after: Any = None,
-           reason: str | None = None) -> AuditRecord:
-    """Add a record to ``chain`` inside the caller's transaction."""
+           reason: str | None = None, signature: dict | None = None) -> AuditRecord:
+    """Add a record to ``chain`` inside the caller's transaction (``signature``: an
+    electronic signature of the change, diary/services/signatures.py)."""
     seq, prev = _lock_head(session, chain)
     record = AuditRecord(
         chain=chain, seq=seq + 1, at=at, actor=actor.label, action=action,
         entity=entity, entity_id=str(entity_id), before=plain(before), after=plain(after),
         reason=reason, request_id=actor.request_id, prev_hash=prev,
+        signature=plain(signature) if signature is not None else None,
     )
     record.hash = record_hash(_content(record))
     conn = session.connection()  # Core statements on the session's connection: no ORM work

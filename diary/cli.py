@@ -101,7 +101,7 @@ def audit_verify(seals_file: Path | None, public_key: Path | None) -> None:
         report = verify_all(session, public=public, seals_file=seals_file)
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
-    summary = (f"{report.records} records, {report.seals} seals, "
+    summary = (f"{report.records} records verified, {report.seals} seals, "
                f"{report.rows} clinical rows checked")
     if report.ok:
         click.echo(f"audit trail intact: {summary}")

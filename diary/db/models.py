@@ -331,6 +331,9 @@ class AuditRecord(Base):
     request_id: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # An electronic signature the protocol asked for (signer, time, meaning; issue 17),
+    # hashed with the record when present.
+    signature: Mapped[Any] = mapped_column(JSON, nullable=True)
 
 
 class AuditChainHead(Base):

@@ -188,6 +188,9 @@ class Protocol:
     # how arms or sequences are assigned at enrolment.
     blinding: str = "double"
     randomisation: Randomisation = field(default_factory=Randomisation)
+    # Issue 17: actions that need an electronic signature -> accepted meanings (empty:
+    # any stated meaning); diary/protocol/signature_sections.py
+    signatures: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def staff_blinded(self) -> bool:

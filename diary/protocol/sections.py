@@ -39,6 +39,7 @@ from diary.protocol.safety_sections import (
     read_medication,
     read_side_effects,
 )
+from diary.protocol.signature_sections import read_signatures
 from diary.timezones import geographic_zone
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
@@ -54,7 +55,7 @@ TOP_FIELDS = {
     "key", "title", "version", "timezone", "design", "sites", "languages", "arms",
     "treatments", "sequences", "anchors", "daily_diary", "assessments", "reminders",
     "endpoints", "screening", "instrument_texts", "instrument_options", "outside_windows",
-    "medication", "side_effects", "blinding", "randomisation", "export",
+    "medication", "side_effects", "blinding", "randomisation", "export", "signatures",
 }
 
 
@@ -119,6 +120,7 @@ def read_protocol(check: Checker, data: Any) -> Protocol | None:
         check.fail("outside_windows", "must be accept or refuse")
     blinding = read_blinding(check, top.get("blinding"), design)
     randomisation = read_randomisation(check, top.get("randomisation"), design, sites)
+    signatures = read_signatures(check, top.get("signatures"))
     if check.issues:
         return None
     return Protocol(
@@ -129,6 +131,7 @@ def read_protocol(check: Checker, data: Any) -> Protocol | None:
         endpoints=tuple(endpoints), screening=tuple(screening), instrument_texts=texts,
         instrument_options=options, outside_windows=outside, medication_table=medication_table,
         side_effects=checklist, blinding=blinding, randomisation=randomisation,
+        signatures=signatures,
     )
 
 

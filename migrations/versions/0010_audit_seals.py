@@ -6,7 +6,8 @@ Create Date: 2026-12-02 17:30:00.000000
 
 ``audit_seals``: a convenience copy of each signed checkpoint (the archived
 ``audit-seals.jsonl`` and the public key are what verification trusts);
-``audit_seal_marks``: the seq of each chain the last seal covered (issue 17).
+``audit_seal_marks``: the seq of each chain the last seal covered;
+``audit_records.signature``: an electronic signature recorded with a record (issue 17).
 """
 
 import sqlalchemy as sa
@@ -21,6 +22,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # An electronic signature recorded with an audit record (signer, time, meaning).
+    with op.batch_alter_table("audit_records", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("signature", sa.JSON(), nullable=True))
     op.create_table(
         "audit_seals",
         sa.Column("number", sa.Integer(), autoincrement=False, nullable=False),
@@ -40,3 +44,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("audit_seal_marks")
     op.drop_table("audit_seals")
+    with op.batch_alter_table("audit_records", schema=None) as batch_op:
+        batch_op.drop_column("signature")
