@@ -131,6 +131,33 @@ def audit_seal() -> None:
                f"{data['key']}, appended to {rt.config['AUDIT_SEALS_FILE']}")
 
 
+@audit_cli.command("export")
+@click.option("--study", "key", required=True, help="The study key.")
+@click.option("--subject", default=None, help="Only this participant's records.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
+              show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              required=True)
+@click.option("--masked", is_flag=True, help="Arms, sequences and treatments as the "
+                                             "study's masked codes.")
+def audit_export(key: str, subject: str | None, fmt: str, output: Path, masked: bool) -> None:
+    """Write the audit trail of a study or one participant for an inspector (audited)."""
+    from diary.audit_export import export_trail, render
+    from diary.exports.csv_xlsx import atomic_path
+
+    rt = _rt()
+    with rt.session_factory() as session:
+        try:
+            export = export_trail(session, cli_principal(unblinded=not masked), key,
+                                  fmt=fmt, now=rt.clock.now(), subject_id=subject)
+        except DomainError as exc:
+            _fail(exc)
+    with atomic_path(output) as tmp:
+        with tmp.open("w", encoding="utf-8", newline="") as out:
+            out.writelines(render(export))
+    click.echo(f"wrote {output}: {export.provenance['records']} records")
+
+
 def _protocol_text(path: Path) -> str:
     """The file's text, or a one-line error (not a traceback) when it is not UTF-8."""
     try:
