@@ -116,40 +116,39 @@ def last_sealed_at(session: Session) -> datetime | None:
 def archive(path: Path, session: Session) -> int:
     """Append to the checkpoint file every seal it lacks (in order); returns how many.
 
-    The file is only ever appended to (``O_APPEND``), one JSON line per seal."""
-    have = _last_number(path)
-    lines = [s for s in database_seals(session) if s.data["number"] > have]
-    if not lines:
-        return 0
+    The file is only ever appended to, one JSON line per seal, under an exclusive lock so
+    that two sealers (the scheduler and ``audit seal``) never write a seal twice."""
+    import fcntl  # POSIX only, like the rest of the deployment
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    with os.fdopen(fd, "a", encoding="utf-8") as out:
-        out.write("".join(s.to_json() + "\n" for s in lines))
-        out.flush()
-        os.fsync(out.fileno())
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+    with os.fdopen(fd, "r+", encoding="utf-8") as out:
+        fcntl.flock(out.fileno(), fcntl.LOCK_EX)
+        have = max((line.data.get("number") or 0 for line in _lines(out)), default=0)
+        lines = [s for s in database_seals(session) if s.data["number"] > have]
+        if lines:
+            out.seek(0, os.SEEK_END)
+            out.write("".join(s.to_json() + "\n" for s in lines))
+            out.flush()
+            os.fsync(out.fileno())
     return len(lines)
-
-
-def _last_number(path: Path) -> int:
-    if not path.exists():
-        return 0
-    last = 0
-    for seal_line in read_file(path):  # a seal a day or an hour: small enough to read
-        last = max(last, seal_line.data.get("number", 0))
-    return last
 
 
 def read_file(path: Path) -> Iterator[SealLine]:
     """The seals of a checkpoint file; a line that is not a seal becomes a broken one."""
     with path.open(encoding="utf-8") as lines:
-        for n, raw in enumerate(lines, start=1):
-            if not raw.strip():
-                continue
-            try:
-                obj = json.loads(raw)
-                yield SealLine(canonical(obj["payload"]), obj["signature"])
-            except (ValueError, KeyError, TypeError):
-                yield SealLine(canonical({"number": None, "line": n}), "")
+        yield from _lines(lines)
+
+
+def _lines(lines) -> Iterator[SealLine]:
+    for n, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            obj = json.loads(raw)
+            yield SealLine(canonical(obj["payload"]), obj["signature"])
+        except (ValueError, KeyError, TypeError):
+            yield SealLine(canonical({"number": None, "line": n}), "")
 
 
 @dataclass

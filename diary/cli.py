@@ -131,6 +131,23 @@ def audit_seal() -> None:
                f"{data['key']}, appended to {rt.config['AUDIT_SEALS_FILE']}")
 
 
+@audit_cli.command("public-key")
+def audit_public_key() -> None:
+    """Print the seal public key (PEM): give it, with the checkpoint file, to whoever
+    verifies the trail elsewhere (``audit verify --public-key``)."""
+    from diary.audit_keys import SealKeyError, key_id, load_signer, public_pem
+
+    try:
+        signer = load_signer(_rt().config, create=False)
+    except SealKeyError as exc:
+        raise click.ClickException(str(exc)) from None
+    if signer is None:
+        raise click.ClickException("no seal key yet: `audit seal` creates one")
+    public = signer.public_key()
+    click.echo(public_pem(public).decode().rstrip())
+    click.echo(f"key id {key_id(public)}", err=True)
+
+
 @audit_cli.command("export")
 @click.option("--study", "key", required=True, help="The study key.")
 @click.option("--subject", default=None, help="Only this participant's records.")

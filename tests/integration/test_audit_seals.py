@@ -246,3 +246,21 @@ def test_the_scheduler_tick_seals_when_the_interval_has_passed(trail, app, clock
     assert seal_when_due(runtime) == 2
     assert seal_when_due(runtime) is None
     assert len(Path(app.config["AUDIT_SEALS_FILE"]).read_text().splitlines()) == 2
+
+
+def test_the_public_key_command_prints_the_key_the_seals_verify_with(trail, app, tmp_path):
+    result = _cli(app, "audit", "public-key")
+    assert result.exit_code == 0, result.output
+    public = tmp_path / "printed.pub"
+    public.write_text(result.stdout)
+    result = _verify(app, "--public-key", str(public))
+    assert result.exit_code == 0, result.output
+
+
+def test_sealing_again_appends_only_the_new_seal(trail, app, clock):
+    clock.advance(timedelta(minutes=5))
+    assert _cli(app, "audit", "seal").exit_code == 0
+    lines = Path(app.config["AUDIT_SEALS_FILE"]).read_text().splitlines()
+    assert [json.loads(line)["payload"]["number"] for line in lines] == [1, 2]
+    assert json.loads(lines[1])["payload"]["heads"] == {}  # nothing moved since seal 1
+    assert _verify(app).exit_code == 0
