@@ -85,7 +85,7 @@ def cross_check(session: Session, *, batch: int = BATCH) -> CrossCheck:
     out = CrossCheck()
     for ids in _batches(_participant_ids(session), batch):
         subjects = _subjects(session, ids)
-        recorded = _recorded(session, ids)
+        recorded, superseded = _recorded(session, ids)
         for table in TABLES:
             rows = session.scalars(select(table.model).where(table.owner.in_(ids)))
             for row in rows:
@@ -100,6 +100,9 @@ def cross_check(session: Session, *, batch: int = BATCH) -> CrossCheck:
                     continue
                 out.problems.extend(f"{where}: {d}" for d in _differences(table.view(row),
                                                                           after))
+                if hasattr(row, "is_current"):
+                    out.problems.extend(_currency(where, row, (table.entity, row.id)
+                                                  in superseded))
         for (entity, entity_id), _ in sorted(recorded.items()):
             out.problems.append(f"{entity} {entity_id}: in the audit trail but not in its "
                                 "table (deleted outside the application)")
@@ -133,17 +136,33 @@ def _subjects(session: Session, ids: list[str]) -> dict[str, str]:
     return {pid: f" (subject {subject}, study {key})" for pid, subject, key in rows}
 
 
-def _recorded(session: Session, ids: list[str]) -> dict[tuple[str, str], dict]:
-    """(entity, id) -> the audited fields, later records' ``after`` over earlier ones."""
-    stmt = (select(AuditRecord.entity, AuditRecord.entity_id, AuditRecord.after)
+def _recorded(session: Session, ids: list[str]) -> tuple[dict[tuple[str, str], dict],
+                                                         set[tuple[str, str]]]:
+    """(entity, id) -> the audited fields, later records' ``after`` over earlier ones; and
+    the versions a later audited version replaced (a correction's ``before``)."""
+    stmt = (select(AuditRecord.entity, AuditRecord.entity_id, AuditRecord.before,
+                   AuditRecord.after)
             .where(AuditRecord.chain.in_([participant_chain(i) for i in ids]),
                    AuditRecord.entity.in_(ENTITIES))
             .order_by(AuditRecord.chain, AuditRecord.seq))
     folded: dict[tuple[str, str], dict] = {}
-    for entity, entity_id, after in session.execute(stmt):
+    superseded: set[tuple[str, str]] = set()
+    for entity, entity_id, before, after in session.execute(stmt):
         folded.setdefault((entity, entity_id), {}).update(
             after if isinstance(after, dict) else {})
-    return folded
+        if isinstance(before, dict) and before.get("id") not in (None, entity_id):
+            superseded.add((entity, before["id"]))
+    return folded, superseded
+
+
+def _currency(where: str, row, superseded: bool) -> list[str]:
+    """A version is current exactly when no audited correction replaced it: flipping
+    ``is_current`` would bring back an old score without changing any audited value."""
+    if row.is_current == (not superseded):
+        return []
+    said = "was replaced by a correction" if superseded else "is the current version"
+    return [f"{where}: is_current is {row.is_current} but the audit trail says it {said} "
+            "(changed outside the application)"]
 
 
 def _differences(view: dict, audited: dict) -> list[str]:

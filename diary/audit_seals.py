@@ -168,6 +168,9 @@ def check_seals(seals: Iterable[SealLine], public: Ed25519PublicKey) -> SealChec
         out.seals += 1
         data = s.data
         number = data.get("number")
+        if number is None and "line" in data:
+            out.problems.append(f"checkpoint line {data['line']}: not a seal (damaged)")
+            continue
         if not _signed(s, public):
             why = "signed by another key" if data.get("key") not in (None, fingerprint) \
                 else "signature does not match (forged or edited)"

@@ -264,3 +264,26 @@ def test_sealing_again_appends_only_the_new_seal(trail, app, clock):
     assert [json.loads(line)["payload"]["number"] for line in lines] == [1, 2]
     assert json.loads(lines[1])["payload"]["heads"] == {}  # nothing moved since seal 1
     assert _verify(app).exit_code == 0
+
+
+def test_reviving_a_corrected_version_is_named(trail, app):
+    """Swapping is_current brings back the old score (5) without changing any value."""
+    current = _current_entry(app)
+    conn, trans = _tampering(app)
+    conn.execute(text("UPDATE diary_entries SET is_current = false WHERE id = :id"),
+                 {"id": current.id})
+    conn.execute(text("UPDATE diary_entries SET is_current = true WHERE id = :id"),
+                 {"id": current.supersedes_id})
+    trans.commit()
+    conn.close()
+    output = _problems(_verify(app))
+    assert f"diary_entry {current.supersedes_id} (subject S1, study mini-crossover): " \
+           "is_current is True but the audit trail says it was replaced" in output
+    assert f"diary_entry {current.id} (subject S1, study mini-crossover): is_current is " \
+           "False but the audit trail says it is the current version" in output
+
+
+def test_a_damaged_checkpoint_line_is_named(trail, app):
+    path = Path(app.config["AUDIT_SEALS_FILE"])
+    path.write_text(path.read_text() + "{not json\n")
+    assert "checkpoint line 2: not a seal (damaged)" in _problems(_verify(app))
