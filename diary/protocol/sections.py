@@ -54,8 +54,9 @@ DIARY_MEASURES = ("nrs_pain",)
 TOP_FIELDS = {
     "key", "title", "version", "timezone", "design", "sites", "languages", "arms",
     "treatments", "sequences", "anchors", "daily_diary", "assessments", "reminders",
+    "signatures",
     "endpoints", "screening", "instrument_texts", "instrument_options", "outside_windows",
-    "medication", "side_effects", "blinding", "randomisation", "export", "signatures",
+    "medication", "side_effects", "blinding", "randomisation", "export",
 }
 
 
@@ -118,12 +119,13 @@ def read_protocol(check: Checker, data: Any) -> Protocol | None:
     outside = top.get("outside_windows", "accept")
     if outside not in ("accept", "refuse"):
         check.fail("outside_windows", "must be accept or refuse")
+    signatures = read_signatures(check, top.get("signatures"))
     blinding = read_blinding(check, top.get("blinding"), design)
     randomisation = read_randomisation(check, top.get("randomisation"), design, sites)
-    signatures = read_signatures(check, top.get("signatures"))
     if check.issues:
         return None
     return Protocol(
+        signatures=signatures,
         key=key, title=title, timezone=tz, design=design, version_label=str(version),
         sites=tuple(sites), languages=tuple(languages), arms=tuple(arms),
         treatments=tuple(treatments), sequences=tuple(sequences), anchors=tuple(anchors),
@@ -131,7 +133,6 @@ def read_protocol(check: Checker, data: Any) -> Protocol | None:
         endpoints=tuple(endpoints), screening=tuple(screening), instrument_texts=texts,
         instrument_options=options, outside_windows=outside, medication_table=medication_table,
         side_effects=checklist, blinding=blinding, randomisation=randomisation,
-        signatures=signatures,
     )
 
 
