@@ -202,6 +202,43 @@ def test_other_clinical_tables_are_cross_checked(trail, app, statement, named):
     assert named in _problems(_verify(app))
 
 
+@pytest.mark.parametrize("table, path, body, statement, named", [
+    ("questionnaire_responses", "/api/v1/me/questionnaire-responses",
+     {"instrument": "pgic", "answers": {"pgic": 2},
+      "device_time": "2027-03-01T18:00:00+01:00"},
+     "UPDATE questionnaire_responses SET answers = '{\"pgic\": 6}'", "answers is"),
+    ("medication_intakes", "/api/v1/me/medications",
+     {"drug": "paracetamol", "dose": "1", "unit": "g", "route": "oral",
+      "taken_at": "2027-03-01T18:00:00+01:00"},
+     "UPDATE medication_intakes SET dose = '4000'",
+     "dose is '4000' but the audit trail says '1000'"),  # stored in mg
+    ("medication_intakes", "/api/v1/me/medications",
+     {"drug": "paracetamol", "dose": "1", "unit": "g", "route": "oral",
+      "taken_at": "2027-03-01T18:00:00+01:00"},
+     "DELETE FROM medication_intakes", "in the audit trail but not in its table"),
+])
+def test_questionnaire_and_medication_tables_are_cross_checked(trail, app, table, path, body,
+                                                               statement, named):
+    token = trail.activate(_new_code(trail))
+    r = trail.c.post(path, headers=trail.bearer(token),
+                     json={**body, "client_id": str(uuid.uuid4())})
+    assert r.status_code == 201, r.json
+    assert _verify(app).exit_code == 0
+    conn, trans = _tampering(app)
+    conn.execute(text(statement))
+    trans.commit()
+    conn.close()
+    assert named in _problems(_verify(app))
+
+
+def _new_code(api) -> str:
+    admin = api.login("admin@site.org", "correct horse battery")
+    r = api.c.post("/api/v1/studies/mini-crossover/participants/S1/activation-code",
+                   headers=api.bearer(admin))
+    assert r.status_code == 201, r.json
+    return r.json["activation_code"]
+
+
 def test_a_forged_seal_is_refused(trail, app):
     path = Path(app.config["AUDIT_SEALS_FILE"])
     seal = json.loads(path.read_text())
