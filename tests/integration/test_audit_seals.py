@@ -324,3 +324,15 @@ def test_a_damaged_checkpoint_line_is_named(trail, app):
     path = Path(app.config["AUDIT_SEALS_FILE"])
     path.write_text(path.read_text() + "{not json\n")
     assert "checkpoint line 2: not a seal (damaged)" in _problems(_verify(app))
+
+
+def test_a_chain_removed_with_its_head_is_caught_by_the_seal(trail, app):
+    chain = "participant:" + _current_entry(app).participant_id
+    conn, trans = _tampering(app)
+    conn.execute(text("DELETE FROM audit_records WHERE chain = :c"), {"c": chain})
+    conn.execute(text("DELETE FROM audit_chain_heads WHERE chain = :c"), {"c": chain})
+    trans.commit()
+    conn.close()
+    with app.extensions["paindiary"].session_factory() as s:
+        assert audit.verify(s).ok  # nothing left to walk: only the seal remembers it
+    assert f"chain {chain} seq 6 was sealed by seal 1 but is gone" in _problems(_verify(app))
