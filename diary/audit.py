@@ -54,7 +54,8 @@ def record_hash(fields: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _content(r: AuditRecord) -> dict[str, Any]:
+def _content(r) -> dict[str, Any]:
+    """The hashed fields of a record (an ORM object or a Core row)."""
     content = {
         "chain": r.chain, "seq": r.seq, "at": r.at.isoformat(), "actor": r.actor,
         "action": r.action, "entity": r.entity, "entity_id": r.entity_id,
@@ -132,11 +133,12 @@ def verify(session: Session, sealed: Points | None = None) -> VerifyResult:
     (a chain re-hashed after an edit) or whose record is gone."""
     sealed = dict(sealed or {})  # popped as records are met: what is left is missing
     heads = {h.chain: h for h in session.scalars(select(AuditChainHead))}
-    stmt = select(AuditRecord).order_by(AuditRecord.chain, AuditRecord.seq)
+    table = AuditRecord.__table__  # Core rows: no identity map for a walk of every record
+    stmt = select(table).order_by(table.c.chain, table.c.seq)
     result, seen = VerifyResult(0), set()
     chain, prev, seq = None, GENESIS, 0
     # yield_per streams with a server-side cursor on PostgreSQL.
-    with session.execute(stmt.execution_options(yield_per=2000)).scalars() as records:
+    with session.execute(stmt.execution_options(yield_per=2000)) as records:
         for r in records:
             if r.chain != chain:
                 _add(result, _check_tail(heads, chain, seq, prev))
@@ -165,7 +167,7 @@ def _add(result: VerifyResult, problem: str | None) -> None:
         result.problems.append(problem)
 
 
-def _check_record(r: AuditRecord, seq: int, prev: str) -> str | None:
+def _check_record(r, seq: int, prev: str) -> str | None:
     if r.seq != seq + 1:
         return f"record {r.id}: chain {r.chain} skips from seq {seq} to {r.seq} " \
                "(a record was removed)"

