@@ -95,21 +95,22 @@ def cross_check(session: Session, *, batch: int = BATCH) -> CrossCheck:
                 out.rows += 1
                 where = f"{table.entity} {row.id}{subjects.get(_owner(table, row), '')}"
                 after = recorded.pop((table.entity, row.id), None)
-                if after is not None:
-                    after = {**table.implied, **after}
-                if after is None:
-                    out.problems.append(f"{where}: has no audit record "
-                                        "(inserted outside the application)")
-                    continue
-                out.problems.extend(f"{where}: {d}" for d in _differences(table.view(row),
-                                                                          after))
-                if hasattr(row, "is_current"):
-                    out.problems.extend(_currency(where, row, (table.entity, row.id)
-                                                  in superseded))
+                out.problems.extend(f"{where}: {problem}" for problem in _row_problems(
+                    table, row, after, (table.entity, row.id) in superseded))
         for (entity, entity_id), _ in sorted(recorded.items()):
             out.problems.append(f"{entity} {entity_id}: in the audit trail but not in its "
                                 "table (deleted outside the application)")
     return out
+
+
+def _row_problems(table: Checked, row, after: dict | None, superseded: bool) -> list[str]:
+    """How one row disagrees with its folded audit values (``after``, None: no record)."""
+    if after is None:
+        return ["has no audit record (inserted outside the application)"]
+    problems = _differences(table.view(row), {**table.implied, **after})
+    if hasattr(row, "is_current"):
+        problems += _currency(row, superseded)
+    return problems
 
 
 def _owner(table: Checked, row) -> str:
@@ -157,13 +158,13 @@ def _recorded(session: Session, ids: list[str]) -> tuple[dict[tuple[str, str], d
     return folded, superseded
 
 
-def _currency(where: str, row, superseded: bool) -> list[str]:
+def _currency(row, superseded: bool) -> list[str]:
     """A version is current exactly when no audited correction replaced it: flipping
     ``is_current`` would bring back an old score without changing any audited value."""
     if row.is_current == (not superseded):
         return []
     said = "was replaced by a correction" if superseded else "is the current version"
-    return [f"{where}: is_current is {row.is_current} but the audit trail says it {said} "
+    return [f"is_current is {row.is_current} but the audit trail says it {said} "
             "(changed outside the application)"]
 
 
