@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -54,24 +54,30 @@ def record_hash(fields: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _content(r: AuditRecord) -> dict[str, Any]:
-    return {
+def _content(r) -> dict[str, Any]:
+    """The hashed fields of a record (an ORM object or a Core row)."""
+    content = {
         "chain": r.chain, "seq": r.seq, "at": r.at.isoformat(), "actor": r.actor,
         "action": r.action, "entity": r.entity, "entity_id": r.entity_id,
         "before": r.before, "after": r.after, "reason": r.reason,
         "request_id": r.request_id, "prev_hash": r.prev_hash,
     }
+    if r.signature is not None:  # only signed records have it: older hashes stay valid
+        content["signature"] = r.signature
+    return content
 
 
 def append(session: Session, *, chain: str, actor: Actor, action: str, entity: str,
            entity_id: str | int, at: datetime, before: Any = None, after: Any = None,
-           reason: str | None = None) -> AuditRecord:
-    """Add a record to ``chain`` inside the caller's transaction."""
+           reason: str | None = None, signature: dict | None = None) -> AuditRecord:
+    """Add a record to ``chain`` inside the caller's transaction (``signature``: an
+    electronic signature of the change, diary/services/signatures.py)."""
     seq, prev = _lock_head(session, chain)
     record = AuditRecord(
         chain=chain, seq=seq + 1, at=at, actor=actor.label, action=action,
         entity=entity, entity_id=str(entity_id), before=plain(before), after=plain(after),
         reason=reason, request_id=actor.request_id, prev_hash=prev,
+        signature=plain(signature) if signature is not None else None,
     )
     record.hash = record_hash(_content(record))
     conn = session.connection()  # Core statements on the session's connection: no ORM work
@@ -108,43 +114,60 @@ def _lock_head(session: Session, chain: str) -> tuple[int, str]:
     return seq, last
 
 
-@dataclass(frozen=True)
+Points = dict[tuple[str, int], tuple[str, int]]  # (chain, seq) -> (sealed hash, seal number)
+
+
+@dataclass
 class VerifyResult:
     checked: int
-    broken_id: int | None = None
-    problem: str | None = None
+    problems: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return self.broken_id is None and self.problem is None
+        return not self.problems
 
 
-def verify(session: Session) -> VerifyResult:
-    """Walk every chain in order; report the first record whose hash or link is wrong."""
+def verify(session: Session, sealed: Points | None = None) -> VerifyResult:
+    """Walk every chain in order; name each record whose hash or link is wrong, each chain
+    whose end was cut, and each sealed (chain, seq) whose hash differs from the signed one
+    (a chain re-hashed after an edit) or whose record is gone."""
+    sealed = dict(sealed or {})  # popped as records are met: what is left is missing
     heads = {h.chain: h for h in session.scalars(select(AuditChainHead))}
-    stmt = select(AuditRecord).order_by(AuditRecord.chain, AuditRecord.seq)
-    checked, chain, prev, seq = 0, None, GENESIS, 0
-    # yield_per streams with a server-side cursor on PostgreSQL; close it on early return.
-    with session.execute(stmt.execution_options(yield_per=2000)).scalars() as records:
+    table = AuditRecord.__table__  # Core rows: no identity map for a walk of every record
+    stmt = select(table).order_by(table.c.chain, table.c.seq)
+    result, seen = VerifyResult(0), set()
+    chain, prev, seq = None, GENESIS, 0
+    # yield_per streams with a server-side cursor on PostgreSQL.
+    with session.execute(stmt.execution_options(yield_per=2000)) as records:
         for r in records:
             if r.chain != chain:
-                problem = _check_tail(heads, chain, seq, prev)
-                if problem:
-                    return VerifyResult(checked, None, problem)
+                _add(result, _check_tail(heads, chain, seq, prev))
                 chain, prev, seq = r.chain, GENESIS, 0
-            checked += 1
-            problem = _check_record(r, seq, prev)
-            if problem:
-                return VerifyResult(checked, r.id, problem)
+                seen.add(chain)
+            result.checked += 1
+            _add(result, _check_record(r, seq, prev))
+            point = sealed.pop((r.chain, r.seq), None)
+            if point is not None and point[0] != r.hash:
+                result.problems.append(
+                    f"record {r.id}: chain {r.chain} seq {r.seq} differs from seal {point[1]} "
+                    "(the chain was rewritten and re-hashed after it was sealed)")
             prev, seq = r.hash, r.seq
-    problem = _check_tail(heads, chain, seq, prev)
-    missing = set(heads) - _seen_chains(session)
-    if not problem and missing:
-        problem = f"chain {sorted(missing)[0]} has a head but no records (records were removed)"
-    return VerifyResult(checked, None, problem)
+    _add(result, _check_tail(heads, chain, seq, prev))
+    for missing in sorted(set(heads) - seen):
+        result.problems.append(f"chain {missing} has a head but no records "
+                               "(records were removed)")
+    for (c, s), (_, number) in sorted(sealed.items()):
+        result.problems.append(f"chain {c} seq {s} was sealed by seal {number} but is gone "
+                               "(records were removed)")
+    return result
 
 
-def _check_record(r: AuditRecord, seq: int, prev: str) -> str | None:
+def _add(result: VerifyResult, problem: str | None) -> None:
+    if problem:
+        result.problems.append(problem)
+
+
+def _check_record(r, seq: int, prev: str) -> str | None:
     if r.seq != seq + 1:
         return f"record {r.id}: chain {r.chain} skips from seq {seq} to {r.seq} " \
                "(a record was removed)"
@@ -163,7 +186,3 @@ def _check_tail(heads: dict, chain: str | None, seq: int, last_hash: str) -> str
         return f"chain {chain} ends at seq {seq} but its head says {head and head.seq} " \
                "(records were removed from its end)"
     return None
-
-
-def _seen_chains(session: Session) -> set[str]:
-    return set(session.scalars(select(AuditRecord.chain).distinct()))

@@ -9,7 +9,6 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from diary import audit
 from diary.errors import DomainError
 from diary.services import accounts, studies
 from diary.services.principals import cli_principal
@@ -78,15 +77,103 @@ def admin_create(email: str, password: str) -> None:
 
 
 @audit_cli.command("verify")
-def audit_verify() -> None:
-    """Walk every audit chain; name the first broken record and exit 1 if any."""
-    with _rt().session_factory() as session:
-        result = audit.verify(session)
-    if result.ok:
-        click.echo(f"audit trail intact: {result.checked} records verified")
+@click.option("--seals", "seals_file", type=click.Path(exists=True, dir_okay=False,
+                                                        path_type=Path),
+              help="The archived checkpoint file (audit-seals.jsonl) to check against.")
+@click.option("--public-key", "public_key", type=click.Path(exists=True, dir_okay=False,
+                                                             path_type=Path),
+              help="The seal public key (PEM or base64); default: the configured key's.")
+def audit_verify(seals_file: Path | None, public_key: Path | None) -> None:
+    """Check every chain, the signed seals and the clinical tables against the trail;
+    name each problem and exit 1 if there is any."""
+    from diary.audit_keys import SealKeyError, load_public_key, load_signer
+    from diary.audit_verify import verify_all
+
+    rt = _rt()
+    try:
+        if public_key is not None:
+            public = load_public_key(public_key.read_text(), str(public_key))
+        else:
+            signer = load_signer(rt.config, create=False)
+            public = signer.public_key() if signer else None
+    except SealKeyError as exc:
+        raise click.ClickException(str(exc)) from None
+    with rt.session_factory() as session:
+        report = verify_all(session, public=public, seals_file=seals_file)
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
+    summary = (f"{report.records} records verified, {report.seals} seals, "
+               f"{report.rows} clinical rows checked")
+    if report.ok:
+        click.echo(f"audit trail intact: {summary}")
         return
-    click.echo(f"audit trail BROKEN after {result.checked} records: {result.problem}", err=True)
+    click.echo(f"audit trail BROKEN: {len(report.problems)} problem(s); {summary}", err=True)
+    for problem in report.problems:
+        click.echo(f"  {problem}", err=True)
     raise SystemExit(1)
+
+
+@audit_cli.command("seal")
+def audit_seal() -> None:
+    """Sign the chain heads now and append the seal to the checkpoint file
+    (AUDIT_SEALS_FILE); the scheduler does this every AUDIT_SEAL_INTERVAL_SECONDS."""
+    from diary.audit_keys import SealKeyError
+    from diary.audit_verify import seal_now
+
+    rt = _rt()
+    try:
+        line = seal_now(rt.session_factory, rt.config, rt.clock.now())
+    except SealKeyError as exc:
+        raise click.ClickException(str(exc)) from None
+    if line is None:
+        raise click.ClickException("another process is sealing right now; try again")
+    data = line.data
+    click.echo(f"seal {data['number']}: {len(data['heads'])} chain head(s) signed with key "
+               f"{data['key']}, appended to {rt.config['AUDIT_SEALS_FILE']}")
+
+
+@audit_cli.command("public-key")
+def audit_public_key() -> None:
+    """Print the seal public key (PEM): give it, with the checkpoint file, to whoever
+    verifies the trail elsewhere (``audit verify --public-key``)."""
+    from diary.audit_keys import SealKeyError, key_id, load_signer, public_pem
+
+    try:
+        signer = load_signer(_rt().config, create=False)
+    except SealKeyError as exc:
+        raise click.ClickException(str(exc)) from None
+    if signer is None:
+        raise click.ClickException("no seal key yet: `audit seal` creates one")
+    public = signer.public_key()
+    click.echo(public_pem(public).decode().rstrip())
+    click.echo(f"key id {key_id(public)}", err=True)
+
+
+@audit_cli.command("export")
+@click.option("--study", "key", required=True, help="The study key.")
+@click.option("--subject", default=None, help="Only this participant's records.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
+              show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              required=True)
+@click.option("--masked", is_flag=True, help="Arms, sequences and treatments as the "
+                                             "study's masked codes.")
+def audit_export(key: str, subject: str | None, fmt: str, output: Path, masked: bool) -> None:
+    """Write the audit trail of a study or one participant for an inspector (audited)."""
+    from diary.audit_export import export_trail, render
+    from diary.exports.csv_xlsx import atomic_path
+
+    rt = _rt()
+    with rt.session_factory() as session:
+        try:
+            export = export_trail(session, cli_principal(unblinded=not masked), key,
+                                  fmt=fmt, now=rt.clock.now(), subject_id=subject)
+        except DomainError as exc:
+            _fail(exc)
+    with atomic_path(output) as tmp:
+        with tmp.open("w", encoding="utf-8", newline="") as out:
+            out.writelines(render(export))
+    click.echo(f"wrote {output}: {export.provenance['records']} records")
 
 
 def _protocol_text(path: Path) -> str:

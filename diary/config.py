@@ -74,6 +74,12 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SECURE": _flag(env.get("WEB_COOKIE_SECURE")),
         # Minutes without a request after which the dashboard asks to sign in again
         "WEB_IDLE_MINUTES": int(env.get("WEB_IDLE_MINUTES", "30")),
+        # Audit seals (diary/audit_keys.py): the signing key is never in the database
+        "AUDIT_SEAL_SIGNER": env.get("AUDIT_SEAL_SIGNER"),  # "module:callable", a key service
+        "AUDIT_SEAL_KEY": env.get("AUDIT_SEAL_KEY"),  # PEM or base64 of the 32-byte key
+        "AUDIT_SEAL_KEY_FILE": env.get("AUDIT_SEAL_KEY_FILE") or str(instance / "audit-seal.key"),
+        "AUDIT_SEALS_FILE": env.get("AUDIT_SEALS_FILE") or str(instance / "audit-seals.jsonl"),
+        "AUDIT_SEAL_INTERVAL": int(env.get("AUDIT_SEAL_INTERVAL_SECONDS", "3600")),
         # flask-smorest / OpenAPI
         "API_TITLE": "paindiary",
         "API_VERSION": "v1",

@@ -24,6 +24,7 @@ def register_scheduler_cli(app: Flask) -> None:
         if once:
             result = tick(runtime, make_dispatcher(runtime, transport_from_config(
                 runtime.config)))
-            click.echo(f"planned: {result.planned}\ndispatched: {result.dispatched}")
+            click.echo(f"planned: {result.planned}\ndispatched: {result.dispatched}"
+                       f"\naudit seal: {result.sealed or 'not due'}")
             return
         run_forever(runtime, interval=interval or runtime.config["SCHEDULER_INTERVAL"])

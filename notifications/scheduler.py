@@ -43,6 +43,7 @@ LOCK_POLL = 1.0  # seconds between a standby scheduler's tries of the sending lo
 class TickResult:
     planned: PlanStats
     dispatched: DispatchStats | None  # None when another scheduler was sending
+    sealed: int | None = None  # the audit seal this tick signed, if one was due
 
 
 @contextmanager
@@ -83,11 +84,13 @@ def make_dispatcher(runtime: Runtime, transport: Transport, *,
 
 def tick(runtime: Runtime, dispatcher: Dispatcher, *,
          budget: timedelta | None = None) -> TickResult:
-    """Plan every due participant, then send what is due (for at most ``budget``).
+    """Seal the audit trail when due, plan every due participant, then send what is due
+    (for at most ``budget``).
 
     With a ``budget``, a scheduler that finds another one sending tries the lock again
     every ``LOCK_POLL`` seconds until the budget is spent, so a dead sender is replaced
     within seconds, not at the next tick."""
+    sealed = seal_when_due(runtime)
     planned = plan_all(runtime.session_factory, runtime.clock.now())
     deadline = None if budget is None else time.monotonic() + budget.total_seconds()
     while True:
@@ -95,10 +98,25 @@ def tick(runtime: Runtime, dispatcher: Dispatcher, *,
             if mine:
                 left = None if deadline is None else max(deadline - time.monotonic(), 0)
                 until = None if left is None else runtime.clock.now() + timedelta(seconds=left)
-                return TickResult(planned, dispatcher.run(until=until))
+                return TickResult(planned, dispatcher.run(until=until), sealed)
         if deadline is None or time.monotonic() + LOCK_POLL >= deadline:
-            return TickResult(planned, None)
+            return TickResult(planned, None, sealed)
         time.sleep(LOCK_POLL)
+
+
+def seal_when_due(runtime: Runtime) -> int | None:
+    """Sign the audit chain heads every AUDIT_SEAL_INTERVAL (diary/audit_seals.py).
+
+    A failure (a key service down, an unwritable checkpoint file) is logged loudly but
+    does not stop reminders: the next tick tries again."""
+    from diary.audit_verify import seal_if_due
+
+    try:
+        line = seal_if_due(runtime.session_factory, runtime.config, runtime.clock.now())
+    except Exception:  # noqa: BLE001 - reminders must go out whatever the sealer's trouble
+        log.exception("audit seal failed; retrying at the next tick")
+        return None
+    return None if line is None else line.data["number"]
 
 
 def run_forever(runtime: Runtime, *, interval: int) -> None:

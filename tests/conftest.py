@@ -105,6 +105,9 @@ def app(database_url, clock, tmp_path):
         # Webhooks are signed with this token for this public URL (tests/e2e/sms_support)
         "TWILIO_AUTH_TOKEN": "test-twilio-auth-token", "PUBLIC_BASE_URL": "https://diary.example.org",
         "TWILIO_ACCOUNT_SID": None, "SMS_RATE": 0,
+        # Seal key and checkpoint file of this test only (never the repository's instance/)
+        "AUDIT_SEAL_KEY_FILE": str(tmp_path / "audit-seal.key"),
+        "AUDIT_SEALS_FILE": str(tmp_path / "audit-seals.jsonl"),
     })
     yield app
     app.extensions["paindiary"].engine.dispose()

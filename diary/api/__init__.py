@@ -11,6 +11,7 @@ def init_api(app: Flask) -> LazySpecApi:
     from diary.api import (
         access,
         allocation,
+        audit_trail,
         auth,
         endpoints,
         events,
@@ -32,7 +33,7 @@ def init_api(app: Flask) -> LazySpecApi:
                        "description": "A token from /api/v1/auth/login (staff) or "
                                       "/api/v1/participant/activate (a participant's device)"})
     for module in (health, auth, access, studies, participants, events, me, questionnaires,
-                   endpoints, reminders, medications, safety, allocation):
+                   endpoints, reminders, medications, safety, allocation, audit_trail):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     api.register_blueprint(fhir.blp)  # the FHIR base is /fhir, as FHIR clients look for it
     app.register_blueprint(sms.blp)  # Twilio's form-posted webhooks: outside the JSON API

@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from diary.api.schemas import In, Instant, fits
+from diary.api.schemas import SIGNATURE, In, Instant, SignatureIn, fits
 from diary.db.models import AnchorEvent
 
 REASON = {"description": "Why: required to reschedule, cancel or correct"}
@@ -39,12 +39,14 @@ class RescheduleIn(In):
 class CancelIn(In):
     reason = fields.String(load_default=None, allow_none=True,
                            validate=validate.Length(1, 1000), metadata=REASON)
+    signature = fields.Nested(SignatureIn, load_default=None, metadata=SIGNATURE)
 
 
 class CorrectIn(In):
     occurred_at = Instant(required=True)
     reason = fields.String(load_default=None, allow_none=True,
                            validate=validate.Length(1, 1000), metadata=REASON)
+    signature = fields.Nested(SignatureIn, load_default=None, metadata=SIGNATURE)
 
 
 class EventTiming(ma.Schema):

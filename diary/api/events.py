@@ -4,6 +4,7 @@ the event's id, and with it every window id, stays."""
 
 from __future__ import annotations
 
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
@@ -138,11 +139,13 @@ class EventCancellation(MethodView):
     @blp.response(200, EventOut)
     @blp.alt_response(404, description="No such event of this participant")
     @blp.alt_response(409, description="The event is not planned")
-    @blp.alt_response(422, description="No reason")
+    @blp.alt_response(403, description="Wrong password in the signature")
+    @blp.alt_response(422, description="No reason, or a signature the protocol needs")
     def post(self, body, key, subject_id, event_id):
-        """Cancel a planned event, with a reason: its windows and reminders go"""
+        """Cancel a planned event, with a reason: its windows and reminders go (signed
+        when the protocol lists `anchor_cancellation` under `signatures`)"""
         return one_view(event_changes.cancel_event(db(), principal(), key, subject_id,
-                                                   event_id, now=now(), **body))
+                                                   event_id, now=now(), ph=_hasher(), **body))
 
 
 @blp.route(BASE + "/<event_id>/corrections")
@@ -153,8 +156,15 @@ class EventCorrections(MethodView):
     @blp.response(200, EventOut)
     @blp.alt_response(404, description="No such event of this participant")
     @blp.alt_response(409, description="The event is not confirmed")
-    @blp.alt_response(422, description="No reason, a future or unchanged instant")
+    @blp.alt_response(403, description="Wrong password in the signature")
+    @blp.alt_response(422, description="No reason, a future or unchanged instant, or a "
+                                       "signature the protocol needs")
     def post(self, body, key, subject_id, event_id):
-        """Correct a confirmed event's instant, with a reason: a new version, same id"""
+        """Correct a confirmed event's instant, with a reason: a new version, same id
+        (signed when the protocol lists `anchor_correction` under `signatures`)"""
         return one_view(event_changes.correct_event(db(), principal(), key, subject_id,
-                                                    event_id, now=now(), **body))
+                                                    event_id, now=now(), ph=_hasher(), **body))
+
+
+def _hasher():
+    return current_app.extensions["paindiary"].hasher

@@ -160,11 +160,17 @@ class Withdrawal(MethodView):
     @blp.doc(security=BEARER)
     @blp.arguments(WithdrawIn)
     @blp.response(200, ParticipantOut)
+    @blp.alt_response(403, description="Wrong password in the signature")
     @blp.alt_response(409, description="Already withdrawn")
+    @blp.alt_response(422, description="No reason, or a signature the protocol needs is "
+                                       "missing or its meaning is not one it lists")
     def post(self, body, key, subject_id):
-        """Withdraw a participant; data given so far is kept"""
+        """Withdraw a participant; data given so far is kept. Signed when the protocol
+        lists `withdrawal` under `signatures`"""
         session, who = db(), principal()
-        p = enrolment.withdraw(session, who, key, subject_id, reason=body["reason"], now=now())
+        p = enrolment.withdraw(session, who, key, subject_id, reason=body["reason"], now=now(),
+                               signature=body["signature"],
+                               ph=current_app.extensions["paindiary"].hasher)
         return participant_view(p, _shown(session, who, key))
 
 

@@ -265,8 +265,24 @@ class ReminderTimeIn(In):
         "description": 'Local "HH:MM" outside quiet hours; null: the study\'s daily_time'})
 
 
+class SignatureIn(In):
+    """An electronic signature (21 CFR Part 11): the signer's password again and what the
+    signature means. Required for the actions the protocol's ``signatures`` names."""
+
+    password = fields.String(required=True, validate=validate.Length(1, 1000),
+                             metadata={"description": "Your password, entered again"})
+    meaning = fields.String(required=True, validate=validate.Length(1, 200),
+                            metadata={"description": "What you sign for, e.g. one of the "
+                                                     "protocol's listed meanings"})
+
+
+SIGNATURE = {"description": "Electronic signature: required when the study's protocol "
+                            "lists this action under `signatures`"}
+
+
 class WithdrawIn(In):
     reason = fields.String(required=True, validate=validate.Length(1, 1000))
+    signature = fields.Nested(SignatureIn, load_default=None, metadata=SIGNATURE)
 
 
 class WindowFields(ma.Schema):

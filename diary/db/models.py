@@ -340,6 +340,9 @@ class AuditRecord(Base):
     request_id: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # An electronic signature the protocol asked for (signer, time, meaning; issue 17),
+    # hashed with the record when present.
+    signature: Mapped[Any] = mapped_column(JSON, nullable=True)
 
 
 class AuditChainHead(Base):
@@ -350,6 +353,30 @@ class AuditChainHead(Base):
     chain: Mapped[str] = mapped_column(String(80), primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditSeal(Base):
+    """A signed checkpoint of chain heads (diary/audit_seals.py), kept here for convenience.
+
+    Verification trusts the Ed25519 signature, checked with a public key from outside the
+    database, and the copy a site archives (``audit-seals.jsonl``), not this table."""
+
+    __tablename__ = "audit_seals"
+
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    sealed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    payload: Mapped[str] = mapped_column(Text)  # the signed canonical JSON, byte for byte
+    signature: Mapped[str] = mapped_column(String(128))  # base64
+
+
+class AuditSealMark(Base):
+    """The last sealed seq of each chain: the next seal covers only chains that moved.
+    Only the sealer writes here, so appends never wait on it."""
+
+    __tablename__ = "audit_seal_marks"
+
+    chain: Mapped[str] = mapped_column(String(80), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
 
 
 class QuestionnaireResponse(Base):

@@ -201,6 +201,9 @@ class Protocol:
     # What happens to a questionnaire response outside every window: kept and marked
     # "unscheduled"/"out_of_window" (accept), or refused (refuse).
     outside_windows: str = "accept"
+    # Issue 17: actions that need an electronic signature -> accepted meanings (empty:
+    # any stated meaning); diary/protocol/signature_sections.py
+    signatures: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Licensed item wording supplied by the study: instrument -> language -> item -> text
     instrument_texts: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
     # Scoring options the study chose: instrument -> keyword arguments of its scorer

@@ -41,6 +41,7 @@ from diary.protocol.safety_sections import (
     read_medication,
     read_side_effects,
 )
+from diary.protocol.signature_sections import read_signatures
 from diary.timezones import geographic_zone
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
@@ -55,6 +56,7 @@ DIARY_MEASURES = ("nrs_pain",)
 TOP_FIELDS = {
     "key", "title", "version", "timezone", "design", "sites", "languages", "arms",
     "treatments", "sequences", "anchors", "daily_diary", "assessments", "reminders",
+    "signatures",
     "endpoints", "screening", "instrument_texts", "instrument_options", "outside_windows",
     "medication", "side_effects", "blinding", "randomisation", "export", "fhir",
 }
@@ -120,12 +122,14 @@ def read_protocol(check: Checker, data: Any) -> Protocol | None:
     outside = top.get("outside_windows", "accept")
     if outside not in ("accept", "refuse"):
         check.fail("outside_windows", "must be accept or refuse")
+    signatures = read_signatures(check, top.get("signatures"))
     blinding = read_blinding(check, top.get("blinding"), design)
     randomisation = read_randomisation(check, top.get("randomisation"), design, sites)
     fhir = read_fhir(check, top.get("fhir"))
     if check.issues:
         return None
     return Protocol(
+        signatures=signatures,
         key=key, title=title, timezone=tz, design=design, version_label=str(version),
         sites=tuple(sites), languages=tuple(languages), arms=tuple(arms),
         treatments=tuple(treatments), sequences=tuple(sequences), anchors=tuple(anchors),

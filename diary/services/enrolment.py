@@ -39,6 +39,7 @@ from diary.services.principals import Principal
 from diary.services.reminder_times import check_reminder_time, default_time
 from diary.services.replanning import replan_participant, stop_reminders
 from diary.services.screening import check_screening
+from diary.services.signatures import sign
 from diary.services.studies import get_study
 from diary.timezones import geographic_zone
 
@@ -277,19 +278,22 @@ def activate(session: Session, *, code: str, now: datetime, ph: PasswordHasher,
 
 
 def withdraw(session: Session, principal: Principal, study_key: str, subject_id: str, *,
-             reason: str, now: datetime) -> Participant:
-    _, _, p = get_participant(session, principal, study_key, subject_id, need="write")
+             reason: str, now: datetime, signature: dict | None = None,
+             ph: PasswordHasher | None = None) -> Participant:
+    """Withdraw a participant; signed (``signature``) when the protocol asks for it."""
+    _, protocol, p = get_participant(session, principal, study_key, subject_id, need="write")
     if p.withdrawn_at is not None:
         raise Conflict(f"withdrew on {p.withdrawn_at:%Y-%m-%d}", field="subject_id")
     if not reason.strip():
         raise RuleViolation("a withdrawal needs a reason", field="reason")
+    signed = sign(session, principal, protocol, "withdrawal", signature, ph=ph, now=now)
     # The device keeps its token: entries for days up to the withdrawal may still arrive
     # within the late-entry limit; later days are refused by the diary rules.
     p.withdrawn_at, p.withdrawal_reason = now, reason.strip()
     audit.append(session, chain=audit.participant_chain(p.id), actor=principal.actor,
                  action="participant.withdraw", entity="participant", entity_id=p.id, at=now,
                  before={"withdrawn_at": None}, after={"withdrawn_at": now},
-                 reason=p.withdrawal_reason)
+                 reason=p.withdrawal_reason, signature=signed)
     stop_reminders(session, p.id, now, "withdrawn")
     session.commit()
     return p

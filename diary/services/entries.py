@@ -221,8 +221,8 @@ def _store(session: Session, p: Participant, entry: DiaryEntry, current: DiaryEn
                  action=f"diary_entry.{staff}correct" if current
                  else f"diary_entry.{staff}create",
                  entity="diary_entry", entity_id=entry.id, at=now,
-                 before=_audit_view(current) if current else None,
-                 after=_audit_view(entry), reason=entry.reason)
+                 before=audit_view(current) if current else None,
+                 after=audit_view(entry), reason=entry.reason)
     session.commit()
 
 
@@ -230,7 +230,7 @@ _ENTRY_COLUMNS = [c.key for c in DiaryEntry.__table__.columns]
 _INSERT_ENTRY = insert(DiaryEntry.__table__)
 
 
-def _audit_view(entry: DiaryEntry) -> dict:
+def audit_view(entry: DiaryEntry) -> dict:
     return {"id": entry.id, "diary_date": entry.diary_date, "score": entry.score,
             "version": entry.version, "client_id": entry.client_id, "channel": entry.channel,
             "device_time": entry.device_time, "entry_source": entry.entry_source,

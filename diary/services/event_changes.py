@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from argon2 import PasswordHasher
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,6 +28,7 @@ from diary.services.events import (
     planned_when,
 )
 from diary.services.principals import Principal
+from diary.services.signatures import sign
 
 # What each change needs the event to be, and what to do instead otherwise.
 NEEDS = {
@@ -95,19 +97,26 @@ def reschedule_event(session: Session, principal: Principal, study_key: str, sub
 
 
 def cancel_event(session: Session, principal: Principal, study_key: str, subject_id: str,
-                 event_id: str, *, reason: str | None, now: datetime) -> AnchorEvent:
+                 event_id: str, *, reason: str | None, now: datetime,
+                 signature: dict | None = None, ph: PasswordHasher | None = None
+                 ) -> AnchorEvent:
     """A planned event will not happen: its windows and reminders go (the period or count
-    it held is free again)."""
-    _, _, event = _event_for_change(session, principal, study_key, subject_id, event_id,
-                                    "cancel")
+    it held is free again). Signed when the protocol asks for it."""
+    protocol, _, event = _event_for_change(session, principal, study_key, subject_id,
+                                           event_id, "cancel")
     reason = need_reason(reason, "cancel")
-    return _apply(session, principal, event, "cancel", reason, now, status=CANCELLED)
+    signed = sign(session, principal, protocol, "anchor_cancellation", signature, ph=ph,
+                  now=now)
+    return _apply(session, principal, event, "cancel", reason, now, signed,
+                  status=CANCELLED)
 
 
 def correct_event(session: Session, principal: Principal, study_key: str, subject_id: str,
                   event_id: str, *, occurred_at: datetime, reason: str | None,
-                  now: datetime) -> AnchorEvent:
-    """A confirmed event's instant was recorded wrongly: a new version, with a reason."""
+                  now: datetime, signature: dict | None = None,
+                  ph: PasswordHasher | None = None) -> AnchorEvent:
+    """A confirmed event's instant was recorded wrongly: a new version, with a reason;
+    signed when the protocol asks for it."""
     protocol, p, event = _event_for_change(session, principal, study_key, subject_id,
                                            event_id, "correct")
     reason = need_reason(reason, "correct")
@@ -116,19 +125,22 @@ def correct_event(session: Session, principal: Principal, study_key: str, subjec
     check_occurred(p, occurred_at, now)
     check_place(session, protocol, known_anchor(protocol, event.type), p, period=event.period,
                 occurred_at=occurred_at, field="occurred_at", moving=event.id)
-    return _apply(session, principal, event, "correct", reason, now,
+    signed = sign(session, principal, protocol, "anchor_correction", signature, ph=ph,
+                  now=now)
+    return _apply(session, principal, event, "correct", reason, now, signed,
                   occurred_at=occurred_at.astimezone(UTC))
 
 
 def _apply(session: Session, principal: Principal, event: AnchorEvent, action: str,
-           reason: str | None, now: datetime, **values) -> AnchorEvent:
-    """Make ``values`` the event's next version, audited, and commit."""
+           reason: str | None, now: datetime, signed: dict | None = None,
+           **values) -> AnchorEvent:
+    """Make ``values`` the event's next version, audited (with its signature), and commit."""
     before = audited_view(event)
     for name, value in values.items():
         setattr(event, name, value)
     event.version += 1
     add_version(session, principal, event, action=action, reason=reason, now=now,
-                before=before)
+                before=before, signature=signed)
     session.commit()
     return event
 

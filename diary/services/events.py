@@ -138,7 +138,8 @@ def audited_view(e: AnchorEvent) -> dict:
 
 
 def add_version(session: Session, principal: Principal, event: AnchorEvent, *, action: str,
-                reason: str | None, now: datetime, before: dict | None = None) -> None:
+                reason: str | None, now: datetime, before: dict | None = None,
+                signature: dict | None = None) -> None:
     """Store ``event``'s current values as its next version and audit the change; the
     participant is re-planned at the next scheduler tick (reminders follow the event)."""
     session.add(AnchorEventVersion(
@@ -149,7 +150,7 @@ def add_version(session: Session, principal: Principal, event: AnchorEvent, *, a
     audit.append(session, chain=audit.participant_chain(event.participant_id),
                  actor=principal.actor, action=f"event.{action}", entity="anchor_event",
                  entity_id=event.id, at=now, before=before, after=audited_view(event),
-                 reason=reason)
+                 reason=reason, signature=signature)
     replan_participant(session, event.participant_id, now)
 
 

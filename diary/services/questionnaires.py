@@ -132,7 +132,7 @@ def record_response(session: Session, p: Participant, protocol: Protocol, r: New
     try:
         add_version(session, row, previous, participant_id=p.id, actor=actor,
                     entity="questionnaire_response", created=f"questionnaire.{staff}respond",
-                    corrected=f"questionnaire.{staff}correct", view=_view, now=now)
+                    corrected=f"questionnaire.{staff}correct", view=audit_view, now=now)
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -185,7 +185,7 @@ def _window(session: Session, protocol: Protocol, p: Participant, r: NewResponse
     return chosen.id, chosen.assessment, "in_window"
 
 
-def _view(row: QuestionnaireResponse) -> dict:
+def audit_view(row: QuestionnaireResponse) -> dict:
     return {"id": row.id, "instrument": row.instrument, "version": row.version,
             "instrument_version": row.instrument_version, "answers": row.answers,
             "scores": {k: v["value"] for k, v in row.scores.items()},

@@ -59,6 +59,8 @@ STAFF_ENDPOINTS = [
     ("GET", P + "/entries", None),
     # roles per layout and format: tests/e2e/test_endpoint_export.py
     ("GET", "/api/v1/studies/{study}/endpoints", None),
+    # the audit trail for an inspector: tests/e2e/test_audit_export.py
+    ("GET", "/api/v1/studies/{study}/audit-trail", None),
     # screening and responses: tests/e2e/test_questionnaires.py
     ("GET", "/api/v1/studies/{study}/screenings", None),
     ("POST", "/api/v1/studies/{study}/screenings",
