@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from diary.api.context import db, now, request_id
+from diary.api.context import client_address, db, now, request_id
 from diary.errors import TooManyAttempts, Unauthorized
-from diary.services import accounts
+from diary.services import accounts, sessions
 from diary.services.principals import Principal, authenticate
 from web import bp
 
@@ -79,13 +79,12 @@ def load_caller():
 
 
 def revoke_staff_token(token: str) -> None:
-    """Where sign-out (and an idle timeout) revokes the token issued at sign-in.
-
-    The accounts service has no revocation yet (issue 17 adds it): call it here, e.g.
-    ``accounts.revoke_token(db(), token, now=now())``. Until then the session forgets
-    the token, which stays valid until TOKEN_TTL_HOURS for anyone who copied the cookie.
-    """
-    del token  # nothing to call yet
+    """Sign-out (and an idle timeout) revokes the token issued at sign-in, audited, so a
+    copied cookie stops working at once; one already revoked or expired needs nothing."""
+    try:
+        sessions.revoke_token(db(), token, now=now())
+    except Unauthorized:
+        db().rollback()
 
 
 def end_session() -> None:
@@ -104,11 +103,14 @@ def sign_in():
         rt = current_app.extensions["paindiary"]
         try:
             issued = accounts.login(db(), email=email, password=request.form.get("password", ""),
-                                    now=now(), ph=rt.hasher, ttl=rt.config["TOKEN_TTL"])
+                                    now=now(), ph=rt.hasher, ttl=rt.config["TOKEN_TTL"],
+                                    client=client_address())
         except Unauthorized:
             error, status = _("Wrong email or password."), 401
-        except TooManyAttempts:
-            error, status = _("Too many failed attempts: try again in 15 minutes."), 429
+        except TooManyAttempts as exc:
+            minutes = max(1, -(-(exc.retry_after or 60) // 60))
+            error, status = _("Too many failed attempts: try again in %(minutes)d minutes.",
+                              minutes=minutes), 429
         else:
             if session.get(TOKEN):  # signing in over another account's session
                 revoke_staff_token(session[TOKEN])

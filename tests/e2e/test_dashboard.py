@@ -156,6 +156,18 @@ def test_signing_out_ends_the_session(app, study):
     assert web.get("/studies").status_code == 302
 
 
+def test_signing_out_revokes_the_token_so_a_copied_cookie_stops_working(app, study):
+    web = app.test_client()
+    sign_in(web)
+    copied = web.get_cookie("paindiary_session").value
+    thief = app.test_client()
+    thief.set_cookie("paindiary_session", copied)
+    assert thief.get("/studies").status_code == 200
+    web.post("/sign-out", data={"csrf_token": csrf(web, "/studies")})
+    r = thief.get("/studies")
+    assert r.status_code == 302 and r.headers["Location"].startswith("/sign-in")
+
+
 @pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/",
                                     "/\\evil.example", "studies"])
 def test_sign_in_never_redirects_to_another_site(app, study, target):
