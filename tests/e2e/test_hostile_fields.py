@@ -31,6 +31,8 @@ from diary.db.models import (
     ApiToken,
     AuditChainHead,
     AuditRecord,
+    AuditSeal,
+    AuditSealMark,
     Base,
     DiaryEntry,
     Participant,
@@ -288,7 +290,8 @@ SERVER_SET = _bounded(  # ids, hashes, codes from vocabularies, states: never a 
     AuditRecord, DiaryEntry,
     Participant, ProtocolVersion, QuestionnaireResponse, Screening, StudyRole,
     MedicationIntake, SideEffectReport, AdverseEventRecord, OutboxMessage, ReminderCursor,
-    SmsConversation, BlindingCode, AllocationList, AllocationSlot, AuthThrottle,
+    SmsConversation, BlindingCode, AllocationList, AllocationSlot, AuthThrottle, AuditSeal,
+    AuditSealMark,
 ) - _names([*FROM_API, *BY_RULE])
 # Twilio's signed webhooks (MessageSid, the masked From): the SMS layer's own checks.
 FROM_TWILIO = _bounded(InboundSms)
