@@ -91,6 +91,7 @@ def app(database_url, clock, tmp_path):
         # Webhooks are signed with this token for this public URL (tests/e2e/sms_support)
         "TWILIO_AUTH_TOKEN": "test-twilio-auth-token", "PUBLIC_BASE_URL": "https://diary.example.org",
         "TWILIO_ACCOUNT_SID": None, "SMS_RATE": 0,
+        "EXPORT_JOBS_DIR": str(tmp_path / "export-jobs"),
     })
     yield app
     app.extensions["paindiary"].engine.dispose()

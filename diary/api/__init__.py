@@ -13,6 +13,7 @@ def init_api(app: Flask) -> LazySpecApi:
         auth,
         endpoints,
         events,
+        export_jobs,
         health,
         me,
         medications,
@@ -30,7 +31,7 @@ def init_api(app: Flask) -> LazySpecApi:
                        "description": "A token from /api/v1/auth/login (staff) or "
                                       "/api/v1/participant/activate (a participant's device)"})
     for module in (health, auth, studies, participants, events, me, questionnaires, endpoints,
-                   reminders, medications, safety, allocation):
+                   reminders, medications, safety, allocation, export_jobs):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     app.register_blueprint(sms.blp)  # Twilio's form-posted webhooks: outside the JSON API
     return api
