@@ -124,6 +124,22 @@ class VersionSourceOut(VersionOut):
     source = fields.String()
 
 
+class ChangeOut(ma.Schema):
+    path = fields.String(metadata={"description": "e.g. assessments[pain_d7].window.close; "
+                                                  "list items by key, else by position"})
+    kind = fields.String(metadata={"description": "added, removed, changed or reordered"})
+    old = fields.Raw(allow_none=True)
+    new = fields.Raw(allow_none=True)
+
+
+class VersionDiffOut(ma.Schema):
+    study = fields.String()
+    old = fields.Nested(VersionOut)
+    new = fields.Nested(VersionOut)
+    changes = fields.List(fields.Nested(ChangeOut))
+    text = fields.String(metadata={"description": "Unified diff of the two files"})
+
+
 class StudyOut(ma.Schema):
     key = fields.String()
     title = fields.String()
