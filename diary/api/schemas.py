@@ -255,14 +255,21 @@ class ParticipantListArgs(PageArgs):
     site = fields.String(load_default=None)
 
 
+ACTIVATION_URL = fields.String(metadata={
+    "description": "Opens the participant web app with the code filled in "
+                   "(APP_BASE_URL/app/activate?code=...); the dashboard shows it as a QR code"})
+
+
 class EnrolledOut(ParticipantOut):
     activation_code = fields.String()
     activation_expires_at = fields.AwareDateTime()
+    activation_url = ACTIVATION_URL
 
 
 class CodeOut(ma.Schema):
     activation_code = fields.String()
     activation_expires_at = fields.AwareDateTime()
+    activation_url = ACTIVATION_URL
 
 
 class WithdrawIn(In):
