@@ -26,6 +26,7 @@ from diary.runtime import Runtime
 from diary.security import PhoneVault, hasher
 from diary.timezones import pin_tz_database
 from notifications.cli import register_scheduler_cli
+from web import init_web
 
 diary.startup_gc.loaded()
 
@@ -48,6 +49,7 @@ def create_app(config: dict | None = None) -> Flask:
     init_guards(app)  # before any view: nesting depth, NUL and lone surrogates
     init_api(app)
     init_docs(app)
+    init_web(app)  # the dashboard at /, before the headers every response gets
     init_headers(app)
     app.teardown_appcontext(close_db)
     register_cli(app)

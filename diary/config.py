@@ -25,6 +25,10 @@ def _secret_key(instance: Path) -> str:
     return path.read_text().strip()
 
 
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def build_config(instance_path: str, overrides: dict | None = None) -> dict:
     overrides = dict(overrides or {})
     instance = Path(instance_path)
@@ -38,7 +42,7 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "CLOCK": SystemClock(),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,  # larger bodies get a 413 before parsing
         # Strict-Transport-Security on every response: set HSTS=1 when served over HTTPS
-        "HSTS": env.get("HSTS", "").strip().lower() in ("1", "true", "yes", "on"),
+        "HSTS": _flag(env.get("HSTS")),
         # SMS: Twilio when credentials are set, else a console transport that logs
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL"),
         "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID"),
@@ -57,6 +61,14 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         # (default: PUBLIC_BASE_URL, else the address the coordinator's request came to)
         "APP_BASE_URL": env.get("APP_BASE_URL"),
         "SCHEDULER_INTERVAL": int(env.get("SCHEDULER_INTERVAL_SECONDS", "60")),
+        # The web dashboard's sign-in cookie (web/session.py): Secure whenever the request
+        # came over HTTPS; WEB_COOKIE_SECURE=1 forces it (TLS ended by a proxy that hides it)
+        "SESSION_COOKIE_NAME": "paindiary_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _flag(env.get("WEB_COOKIE_SECURE")),
+        # Minutes without a request after which the dashboard asks to sign in again
+        "WEB_IDLE_MINUTES": int(env.get("WEB_IDLE_MINUTES", "30")),
         # flask-smorest / OpenAPI
         "API_TITLE": "paindiary",
         "API_VERSION": "v1",

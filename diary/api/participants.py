@@ -6,7 +6,6 @@ from dataclasses import replace
 from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
 from diary.api.context import BEARER, authenticated, db, now, page_body, principal
 from diary.api.schemas import (
@@ -25,7 +24,7 @@ from diary.api.schemas import (
 from diary.api.staff_schemas import StaffEntryIn
 from diary.db.models import Participant
 from diary.security import mask_phone
-from diary.services import activation_link, enrolment, entries, events
+from diary.services import activation_link, enrolment, entries, events, roster
 from diary.services.blinding import AllocationView, allocation_view
 from diary.services.overview import completion_for
 from diary.services.paging import page_of
@@ -72,12 +71,7 @@ class Participants(MethodView):
         """Participants (of your sites) with their diary completion up to yesterday"""
         session, who = db(), principal()
         study, protocol = get_study(session, who, key)
-        stmt = select(Participant).where(Participant.study_id == study.id)
-        sites = who.sites(study.id)
-        if sites is not None:
-            stmt = stmt.where(Participant.site.in_(sites))
-        if args["site"]:
-            stmt = stmt.where(Participant.site == args["site"])
+        stmt = roster.visible(who, study, args["site"])
         page, size = args["page"], args["page_size"]
         rows, total = page_of(session, stmt, Participant.subject_id, page=page, page_size=size)
         done = completion_for(session, protocol, rows, now())

@@ -30,6 +30,8 @@ class ReminderFilter:
     kind: str | None = None
     state: str | None = None
     channel: str | None = None
+    open_only: bool = False  # alerts not yet acknowledged
+    due_since: datetime | None = None
 
 
 def _done_at():
@@ -47,10 +49,9 @@ def _done_at():
                 (OutboxMessage.kind.in_(WINDOW_KINDS), window), else_=None)
 
 
-def list_reminders(session: Session, who: Principal, study: Study, f: ReminderFilter, *,
-                   page: int, page_size: int) -> tuple[list[dict], int]:
-    done_at = _done_at().label("task_done_at")
-    stmt = (select(OutboxMessage, Participant.subject_id, Participant.site, done_at)
+def _selected(who: Principal, study: Study, f: ReminderFilter, *columns):
+    """``columns`` of the study's messages the caller's sites allow and ``f`` selects."""
+    stmt = (select(*columns)
             .join(Participant, Participant.id == OutboxMessage.participant_id)
             .where(OutboxMessage.study_id == study.id))
     sites = who.sites(study.id)
@@ -61,19 +62,42 @@ def list_reminders(session: Session, who: Principal, study: Study, f: ReminderFi
                           (OutboxMessage.channel, f.channel)):
         if value is not None:
             stmt = stmt.where(column == value)
+    if f.open_only:
+        stmt = stmt.where(OutboxMessage.acknowledged_at.is_(None))
+    if f.due_since is not None:
+        stmt = stmt.where(OutboxMessage.due_at >= f.due_since)
+    return stmt
+
+
+def list_reminders(session: Session, who: Principal, study: Study, f: ReminderFilter, *,
+                   page: int, page_size: int) -> tuple[list[dict], int]:
+    done_at = _done_at().label("task_done_at")
+    stmt = _selected(who, study, f, OutboxMessage, Participant.subject_id, Participant.site,
+                     done_at)
     rows, total = page_of(session, stmt, OutboxMessage.due_at.desc(), OutboxMessage.id,
                           page=page, page_size=page_size, scalars=False)
     return [view(m, subject, site, done) for m, subject, site, done in rows], total
 
 
-def view(m: OutboxMessage, subject: str, site: str, done_at: datetime | None) -> dict:
+def _aware(done_at: datetime | str | None) -> datetime | None:
     if isinstance(done_at, str):  # SQLite returns an aggregate of a typed column as text
         done_at = datetime.fromisoformat(done_at)
     if done_at is not None and done_at.tzinfo is None:
         done_at = done_at.replace(tzinfo=UTC)
-    after = None
-    if done_at is not None and m.sent_at is not None and done_at >= m.sent_at:
-        after = round((done_at - m.sent_at).total_seconds() / 60)
+    return done_at
+
+
+def minutes_to_done(sent_at: datetime | None, done_at: datetime | str | None) -> int | None:
+    """Minutes from sending to the task being done; None if not done after sending."""
+    done_at = _aware(done_at)
+    if done_at is None or sent_at is None or done_at < sent_at:
+        return None
+    return round((done_at - sent_at).total_seconds() / 60)
+
+
+def view(m: OutboxMessage, subject: str, site: str, done_at: datetime | None) -> dict:
+    done_at = _aware(done_at)
+    after = minutes_to_done(m.sent_at, done_at)
     return {
         "id": m.id, "subject_id": subject, "site": site, "kind": m.kind,
         "channel": m.channel, "target": m.target, "state": m.state, "body": m.body,
@@ -86,6 +110,47 @@ def view(m: OutboxMessage, subject: str, site: str, done_at: datetime | None) ->
                             and done_at >= m.sent_at),
         "minutes_to_done": after, "acknowledged_at": m.acknowledged_at,
     }
+
+
+@dataclass(frozen=True)
+class ReminderOutcomes:
+    """What became of the reminders ``f`` selects: how many are in each state, how many
+    of the sent ones were followed by the task they asked for, and how soon (minutes)."""
+
+    by_state: dict[str, int]
+    failed_by_reason: dict[str, int]
+    sent: int
+    answered: int
+    median_minutes_to_answer: int | None
+
+
+def reminder_outcomes(session: Session, who: Principal, study: Study,
+                      f: ReminderFilter) -> ReminderOutcomes:
+    done_at = _done_at().label("task_done_at")
+    rows = session.execute(_selected(
+        who, study, f, OutboxMessage.state, OutboxMessage.sent_at, OutboxMessage.last_error,
+        OutboxMessage.last_error_code, done_at)).all()
+    by_state: dict[str, int] = {}
+    reasons: dict[str, int] = {}
+    minutes: list[int] = []
+    sent = 0
+    for state, sent_at, error, code, done in rows:
+        by_state[state] = by_state.get(state, 0) + 1
+        if state == "failed":
+            reason = f"{code}: {error}" if code else (error or "unknown")
+            reasons[reason] = reasons.get(reason, 0) + 1
+        if sent_at is None:
+            continue
+        sent += 1
+        after = minutes_to_done(sent_at, done)
+        if after is not None:
+            minutes.append(after)
+    minutes.sort()
+    median = None
+    if minutes:
+        mid = len(minutes) // 2
+        median = minutes[mid] if len(minutes) % 2 else round((minutes[mid - 1] + minutes[mid]) / 2)
+    return ReminderOutcomes(by_state, reasons, sent, len(minutes), median)
 
 
 def acknowledge_alert(session: Session, who: Principal, study: Study, alert_id: str, *,
