@@ -26,7 +26,7 @@ from diary.db.models import Participant
 from diary.security import mask_phone
 from diary.services import activation_link, enrolment, entries, events, roster
 from diary.services.blinding import AllocationView, allocation_view
-from diary.services.overview import completion_for
+from diary.services.completion import completion_for
 from diary.services.paging import page_of
 from diary.services.studies import get_study
 

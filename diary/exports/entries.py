@@ -14,21 +14,22 @@ from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy import (
-    Connection,
-    CursorResult,
-    Integer,
-    Select,
     String,
     cast,
     func,
     select,
-    text,
     type_coerce,
 )
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.functions import FunctionElement, aggregate_strings
+from sqlalchemy.sql.functions import aggregate_strings
 
+from diary.db.entry_queries import (  # noqa: F401  (re-exported: tests import them here)
+    COVERING_INDEX,
+    CURRENT,
+    epoch_day,
+    execute_indexed,
+    indexed_sql,
+)
 from diary.db.models import DiaryEntry, Participant
 
 # progress(done, total): participants read, or entries when entry ids are read too.
@@ -38,36 +39,6 @@ Progress = Callable[[int, int], None]
 SCORE_SLOTS = 16
 CHUNK = 100_000
 DATE_CHARS = len("2025-01-31")  # SQLite stores a DATE as this ISO text (SQLAlchemy)
-# The partial indexes' predicate, verbatim: SQLite uses a partial index only for a query
-# with that very term, and SQLAlchemy writes a boolean column as "is_current = 1" there.
-CURRENT = text(f"{DiaryEntry.__tablename__}.is_current")
-
-
-class epoch_day(FunctionElement):  # noqa: N801 (an SQL function, named like one)
-    """Days from 1970-01-01 to a DATE, computed by the database (``date.toordinal()``
-    minus 719163 in Python). Diary dates are the participant's local dates already, so no
-    time zone enters here."""
-
-    type = Integer()
-    inherit_cache = True
-    name = "epoch_day"
-
-
-@compiles(epoch_day, "sqlite")
-def _epoch_day_sqlite(element, compiler, **kw):
-    # julianday() of a date is the Julian day at its midnight; 1970-01-01 is 2440587.5.
-    # The difference is a whole number, exact in a double.
-    return f"CAST(julianday({compiler.process(element.clauses, **kw)}) - 2440587.5 AS INTEGER)"
-
-
-@compiles(epoch_day, "postgresql")
-def _epoch_day_postgresql(element, compiler, **kw):
-    return f"({compiler.process(element.clauses, **kw)} - DATE '1970-01-01')"
-
-
-@compiles(epoch_day)
-def _epoch_day_other(element, compiler, **kw):
-    raise NotImplementedError(f"epoch_day on {compiler.dialect.name}: SQLite and PostgreSQL only")
 
 
 @dataclass(frozen=True)
@@ -139,32 +110,6 @@ def _read_grouped(session, where, number, progress):
         raise RuntimeError(f"parsed {codes.size} scores of {n} entries")
     owner = np.repeat(np.array(owners, dtype=np.int64), np.array(counts, dtype=np.int64))
     return owner, codes, None
-
-
-COVERING_INDEX = "ix_diary_entries_current_scores"
-
-
-def execute_indexed(connection: Connection, stmt: Select, index: str) -> CursorResult:
-    """Run ``stmt`` on SQLite reading ``diary_entries`` through ``index`` (INDEXED BY).
-
-    SQLite's planner costs the covering index and the unique (participant, date) index
-    alike and took the unique one after migration 0006 rebuilt the table: every score was
-    then read from the table, 2.5 s instead of 0.3 s at 1.2 M entries (issue 12).
-    """
-    return connection.exec_driver_sql(*indexed_sql(connection, stmt, index))
-
-
-def indexed_sql(connection: Connection, stmt: Select, index: str) -> tuple[str, tuple]:
-    """SQLite text and parameters of ``stmt`` with ``INDEXED BY index`` on diary_entries.
-
-    SQLAlchemy renders no FROM hints for SQLite, so the clause is added to the compiled
-    text; a missing index is then an error, not a silently slow plan.
-    """
-    compiled = stmt.compile(connection, compile_kwargs={"render_postcompile": True})
-    table = DiaryEntry.__tablename__
-    sql = str(compiled).replace(f"FROM {table}", f"FROM {table} INDEXED BY {index}", 1)
-    params = compiled.construct_params()
-    return sql, tuple(params[p] for p in compiled.positiontup)
 
 
 def _code_texts():

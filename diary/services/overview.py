@@ -1,22 +1,20 @@
-"""Read models: a participant's tasks for today, and diary completion for coordinators."""
+"""Read model: a participant's tasks for today (diary completion: services/completion.py)."""
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections import Counter, defaultdict
 from dataclasses import dataclass, fields
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from diary.db.models import AnchorEvent, DiaryEntry, Participant, QuestionnaireResponse
+from diary.db.models import DiaryEntry, Participant, QuestionnaireResponse
 from diary.db.safety_models import SideEffectReport
 from diary.protocol.model import ADVERSE_EVENTS, ENROLMENT, SIDE_EFFECTS, Protocol
-from diary.schedule import AnchorEvent as EventRef
 from diary.schedule import Schedule, ScheduledWindow, live_events, schedule
+from diary.services.completion import Completion, completion_for  # noqa: F401  (re-exported)
 from diary.services.entries import late_entry_deadline
-from diary.services.events import event_ref, event_refs, participant_ref
+from diary.services.events import event_refs, participant_ref
 from diary.timezones import local_date, zone
 
 
@@ -101,89 +99,3 @@ def _window_tasks(session: Session, p: Participant,
                        done=w.id in answered or (w.form == SIDE_EFFECTS and any(
                            w.covers_date(d) for d in checklists)))
             for w in windows]
-
-
-RECENT_DAYS = 7  # "the last 7 days" of the coordinators' dashboard (issue 15)
-
-
-@dataclass(frozen=True)
-class Completion:
-    """Diary days owed before today and done; the same for the last ``RECENT_DAYS`` days
-    before today; and whether today is owed and done."""
-
-    expected_days: int
-    completed_days: int
-    today_done: bool
-    today_due: bool = False
-    recent_expected: int = 0
-    recent_completed: int = 0
-
-    @property
-    def rate(self) -> float | None:
-        return round(self.completed_days / self.expected_days, 4) if self.expected_days else None
-
-    @property
-    def recent_rate(self) -> float | None:
-        return (round(self.recent_completed / self.recent_expected, 4)
-                if self.recent_expected else None)
-
-
-@dataclass(frozen=True)
-class DayCompletion:
-    """One diary date across participants: how many owed it (as a past day) and did it."""
-
-    diary_date: date
-    expected: int
-    completed: int
-
-
-def completion_for(session: Session, protocol: Protocol, participants: list[Participant],
-                   now: datetime) -> dict[str, Completion]:
-    """Diary days owed before today and how many have a current entry, per participant.
-
-    Two queries for the whole page (events, entry dates), then the schedule per participant.
-    """
-    return study_completion(session, protocol, participants, now, trend_days=0)[0]
-
-
-def study_completion(session: Session, protocol: Protocol, participants: list[Participant],
-                     now: datetime, *, trend_days: int = 28,
-                     ) -> tuple[dict[str, Completion], list[DayCompletion]]:
-    """Per participant as ``completion_for``, and per diary date over the ``trend_days``
-    dates before today (in the study's zone): owed by how many participants, done by how
-    many. Each participant's days count only before their own local today."""
-    ids = [p.id for p in participants]
-    events: dict[str, list[EventRef]] = defaultdict(list)
-    for e in session.scalars(select(AnchorEvent).where(AnchorEvent.participant_id.in_(ids))):
-        events[e.participant_id].append(event_ref(e))
-    dates: dict[str, set[date]] = defaultdict(set)
-    for pid, day in session.execute(select(DiaryEntry.participant_id, DiaryEntry.diary_date)
-                                    .where(DiaryEntry.participant_id.in_(ids),
-                                           DiaryEntry.is_current.is_(True))):
-        dates[pid].add(day)
-    study_today = local_date(now, zone(protocol.timezone))
-    first_trend_day = study_today - timedelta(days=trend_days)
-    owed_by_day: Counter[date] = Counter()
-    done_by_day: Counter[date] = Counter()
-    out = {}
-    for p in participants:
-        today = local_date(now, zone(p.timezone))
-        recent_from = today - timedelta(days=RECENT_DAYS)
-        owed = schedule(protocol, participant_ref(p), events[p.id],
-                        with_windows=False).diary_dates()
-        done = dates[p.id]
-        n_before = bisect_left(owed, today)  # owed is sorted
-        before_today = owed[:n_before]
-        recent = before_today[bisect_left(before_today, recent_from):]
-        today_due = n_before < len(owed) and owed[n_before] == today
-        out[p.id] = Completion(len(before_today), sum(d in done for d in before_today),
-                               today in done, today_due, len(recent),
-                               sum(d in done for d in recent))
-        if trend_days:
-            for d in before_today:
-                if d >= first_trend_day:
-                    owed_by_day[d] += 1
-                    done_by_day[d] += d in done
-    trend = [DayCompletion(d, owed_by_day[d], done_by_day[d])
-             for d in (first_trend_day + timedelta(days=i) for i in range(trend_days))]
-    return out, trend

@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import String, case, cast, func, select
+from sqlalchemy import Date, case, func, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 
 from diary import audit
 from diary.db.messaging import OutboxMessage
@@ -34,12 +36,32 @@ class ReminderFilter:
     due_since: datetime | None = None
 
 
+class as_date(FunctionElement):  # noqa: N801 (an SQL expression, named like one)
+    """A target ('YYYY-MM-DD' text) as a DATE to compare with a diary date, so that the
+    (participant, date) index finds the entries: SQLite stores a DATE as that very text
+    (its CAST(... AS DATE) would yield a number); PostgreSQL casts. Casting the diary date
+    to text instead scanned every entry of the participant per reminder (issue 15)."""
+
+    type = Date()
+    inherit_cache = True
+    name = "as_date"
+
+
+@compiles(as_date, "sqlite")
+def _as_date_sqlite(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(as_date)
+def _as_date_cast(element, compiler, **kw):
+    return f"CAST({compiler.process(element.clauses, **kw)} AS DATE)"
+
+
 def _done_at():
     """The first time the reminded task was done (any version), or NULL."""
     diary = (select(func.min(DiaryEntry.received_at))
              .where(DiaryEntry.participant_id == OutboxMessage.participant_id,
-                    # the date as ISO text: SQLite's CAST(... AS DATE) yields a number
-                    cast(DiaryEntry.diary_date, String) == OutboxMessage.target)
+                    DiaryEntry.diary_date == as_date(OutboxMessage.target))
              .scalar_subquery())
     window = (select(func.min(QuestionnaireResponse.received_at))
               .where(QuestionnaireResponse.participant_id == OutboxMessage.participant_id,

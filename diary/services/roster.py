@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from diary.db.models import Participant, Study
 from diary.protocol.model import Protocol
-from diary.services.overview import Completion, DayCompletion, study_completion
+from diary.services.completion import Completion, DayCompletion, study_completion
 from diary.services.principals import Principal
 
 

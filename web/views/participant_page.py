@@ -22,8 +22,8 @@ from diary.db.models import STAFF_SOURCES, AnchorEvent
 from diary.schedule import CONFIRMED
 from diary.services import events, medications, questionnaires, side_effects
 from diary.services.adverse_events import list_adverse_events
+from diary.services.completion import completion_for
 from diary.services.entries import list_entries
-from diary.services.overview import completion_for
 from diary.services.reminder_log import ReminderFilter, list_reminders
 from diary.timezones import local_date, zone
 from web.access import StudyAccess, participant_for

@@ -9,10 +9,16 @@ from __future__ import annotations
 from flask import render_template, request
 
 from diary.api.context import db, now
-from diary.services.roster import roster
+from diary.db.models import Participant
+from diary.services.completion import completion_for
+from diary.services.paging import page_of
+from diary.services.roster import visible
 from web import bp
 from web.access import study_for
+from web.paging import page_args
 from web.views.participant_page import render_participant
+
+PAGE_SIZE = 100
 
 
 @bp.route("/studies/<key>/participants")
@@ -21,9 +27,13 @@ def participants(key):
     site = request.args.get("site") or None
     if site is not None and site not in access.protocol.sites:
         site = None  # an unknown site filters nothing rather than failing the page
-    r = roster(db(), access.who, access.study, access.protocol, now(), site=site, trend_days=0)
-    return render_template("participants.html", access=access, rows=r.participants,
-                           site=site)
+    page, session = page_args(), db()
+    people, total = page_of(session, visible(access.who, access.study, site),
+                            Participant.subject_id, page=page, page_size=PAGE_SIZE)
+    done = completion_for(session, access.protocol, people, now())
+    return render_template("participants.html", access=access, site=site, total=total,
+                           rows=[(p, done[p.id]) for p in people], page=page,
+                           page_size=PAGE_SIZE)
 
 
 @bp.route("/studies/<key>/participants/<subject_id>")
