@@ -284,3 +284,18 @@ def test_the_protocol_page_diffs_versions_and_shows_a_refused_uploads_problems(w
     assert 'type="file"' not in _text(coord.get(upload))
     assert coord.post(upload, {"protocol": (io.BytesIO(good.encode()), "p.yaml")},
                       content_type="multipart/form-data").status_code == 403
+
+
+def test_an_htmx_export_refusal_lands_in_the_forms_message_area(web):
+    r = web.post(f"/studies/{STUDY}/exports", {"layout": "wide", "format": "pdf"},
+                 headers={"HX-Request": "true"})
+    assert (r.status_code, r.headers["HX-Retarget"]) == (200, "#export-message")
+    assert "must be one of" in _text(r)
+
+
+def test_a_study_without_endpoints_offers_no_export(api, app):
+    token = api.create_admin()
+    api.create_study(token, MINIMAL_CROSSOVER)
+    web = Browser(app, "admin@site.org", ADMIN_PASSWORD)
+    page = _text(web.get(f"/studies/{STUDY}/exports"))
+    assert "declares no endpoints" in page and "Start export" not in page

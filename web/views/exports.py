@@ -50,6 +50,13 @@ def start_export(key):
                                  fmt=values["format"], figure=values["figure"] or "mean",
                                  now=now(), runner=_runner())
     except DomainError as exc:
+        if request.headers.get("HX-Request"):
+            # htmx swaps no 4xx answer: the message goes into the form's message area
+            response = current_app.make_response(
+                (render_template("_error.html", message=exc.message), 200))
+            response.headers["HX-Retarget"] = "#export-message"
+            response.headers["HX-Reswap"] = "innerHTML"
+            return response
         return _page(key, FormState("export", values, {exc.field or "_form": exc.message}),
                      422)
     if request.headers.get("HX-Request"):  # the new job's row, placed first in the list
