@@ -17,6 +17,11 @@ def when(instant: datetime | None, tz: str) -> str:
     return instant.astimezone(zone(tz)).strftime("%Y-%m-%d %H:%M")
 
 
+def day(instant: datetime | None, tz: str) -> str:
+    """An instant's local date in ``tz``."""
+    return "" if instant is None else instant.astimezone(zone(tz)).date().isoformat()
+
+
 def percent(rate: float | None) -> str:
     return "–" if rate is None else f"{round(rate * 100)} %"
 
@@ -33,5 +38,6 @@ def duration(minutes: int | None) -> str:
 
 def init_formatting(bp: Blueprint) -> None:
     bp.add_app_template_filter(when, "when")
+    bp.add_app_template_filter(day, "day")
     bp.add_app_template_filter(percent, "percent")
     bp.add_app_template_filter(duration, "duration")

@@ -131,3 +131,76 @@ def sign_in(seeded):
         return page
 
     return sign_in
+
+
+@pytest.fixture
+def showcase(seeded, api, clock):
+    """``seeded`` plus a fortnight of a study's life, for screenshots and page checks:
+    ten more participants at both sites with their infusions and diaries (some days
+    missed), a withdrawal, and evening reminders sent, delivered, failed or answered."""
+    import random
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import insert, select
+
+    from diary.db.messaging import OutboxMessage
+    from diary.db.models import Participant
+
+    paris = ZoneInfo("Europe/Paris")
+    rng = random.Random(15)
+    admin = api.login(ADMIN, ADMIN_PASSWORD)
+    tokens = {}
+    for n in range(3, 13):
+        subject, site = f"S{n:03d}", ("PAR", "LYO")[n % 2]
+        code = api.enrol(admin, STUDY, subject_id=subject, site=site,
+                         sequence=("KP", "PK")[n % 2])["activation_code"]
+        tokens[subject] = api.activate(code)
+    for subject in ["S001", "S002", *tokens]:
+        assert api.event(admin, STUDY, subject, type="infusion", period=1,
+                         occurred_at="2027-03-01T08:00:00+00:00").status_code == 201
+    for day in range(1, 16):
+        evening = datetime(2027, 3, day, 20, 30, tzinfo=paris)
+        clock.set(evening)
+        for subject, token in tokens.items():
+            if rng.random() < (0.35 if subject == "S009" else 0.1):
+                continue  # a missed day
+            r = api.entry(token, evening.date().isoformat(), rng.randint(2, 8),
+                          device_time=evening.isoformat())
+            assert r.status_code == 201, r.json
+    clock.set(datetime(2027, 3, 16, 10, tzinfo=paris))
+    admin = api.login(ADMIN, ADMIN_PASSWORD)
+    assert api.c.post(f"/api/v1/studies/{STUDY}/participants/S011/withdrawal",
+                      headers=api.bearer(admin),
+                      json={"reason": "moved to another region"}).status_code == 200
+    rt = api.app.extensions["paindiary"]
+    with rt.engine.begin() as conn:
+        people = dict(conn.execute(select(Participant.subject_id, Participant.id)).all())
+        rows = []
+        for subject in tokens:
+            for day in range(9, 16):
+                due = datetime(2027, 3, day, 20, 0, tzinfo=paris)
+                failed = rng.random() < 0.06
+                rows.append({
+                    "id": str(uuid.uuid4()), "key": uuid.uuid4().hex, "study_id": 1,
+                    "participant_id": people[subject], "channel": "sms",
+                    "audience": "participant", "kind": "diary",
+                    "target": due.date().isoformat(), "reminder_attempt": 0,
+                    "body": "How strong was your pain today, 0-10?", "planned_at": due,
+                    "due_at": due, "expires_at": None,
+                    "state": "failed" if failed else "delivered", "send_attempts": 1,
+                    "next_attempt_at": None, "outcome_unknown": False,
+                    "sent_at": due + timedelta(seconds=4),
+                    "delivered_at": None if failed else due + timedelta(seconds=25),
+                    "failed_at": due + timedelta(seconds=40) if failed else None,
+                    "last_error": "Unreachable destination handset" if failed else None,
+                    "last_error_code": 30003 if failed else None})
+        rows.append({**rows[-1], "id": str(uuid.uuid4()), "key": uuid.uuid4().hex,
+                     "channel": "alert", "audience": "coordinator",
+                     "kind": "coordinator_missed_days", "target": "2027-03-15",
+                     "body": "S009: 3 diary days missed in a row.", "state": "delivered",
+                     "participant_id": people["S009"], "last_error": None,
+                     "last_error_code": None, "failed_at": None,
+                     "due_at": datetime(2027, 3, 16, 9, tzinfo=paris)})
+        conn.execute(insert(OutboxMessage), rows)
+    return seeded
