@@ -1,19 +1,22 @@
 """The participant, enrolment, export and protocol pages in a real browser: enrol and read
 the code, record an anchor and see a diary entry on the curve, download an export and open
-it (issue 15). Screenshots of the pages go to docs/screenshots/."""
+it (issue 15). Screenshots of the pages go under pytest's temporary directory, or to the
+folder ``PAINDIARY_SCREENSHOTS`` names (``PAINDIARY_SCREENSHOTS=docs/screenshots``
+refreshes the README's pictures), as in test_pages_browser.py."""
 
 from __future__ import annotations
 
 import csv
 import io
+import os
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import ADMIN, ADMIN_PASSWORD, STUDY
 from tests.conftest import MINIMAL_CROSSOVER
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 EXPORT_STUDY = "export-crossover"
 WITH_ENDPOINTS = MINIMAL_CROSSOVER.replace("key: mini-crossover", f"key: {EXPORT_STUDY}") \
     .replace("title: Minimal crossover", "title: Export crossover") + """endpoints:
@@ -22,13 +25,17 @@ WITH_ENDPOINTS = MINIMAL_CROSSOVER.replace("key: mini-crossover", f"key: {EXPORT
 """
 
 
-def _shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+@pytest.fixture
+def shot(tmp_path):
+    """Saves a full-page screenshot by name."""
+    folder = Path(os.environ.get("PAINDIARY_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return lambda page, name: page.screenshot(path=str(folder / f"{name}.png"),
+                                              full_page=True)
 
 
 def test_enrolling_shows_the_code_and_its_qr_code_and_the_code_activates(page, sign_in,
-                                                                         seeded, api):
+                                                                         seeded, api, shot):
     sign_in(page)
     page.goto(f"{seeded.url}/studies/{STUDY}/participants")
     page.get_by_role("link", name="Enrol a participant").click()
@@ -42,11 +49,11 @@ def test_enrolling_shows_the_code_and_its_qr_code_and_the_code_activates(page, s
     qr = page.get_by_role("img", name="QR code of the activation link")
     expect(qr).to_be_visible()
     assert qr.bounding_box()["width"] >= 200  # large enough for a phone camera
-    _shot(page, "enrolment-code")
+    shot(page, "enrolment-code")
     api.activate(code)  # the code read from the page is the one that works
 
 
-def test_a_recorded_anchor_and_a_diary_entry_appear_on_the_curve(page, sign_in, seeded):
+def test_a_recorded_anchor_and_a_diary_entry_appear_on_the_curve(page, sign_in, seeded, shot):
     sign_in(page)
     page.goto(f"{seeded.url}/studies/{STUDY}/participants/S001")
     expect(page.get_by_text("No diary entry yet.").first).to_be_visible()
@@ -72,7 +79,7 @@ def test_a_recorded_anchor_and_a_diary_entry_appear_on_the_curve(page, sign_in, 
     entries = page.locator("table.entries tbody tr")
     expect(entries).to_have_count(1)
     expect(entries.first).to_contain_text("paper diary brought to the visit")
-    _shot(page, "participant")
+    shot(page, "participant")
 
 
 def test_a_refused_form_shows_its_message_beside_the_field(page, sign_in, seeded):
@@ -86,7 +93,7 @@ def test_a_refused_form_shows_its_message_beside_the_field(page, sign_in, seeded
 
 
 def test_an_export_runs_shows_progress_and_downloads_a_readable_file(page, sign_in, seeded,
-                                                                     api):
+                                                                     api, shot):
     admin = api.login(ADMIN, ADMIN_PASSWORD)
     api.create_study(admin, WITH_ENDPOINTS)
     api.unblind(admin, EXPORT_STUDY)
@@ -98,7 +105,7 @@ def test_an_export_runs_shows_progress_and_downloads_a_readable_file(page, sign_
     page.get_by_role("button", name="Start export").click()
     link = page.get_by_role("link", name=f"{EXPORT_STUDY}_wide.csv")
     expect(link).to_be_visible(timeout=30_000)  # htmx polled the row until it was done
-    _shot(page, "exports")
+    shot(page, "exports")
     with page.expect_download() as info:
         link.click()
     download = info.value
@@ -110,7 +117,7 @@ def test_an_export_runs_shows_progress_and_downloads_a_readable_file(page, sign_
 
 
 def test_the_protocol_page_shows_a_refused_upload_and_the_diff(page, sign_in, seeded,
-                                                               tmp_path):
+                                                               tmp_path, shot):
     sign_in(page)
     page.goto(f"{seeded.url}/studies/{STUDY}/protocol")
     bad = tmp_path / "bad.yaml"
@@ -125,4 +132,4 @@ def test_the_protocol_page_shows_a_refused_upload_and_the_diff(page, sign_in, se
     expect(page.get_by_role("status")).to_contain_text("Version 2 is now current.")
     expect(page.locator("table.changes")).to_contain_text("assessments[pain_d7].window.close")
     page.get_by_text("The files, line by line").click()
-    _shot(page, "protocol-diff")
+    shot(page, "protocol-diff")
