@@ -299,3 +299,27 @@ def test_a_study_without_endpoints_offers_no_export(api, app):
     web = Browser(app, "admin@site.org", ADMIN_PASSWORD)
     page = _text(web.get(f"/studies/{STUDY}/exports"))
     assert "declares no endpoints" in page and "Start export" not in page
+
+
+def test_questionnaire_scores_and_medication_mme_are_listed(web, api, admin, clock):
+    assert _enrol(web).status_code == 201
+    body = {"instrument": "nrs_pain", "answers": {"average": 4, "worst": 7, "current": None},
+            "client_id": str(uuid.uuid4()), "administered_at": "2027-03-01T16:00:00+00:00",
+            "source": "clinician", "reason": "asked at the visit"}
+    r = api.c.post(P.replace("/studies", "/api/v1/studies") + "/questionnaire-responses",
+                   headers=api.bearer(admin), json=body)
+    assert r.status_code == 201, r.json
+    page = _text(web.get(P))
+    assert '<span class="score">average 4</span>, <span class="score">worst 7</span>, ' \
+           '<span class="score">current –</span>' in page
+    code = re.search(r'data-testid="activation-code">([^<]+)<',
+                     _text(web.post(P + "/activation-code"))).group(1)
+    device = api.activate(code)
+    r = api.c.post("/api/v1/me/medications", headers=api.bearer(device), json={
+        "drug": "oxycodone", "dose": 10, "unit": "mg", "route": "oral", "rescue": True,
+        "taken_at": "2027-03-01T17:30:00+01:00", "client_id": str(uuid.uuid4())})
+    assert r.status_code == 201, r.json
+    page = _text(web.get(P))
+    # CDC 2022: oxycodone 1.5 MME per mg, 10 mg = 15 MME
+    assert re.search(r"oxycodone 10 mg · oral</td>\s*<td class=\"num\">15</td>\s*<td>yes</td>",
+                     page), page[page.find("med-title"):][:1500]
