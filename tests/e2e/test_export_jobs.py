@@ -306,3 +306,14 @@ def test_another_reader_sees_the_phase_and_progress_the_runner_writes(api, study
     release.set()
     job = _finished(api, study["admin"], job_id)
     assert (job["state"], job["error"]) == ("failed", "the protocol changed meanwhile")
+
+
+def test_the_purge_command_deletes_expired_files(api, study, clock):
+    job = _finished(api, study["admin"], _start(api, study["admin"], format="csv").json["id"])
+    folder = api.app.extensions["paindiary"].export_jobs.directory / job["id"]
+    runner = api.app.test_cli_runner()
+    assert runner.invoke(args=["export", "purge"]).output == "0 expired export job(s) purged\n"
+    assert folder.exists()
+    clock.advance(timedelta(days=1))
+    assert runner.invoke(args=["export", "purge"]).output == "1 expired export job(s) purged\n"
+    assert not folder.exists()
