@@ -84,8 +84,12 @@ def local_instant(raw: str | None, tz: str, name: str) -> str | None:
     if wall.tzinfo is not None:
         raise FormError({name: _("Enter a date and time.")})
     local = wall.replace(tzinfo=zone(tz))
-    # zoneinfo keeps a non-existent wall time as given: round trip through UTC moves it on
-    return local.astimezone(zone("UTC")).astimezone(zone(tz)).isoformat()
+    try:
+        # zoneinfo keeps a non-existent wall time as given: a round trip through UTC moves
+        # it on; years at the calendar's ends overflow there (PITFALLS)
+        return local.astimezone(zone("UTC")).astimezone(zone(tz)).isoformat()
+    except OverflowError:
+        raise FormError({name: _("Enter a date and time.")}) from None
 
 
 def text(raw: str | None) -> str | None:

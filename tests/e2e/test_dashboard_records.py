@@ -323,3 +323,16 @@ def test_questionnaire_scores_and_medication_mme_are_listed(web, api, admin, clo
     # CDC 2022: oxycodone 1.5 MME per mg, 10 mg = 15 MME
     assert re.search(r"oxycodone 10 mg · oral</td>\s*<td class=\"num\">15</td>\s*<td>yes</td>",
                      page), page[page.find("med-title"):][:1500]
+
+
+@pytest.mark.parametrize("typed", ["0001-01-01T00:30", "9999-12-31T23:59", "2027-02-30T10:00",
+                                   "2027-03-01T10:00+02:00", "\u0000"])
+def test_odd_date_times_are_form_messages(web, typed):
+    assert _enrol(web).status_code == 201
+    r = web.post(P + "/events", {"type": "infusion", "period": "1", "when": "happened",
+                                 "occurred_at": typed})
+    assert r.status_code == 422, typed
+    if typed != "\u0000":  # NUL is refused before any view, by the app's input guard
+        # the form's own message, or the API schema's bounds (1900..2999)
+        assert _errors(r)[0] in ("Enter a date and time.",) or \
+            _errors(r)[0].startswith("must be a date-time from 1900"), typed
