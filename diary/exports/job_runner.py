@@ -53,13 +53,23 @@ class ExportJobRunner:
     def __init__(self, runtime: Runtime, directory: str | os.PathLike[str], *,
                  keep: timedelta, workers: int = 2):
         self.runtime, self.directory, self.keep = runtime, Path(directory), keep
-        self.worker = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._worker: tuple[int, str] | None = None
         self._held: dict[str, _Held] = {}
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(workers)
         self._threads: dict[str, threading.Thread] = {}
         self._ticker: threading.Thread | None = None
         self._tick = threading.Event()
+
+    @property
+    def worker(self) -> str:
+        """This process's name in the jobs table. Made per process id: a server that forks
+        its workers after building the app (gunicorn --preload) gives each its own, or
+        one worker would take another's running job for its own lost one."""
+        pid = os.getpid()
+        if self._worker is None or self._worker[0] != pid:
+            self._worker = (pid, f"{socket.gethostname()[:40]}:{pid}:{uuid.uuid4().hex[:8]}")
+        return self._worker[1]
 
     # -- what the use cases ask -------------------------------------------------------
     def start(self, job_id: str, principal: Principal) -> None:

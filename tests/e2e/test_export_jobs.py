@@ -317,3 +317,16 @@ def test_the_purge_command_deletes_expired_files(api, study, clock):
     clock.advance(timedelta(days=1))
     assert runner.invoke(args=["export", "purge"]).output == "1 expired export job(s) purged\n"
     assert not folder.exists()
+
+
+def test_each_forked_process_names_itself_anew(app, monkeypatch):
+    """A worker forked after create_app (gunicorn --preload) must not share its parent's
+    name, or it would take the parent's running jobs for its own lost ones."""
+    import os
+
+    runner = app.extensions["paindiary"].export_jobs
+    parent = runner.worker
+    assert runner.worker == parent
+    monkeypatch.setattr(os, "getpid", lambda: -4242)
+    child = runner.worker
+    assert child != parent and ":-4242:" in child
