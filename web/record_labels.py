@@ -32,6 +32,8 @@ FORMAT_LABELS = {"csv": _l("CSV"), "xlsx": _l("Excel (XLSX)"), "xpt": _l("SAS XP
                  "png": _l("figure, PNG"), "svg": _l("figure, SVG")}
 FIGURE_LABELS = {"mean": _l("mean daily pain ± SE"),
                  "participants": _l("a curve per participant-period")}
+EVENT_ACTION_LABELS = {"correct": _l("Correct"), "confirm": _l("Confirm it happened"),
+                       "reschedule": _l("Move"), "cancel": _l("Cancel")}
 CHANGE_LABELS = {"added": _l("added"), "removed": _l("removed"), "changed": _l("changed"),
                  "reordered": _l("reordered")}
 
@@ -41,4 +43,4 @@ def record_labels() -> dict:
             "timing_labels": TIMING_LABELS, "job_state_labels": JOB_STATE_LABELS,
             "job_phase_labels": JOB_PHASE_LABELS, "change_labels": CHANGE_LABELS,
             "layout_labels": LAYOUT_LABELS, "format_labels": FORMAT_LABELS,
-            "figure_labels": FIGURE_LABELS}
+            "figure_labels": FIGURE_LABELS, "event_action_labels": EVENT_ACTION_LABELS}

@@ -336,3 +336,24 @@ def test_odd_date_times_are_form_messages(web, typed):
         # the form's own message, or the API schema's bounds (1900..2999)
         assert _errors(r)[0] in ("Enter a date and time.",) or \
             _errors(r)[0].startswith("must be a date-time from 1900"), typed
+
+
+def test_a_planned_anchor_is_moved_then_cancelled_each_with_its_reason(web):
+    assert _enrol(web).status_code == 201
+    assert web.post(P + "/events", {"type": "infusion", "period": "1", "when": "planned",
+                                    "planned_date": "2027-03-10"}).status_code == 302
+    page = _text(web.get(P))
+    event_id = re.search(r"/events/([0-9a-f-]{36})/change", page).group(1)
+    assert ">Move<" in page and ">Cancel<" in page and ">Confirm it happened<" in page
+    change = f"{P}/events/{event_id}/change"
+    r = web.post(change, {"action": "reschedule", "planned_date": "2027-03-12", "reason": ""})
+    assert r.status_code == 422 and _errors(r), _text(r)[-500:]
+    assert web.post(change, {"action": "reschedule", "planned_date": "2027-03-12",
+                             "reason": "theatre list changed"}).status_code == 302
+    page = _text(web.get(P))
+    assert "Anchor moved." in page and "2027-03-12" in page and "theatre list changed" in page
+    assert web.post(change, {"action": "cancel", "reason": "surgery called off"}) \
+        .status_code == 302
+    page = _text(web.get(P))
+    assert "Planned anchor cancelled." in page and "v3 · cancel" in page
+    assert ">Move<" not in page  # nothing left to change on a cancelled anchor

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from flask import current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from diary.api.context import db, now
-from diary.api.event_schemas import ConfirmIn, CorrectIn, EventIn
+from diary.api.event_schemas import CancelIn, ConfirmIn, CorrectIn, EventIn, RescheduleIn
 from diary.api.schemas import EnrolIn, WithdrawIn
 from diary.api.staff_schemas import StaffEntryIn
 from diary.db.models import DiaryEntry
@@ -115,28 +116,41 @@ def record_event(key, subject_id):
 @bp.route("/studies/<key>/participants/<subject_id>/events/<event_id>/change",
           methods=["POST"])
 def change_event(key, subject_id, event_id):
-    """Correct a confirmed anchor's instant, or confirm a planned one, with a reason where
-    the API asks for one (a correction)."""
+    """Change an anchor, each change a new version: ``action`` correct (a confirmed
+    instant, reason required), confirm (a planned one happened), reschedule (a planned
+    one moves, reason required) or cancel (a planned one will not happen, reason
+    required); the API's schema and service for each."""
     p = participant_for(key, subject_id, need="write")[1]
     f = _form()
     action = f.get("action")
+    if action not in CHANGES:
+        action = "confirm"
     name = f"change-{event_id}"
     try:
-        data = {"occurred_at": local_instant(f.get("occurred_at"), p.timezone, "occurred_at"),
-                "reason": text(f.get("reason"))}
-        schema = CorrectIn() if action == "correct" else ConfirmIn()
-        body = load(schema, {k: v for k, v in data.items() if v is not None})
-        change = (event_changes.correct_event if action == "correct"
-                  else event_changes.confirm_event)
+        data = {"reason": text(f.get("reason"))}
+        if action in ("correct", "confirm"):
+            data["occurred_at"] = local_instant(f.get("occurred_at"), p.timezone,
+                                                "occurred_at")
+        elif action == "reschedule":
+            data["planned_date"] = text(f.get("planned_date"))
+        schema, change, done = CHANGES[action]
+        body = load(schema(), {k: v for k, v in data.items() if v is not None})
         try:
             change(db(), caller(), key, subject_id, event_id, now=now(),
-                   occurred_at=body["occurred_at"], reason=body.get("reason"))
+                   **body)
         except DomainError as exc:
             raise refused(exc) from None
     except FormError as exc:
         return _refused(key, subject_id, name, exc)
-    return _back(key, subject_id, _("Anchor corrected.") if action == "correct"
-                 else _("Anchor confirmed."))
+    return _back(key, subject_id, str(done))
+
+
+CHANGES = {
+    "correct": (CorrectIn, event_changes.correct_event, _l("Anchor corrected.")),
+    "confirm": (ConfirmIn, event_changes.confirm_event, _l("Anchor confirmed.")),
+    "reschedule": (RescheduleIn, event_changes.reschedule_event, _l("Anchor moved.")),
+    "cancel": (CancelIn, event_changes.cancel_event, _l("Planned anchor cancelled.")),
+}
 
 
 # --- withdrawal and staff entry -------------------------------------------------------
