@@ -19,8 +19,13 @@ def _titles() -> dict[int, str]:
 
 def render_error(status: int, message: str):
     title = _titles().get(status, _("Error"))
-    template = "_error.html" if request.headers.get("HX-Request") else "error.html"
-    return render_template(template, status=status, title=title, message=message), status
+    if not request.headers.get("HX-Request"):
+        return render_template("error.html", status=status, title=title,
+                               message=message), status
+    # An htmx request's target is a piece of the page (a table row): the message goes to
+    # the page's alert region instead (base.html, #flash; htmx-config swaps 4xx answers).
+    body = render_template("_error.html", status=status, title=title, message=message)
+    return body, status, {"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"}
 
 
 def init_errors(bp: Blueprint) -> None:

@@ -41,6 +41,19 @@ def test_acknowledging_an_alert_updates_its_row_in_place(page, sign_in, seeded):
     assert page.get_by_text("No open alert.").is_visible()
 
 
+def test_acknowledging_an_alert_already_acknowledged_elsewhere_says_so(page, sign_in,
+                                                                      seeded):
+    sign_in(page)
+    page.goto(f"{seeded.url}/studies/{STUDY}/alerts")
+    other = page.context.new_page()  # a second tab, acknowledging first
+    other.goto(f"{seeded.url}/studies/{STUDY}/alerts")
+    other.get_by_role("button", name="Acknowledge").first.click()
+    expect(other.get_by_role("button", name="Acknowledge")).to_have_count(0)
+    page.expected_errors.append("Response Status Error Code 409")  # htmx logs what it shows
+    page.get_by_role("button", name="Acknowledge").first.click()
+    expect(page.locator("#flash")).to_contain_text("acknowledged at 2027-03-01 17:00 UTC")
+
+
 def test_a_viewer_finds_no_write_control(page, sign_in, seeded):
     sign_in(page, VIEWER)
     for path in ("", "/participants", "/participants/S001", "/alerts", "/reminders"):

@@ -254,3 +254,28 @@ def test_docs_redirects_to_the_api_documentation(client):
 def test_the_api_keeps_its_json_errors(client):
     r = client.get("/api/v1/studies/nope", headers={"Authorization": "Bearer x"})
     assert r.status_code == 401 and r.json["code"] == "unauthorized"
+
+
+def test_a_refused_htmx_action_shows_its_message_in_the_page_alert_region(app, api, study):
+    web = app.test_client()
+    sign_in(web)
+    alert = alerts(api, study)["S001"]
+    token = csrf(web, f"/studies/{STUDY}/alerts")
+    url = f"/studies/{STUDY}/alerts/{alert['id']}/acknowledge"
+    web.post(url, headers={"HX-Request": "true", "X-CSRF-Token": token})
+    again = web.post(url, headers={"HX-Request": "true", "X-CSRF-Token": token})
+    assert again.status_code == 409
+    assert again.headers["HX-Retarget"] == "#flash"
+    assert again.headers["HX-Reswap"] == "innerHTML"
+    assert 'id="flash"' in web.get(f"/studies/{STUDY}/alerts").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("email", ["admin%40site.org%00", "%ED%BF%BF%40site.org",
+                                   "%FF%FE", "x" * 5000])
+def test_hostile_sign_in_input_is_refused_with_a_page_not_a_500(app, study, email):
+    web = app.test_client()
+    token = csrf(web)
+    r = web.post("/sign-in", content_type="application/x-www-form-urlencoded",
+                 data=f"email={email}&password=x&csrf_token={token}")
+    assert r.status_code in (401, 422), r.status_code
+    assert r.mimetype == "text/html"
