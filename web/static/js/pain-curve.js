@@ -30,6 +30,9 @@
     };
   }
 
+  // Days at noon UTC (the page sends them so): ISO dates read the same in every zone.
+  function isoDate(t) { return t == null ? "–" : new Date(t * 1000).toISOString().slice(0, 10); }
+
   function painChart(el, data) {
     var width = Math.max(el.clientWidth, 280);
     var staffOnly = data.y.map(function (y, i) { return data.staff[i] ? y : null; });
@@ -40,12 +43,15 @@
         x: { time: true, range: data.range ? function () { return data.range; } : undefined },
         y: { range: [0, 10] }
       },
-      axes: [{}, { label: el.dataset.label || "", splits: function () { return [0, 2, 4, 6, 8, 10]; } }],
+      axes: [
+        { values: function (u, ticks) { return ticks.map(function (t) { return isoDate(t).slice(5); }); } },
+        { label: el.dataset.label || "", splits: function () { return [0, 2, 4, 6, 8, 10]; } }
+      ],
       series: [
-        {},
+        { label: el.dataset.xLabel || "Date", value: function (u, t) { return isoDate(t); } },
         { label: el.dataset.label || "pain", stroke: "#0b5cad", width: 2, spanGaps: false,
           points: { show: true, size: 6 } },
-        { label: "staff", stroke: "#1a7f37", width: 0, paths: function () { return null; },
+        { label: el.dataset.staffLabel || "staff", stroke: "#1a7f37", width: 0, paths: function () { return null; },
           points: { show: true, size: 9, fill: "#1a7f37" } }
       ],
       plugins: [anchorLines(data.anchors || [])]
