@@ -3,8 +3,11 @@
 ``init_web(app)`` registers the ``web`` blueprint at ``/`` (the JSON API lives under
 ``/api/v1``), the session cookie's rules, the CSRF check, message catalogs and the
 ``/docs`` redirect. Pages live in ``web/views/<page>.py``, one module per page or group of
-pages, each adding routes to ``bp``; templates in ``web/templates``; vendored JavaScript and
-CSS (no CDN, no Node build) in ``web/static/vendor`` with their licences.
+pages, each adding routes to ``bp`` (a new module is added to the import in
+``_build_blueprint``, a new study tab to ``web/nav.py``); they load what they show through
+``web/access.py`` and ``diary.services``. Templates extend ``base.html``; vendored
+JavaScript and CSS (no CDN, no Node build) are in ``web/static/vendor`` with their
+licences; every text is a ``_()`` message (``web/i18n.py``).
 """
 
 from __future__ import annotations
