@@ -35,7 +35,7 @@ def _page_headers(response: Response) -> Response:
 def _build_blueprint() -> Blueprint:
     """Routes and hooks, added once per process (each app registers the same blueprint)."""
     from web import auth, csrf, errors, formatting, labels, nav
-    from web.views import (  # noqa: F401  (routes)  # noqa: F401
+    from web.views import (  # noqa: F401  (routes)
         alerts,
         exports,
         participant_actions,
