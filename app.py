@@ -21,6 +21,7 @@ from diary.api.headers import init_headers
 from diary.cli import register_cli
 from diary.config import build_config
 from diary.db.engine import make_engine, make_session_factory
+from diary.exports.job_runner import ExportJobRunner
 from diary.runtime import Runtime
 from diary.security import PhoneVault, hasher
 from diary.timezones import pin_tz_database
@@ -36,7 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
                 or os.path.join(os.path.dirname(os.path.abspath(__file__)), "instance"))
     app.config.update(build_config(app.instance_path, config))
     engine = make_engine(app.config["DATABASE_URL"])
-    app.extensions["paindiary"] = Runtime(
+    runtime = app.extensions["paindiary"] = Runtime(
         config=app.config, engine=engine, session_factory=make_session_factory(engine),
         clock=app.config["CLOCK"], hasher=hasher(app.config["ARGON2_PROFILE"]),
         vault=PhoneVault(app.config["SECRET_KEY"]),
@@ -46,6 +47,10 @@ def create_app(config: dict | None = None) -> Flask:
 
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)
+    # No thread starts until the first job: the runner only holds its settings here.
+    runtime.export_jobs = ExportJobRunner(runtime, app.config["EXPORT_JOBS_DIR"],
+                                          keep=app.config["EXPORT_JOB_KEEP"],
+                                          workers=app.config["EXPORT_JOB_WORKERS"])
     init_guards(app)  # before any view: nesting depth, NUL and lone surrogates
     init_api(app)
     init_docs(app)

@@ -305,6 +305,18 @@ def _export_figure(rt, key: str, figure: str, fmt: str, output: Path, masked: bo
                f"{drawn.provenance['tzdata_version']}")
 
 
+@export_cli.command("purge")
+def export_purge() -> None:
+    """Delete the files of background export jobs past their keeping time (cron-friendly;
+    the server also purges whenever a job is asked for)."""
+    from diary.services.export_jobs import purge_expired
+
+    rt = _rt()
+    with rt.session_factory() as session:
+        n = purge_expired(session, rt.clock.now(), rt.export_jobs)
+    click.echo(f"{n} expired export job(s) purged")
+
+
 @questionnaires_cli.command("rescore")
 @click.option("--study", "key", default=None, help="Only this study.")
 @click.option("--instrument", default=None, help="Only this instrument (e.g. phq9).")

@@ -65,6 +65,14 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "TWILIO_REGION": env.get("TWILIO_REGION"),
         "SMS_RATE": float(env.get("SMS_RATE", "1")),  # messages per second; 0 = no limit
         "SMS_WORKERS": int(env.get("SMS_WORKERS", "8")),  # parallel senders (PostgreSQL)
+        # Background export jobs (issue 15): where their files go, how long they are kept,
+        # how many run at once per server process
+        "EXPORT_JOBS_DIR": env.get("EXPORT_JOBS_DIR") or str(instance / "export-jobs"),
+        "EXPORT_JOB_KEEP": timedelta(hours=int(env.get("EXPORT_JOB_KEEP_HOURS", "24"))),
+        "EXPORT_JOB_WORKERS": int(env.get("EXPORT_JOB_WORKERS", "2")),
+        # The participant web app's public address, for activation links and QR codes
+        # (default: PUBLIC_BASE_URL, else the address the coordinator's request came to)
+        "APP_BASE_URL": env.get("APP_BASE_URL"),
         "SCHEDULER_INTERVAL": int(env.get("SCHEDULER_INTERVAL_SECONDS", "60")),
         # The web dashboard's sign-in cookie (web/session.py): Secure whenever the request
         # came over HTTPS; WEB_COOKIE_SECURE=1 forces it (TLS ended by a proxy that hides it)

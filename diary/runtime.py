@@ -21,3 +21,5 @@ class Runtime:
     clock: Clock
     hasher: PasswordHasher
     vault: PhoneVault
+    # diary.exports.job_runner.ExportJobRunner: background export jobs (issue 15)
+    export_jobs: Any = None

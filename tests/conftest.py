@@ -108,6 +108,7 @@ def app(database_url, clock, tmp_path):
         # Seal key and checkpoint file of this test only (never the repository's instance/)
         "AUDIT_SEAL_KEY_FILE": str(tmp_path / "audit-seal.key"),
         "AUDIT_SEALS_FILE": str(tmp_path / "audit-seals.jsonl"),
+        "EXPORT_JOBS_DIR": str(tmp_path / "export-jobs"),
     })
     yield app
     app.extensions["paindiary"].engine.dispose()

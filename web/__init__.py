@@ -35,7 +35,15 @@ def _page_headers(response: Response) -> Response:
 def _build_blueprint() -> Blueprint:
     """Routes and hooks, added once per process (each app registers the same blueprint)."""
     from web import auth, csrf, errors, formatting, labels, nav
-    from web.views import alerts, participants, reminders, studies  # noqa: F401  (routes)
+    from web.views import (  # noqa: F401  (routes)
+        alerts,
+        exports,
+        participant_actions,
+        participants,
+        protocol_versions,
+        reminders,
+        studies,
+    )
 
     auth.init_auth(bp)  # first: a request without a session goes to sign-in, not a 400
     csrf.init_csrf(bp)

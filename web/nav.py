@@ -13,4 +13,6 @@ STUDY_TABS = [
     ("web.participants", _l("Participants")),
     ("web.alerts", _l("Alerts")),
     ("web.reminders", _l("Reminders")),
+    ("web.exports", _l("Exports")),
+    ("web.protocol_versions", _l("Protocol")),
 ]

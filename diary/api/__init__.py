@@ -15,6 +15,7 @@ def init_api(app: Flask) -> LazySpecApi:
         auth,
         endpoints,
         events,
+        export_jobs,
         fhir,
         health,
         me,
@@ -33,7 +34,7 @@ def init_api(app: Flask) -> LazySpecApi:
                        "description": "A token from /api/v1/auth/login (staff) or "
                                       "/api/v1/participant/activate (a participant's device)"})
     for module in (health, auth, access, studies, participants, events, me, questionnaires,
-                   endpoints, reminders, medications, safety, allocation, audit_trail):
+                   endpoints, reminders, medications, safety, allocation, audit_trail, export_jobs):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     api.register_blueprint(fhir.blp)  # the FHIR base is /fhir, as FHIR clients look for it
     app.register_blueprint(sms.blp)  # Twilio's form-posted webhooks: outside the JSON API

@@ -44,6 +44,10 @@ def _attachment(body, content_type: str, name: str, provenance: dict[str, str]) 
     # content_type, not mimetype: Werkzeug appends a second charset to a mimetype
     response = Response(body, content_type=content_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["X-Paindiary-Provenance"] = "; ".join(
-        f"{k}={v}" for k, v in provenance.items() if k != "title")
+    response.headers["X-Paindiary-Provenance"] = provenance_header(provenance)
     return response
+
+
+def provenance_header(provenance: dict[str, str]) -> str:
+    """The provenance as ``key=value; ...`` (the title, free text, stays in the file)."""
+    return "; ".join(f"{k}={v}" for k, v in provenance.items() if k != "title")

@@ -3,7 +3,7 @@ diary/api/events.py)."""
 
 from dataclasses import replace
 
-from flask import current_app
+from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -25,7 +25,7 @@ from diary.api.schemas import (
 from diary.api.staff_schemas import StaffEntryIn
 from diary.db.models import Participant
 from diary.security import mask_phone
-from diary.services import enrolment, entries, events, reminder_times, roster
+from diary.services import activation_link, enrolment, entries, events, reminder_times, roster
 from diary.services.blinding import AllocationView, allocation_view
 from diary.services.completion import completion_for
 from diary.services.paging import page_of
@@ -49,6 +49,13 @@ def participant_view(p: Participant, shown: AllocationView, completion=None) -> 
         "sms_opted_out_at": p.sms_opted_out_at, "sms_problem": p.sms_problem,
         "sms_problem_at": p.sms_problem_at, "completion": completion,
     }
+
+
+def _code_view(code) -> dict:
+    """A fresh activation code, its expiry, and the link that opens the web app with it."""
+    base = activation_link.app_base_url(current_app.config, request.url_root)
+    return {"activation_code": code.code, "activation_expires_at": code.expires_at,
+            "activation_url": activation_link.activation_url(base, code.code)}
 
 
 def _shown(session, who, key) -> AllocationView:
@@ -91,8 +98,7 @@ class Participants(MethodView):
         p, code = enrolment.enrol(session, who, key, enrolment.Enrolment(**body),
                                   now=now(), ph=rt.hasher, vault=rt.vault,
                                   code_ttl=rt.config["ACTIVATION_CODE_TTL"])
-        return {**participant_view(p, _shown(session, who, key)), "activation_code": code.code,
-                "activation_expires_at": code.expires_at}
+        return {**participant_view(p, _shown(session, who, key)), **_code_view(code)}
 
 
 @blp.route(BASE + "/<subject_id>")
@@ -117,7 +123,7 @@ class ActivationCode(MethodView):
         rt = current_app.extensions["paindiary"]
         code = enrolment.reissue_code(db(), principal(), key, subject_id, now=now(),
                                       ph=rt.hasher, code_ttl=rt.config["ACTIVATION_CODE_TTL"])
-        return {"activation_code": code.code, "activation_expires_at": code.expires_at}
+        return _code_view(code)
 
 
 @blp.route(BASE + "/<subject_id>/schedule")

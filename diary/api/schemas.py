@@ -129,6 +129,22 @@ class VersionSourceOut(VersionOut):
     source = fields.String()
 
 
+class ChangeOut(ma.Schema):
+    path = fields.String(metadata={"description": "e.g. assessments[pain_d7].window.close; "
+                                                  "list items by key, else by position"})
+    kind = fields.String(metadata={"description": "added, removed, changed or reordered"})
+    old = fields.Raw(allow_none=True)
+    new = fields.Raw(allow_none=True)
+
+
+class VersionDiffOut(ma.Schema):
+    study = fields.String()
+    old = fields.Nested(VersionOut)
+    new = fields.Nested(VersionOut)
+    changes = fields.List(fields.Nested(ChangeOut))
+    text = fields.String(metadata={"description": "Unified diff of the two files"})
+
+
 class StudyOut(ma.Schema):
     key = fields.String()
     title = fields.String()
@@ -249,14 +265,21 @@ class ParticipantListArgs(PageArgs):
     site = fields.String(load_default=None)
 
 
+ACTIVATION_URL = fields.String(metadata={
+    "description": "Opens the participant web app with the code filled in "
+                   "(APP_BASE_URL/app/activate?code=...); the dashboard shows it as a QR code"})
+
+
 class EnrolledOut(ParticipantOut):
     activation_code = fields.String()
     activation_expires_at = fields.AwareDateTime()
+    activation_url = ACTIVATION_URL
 
 
 class CodeOut(ma.Schema):
     activation_code = fields.String()
     activation_expires_at = fields.AwareDateTime()
+    activation_url = ACTIVATION_URL
 
 
 class ReminderTimeIn(In):

@@ -11,11 +11,12 @@ from diary.api.schemas import (
     RoleOut,
     StudyDetailOut,
     StudyOut,
+    VersionDiffOut,
     VersionSourceOut,
 )
 from diary.db.models import ProtocolVersion
-from diary.errors import NotFound, RuleViolation
-from diary.services import accounts, studies
+from diary.errors import RuleViolation
+from diary.services import accounts, protocol_versions, studies
 
 blp = Blueprint("studies", __name__, description="Studies and their protocol versions")
 
@@ -116,13 +117,20 @@ class VersionItem(MethodView):
     @blp.response(200, VersionSourceOut)
     def get(self, key, version):
         """One protocol version, byte for byte, with its SHA-256"""
-        session = db()
-        study, _ = studies.get_study(session, principal(), key)
-        row = None if version > 2**31 - 1 else session.scalar(select(ProtocolVersion).where(
-            ProtocolVersion.study_id == study.id, ProtocolVersion.version == version))
-        if row is None:
-            raise NotFound(f"study {key!r} has no version {version}")
-        return row
+        return protocol_versions.get_version(db(), principal(), key, version)
+
+
+@blp.route("/studies/<key>/versions/<int:old>/diff/<int:new>")
+class VersionDiff(MethodView):
+    @authenticated
+    @blp.doc(security=BEARER)
+    @blp.response(200, VersionDiffOut)
+    def get(self, key, old, new):
+        """What changed from one protocol version to another: each changed path with its
+        old and new value (lists of keyed items matched by key), and a unified diff"""
+        diff = protocol_versions.diff_versions(db(), principal(), key, old, new)
+        return {"study": diff.study, "old": diff.old, "new": diff.new,
+                "changes": diff.changes, "text": diff.text}
 
 
 @blp.route("/studies/<key>/roles")

@@ -456,5 +456,6 @@ class Screening(Base):
 # Base.metadata wherever the models are loaded (migrations, tests, the app).
 from diary.db import allocation_models as _allocation_models  # noqa: E402,F401
 from diary.db import auth_models as _auth_models  # noqa: E402,F401
+from diary.db import export_job_models as _export_job_models  # noqa: E402,F401
 from diary.db import messaging as _messaging  # noqa: E402,F401
 from diary.db import safety_models as _safety_models  # noqa: E402,F401

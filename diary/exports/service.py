@@ -63,7 +63,7 @@ def export_endpoints(session: Session, principal: Principal, key: str, *, layout
         raise RuleViolation(f"must be one of {', '.join(LAYOUTS)}", field="layout")
     if fmt not in FORMATS:
         raise RuleViolation(f"must be one of {', '.join(FORMATS)}", field="format")
-    study, protocol, sites = _exportable(session, principal, key)
+    study, protocol, sites = exportable(session, principal, key)
     with cyclic_gc_paused():
         data = load_study_records(session, study.id, protocol, now=now, sites=sites,
                                   with_entry_ids=layout in ("long", "trace"),
@@ -108,7 +108,7 @@ def export_figure(session: Session, principal: Principal, key: str, *, figure: s
         raise RuleViolation(f"must be one of {', '.join(FIGURES)}", field="figure")
     if fmt not in FIGURE_FORMATS:
         raise RuleViolation(f"must be one of {', '.join(FIGURE_FORMATS)}", field="format")
-    study, protocol, sites = _exportable(session, principal, key)
+    study, protocol, sites = exportable(session, principal, key)
     data = load_study_records(session, study.id, protocol, now=now, sites=sites)
     shown = allocation_view(session, principal, study, protocol)
     records = masked_records(data.records, shown)
@@ -125,7 +125,7 @@ def export_figure(session: Session, principal: Principal, key: str, *, figure: s
     return FigureExport(study.key, figure, fmt, content, provenance)
 
 
-def _exportable(session: Session, principal: Principal, key: str):
+def exportable(session: Session, principal: Principal, key: str):
     """The study, its protocol and the caller's sites, or why nothing can be exported."""
     study, protocol = get_study(session, principal, key)
     if not protocol.endpoints:

@@ -21,6 +21,9 @@ PAGES = {
     "participant": f"/studies/{STUDY}/participants/S004",
     "alerts": f"/studies/{STUDY}/alerts",
     "reminders": f"/studies/{STUDY}/reminders",
+    "enrol": f"/studies/{STUDY}/enrol",
+    "exports": f"/studies/{STUDY}/exports",
+    "protocol": f"/studies/{STUDY}/protocol",
 }
 SIZES = {"laptop": (1280, 800), "tablet": (768, 1024)}
 

@@ -61,6 +61,13 @@ STAFF_ENDPOINTS = [
     ("GET", "/api/v1/studies/{study}/endpoints", None),
     # the audit trail for an inspector: tests/e2e/test_audit_export.py
     ("GET", "/api/v1/studies/{study}/audit-trail", None),
+    # background exports: reading, as the endpoint above (viewers too); tests in
+    # tests/e2e/test_export_jobs.py
+    ("GET", "/api/v1/studies/{study}/export-jobs", None),
+    ("POST", "/api/v1/studies/{study}/export-jobs", {"layout": "wide", "format": "csv"}),
+    ("GET", "/api/v1/studies/{study}/export-jobs/no-such-job", None),
+    ("GET", "/api/v1/studies/{study}/export-jobs/no-such-job/file", None),
+    ("GET", "/api/v1/studies/{study}/versions/1/diff/1", None),
     # screening and responses: tests/e2e/test_questionnaires.py
     ("GET", "/api/v1/studies/{study}/screenings", None),
     ("POST", "/api/v1/studies/{study}/screenings",
@@ -168,7 +175,9 @@ def test_the_tables_below_cover_every_route_behind_a_token(app):
     routes = {(method, rule.rule.replace("<int:version>", "1").replace("<key>", "{study}")
                .replace("<subject_id>", "{subject}").replace("<instrument_id>", "phq9")
                .replace("<alert_id>", "no-such-alert").replace("<event_id>", "no-such-event")
-               .replace("<int:account_id>", "2"))
+               .replace("<int:account_id>", "2")
+               .replace("<job_id>", "no-such-job").replace("<int:old>", "1")
+               .replace("<int:new>", "1"))
               for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1/")
               for method in rule.methods - {"HEAD", "OPTIONS"}}
     covered = {(method, path) for method, path, _ in
@@ -416,10 +425,14 @@ def test_each_role_may_do_exactly_what_its_level_allows(api, staffed, crossover_
                         else (403, "forbidden") for what, _, statuses in MATRIX}
 
 
+# POSTs that only read: starting a background export (viewers export, as with GET .../endpoints)
+READING_POSTS = {"/api/v1/studies/{study}/export-jobs"}
+
+
 def test_a_refused_write_changes_nothing(api, staffed, crossover_source):
     h = api.bearer(staffed["viewer"])
     for method, path, body in STAFF_ENDPOINTS:
-        if method != "GET":
+        if method != "GET" and path not in READING_POSTS:
             assert _send(api, method, path, body, h,
                          source=_upgraded(crossover_source)).status_code == 403
     sh = api.bearer(staffed["superuser"])

@@ -22,6 +22,7 @@ from diary.api.schemas import AccountIn, EnrolIn, LoginIn, RoleIn
 from diary.api.staff_schemas import StaffEntryIn, StaffResponseIn
 from diary.db.allocation_models import AllocationList, AllocationSlot, BlindingCode
 from diary.db.auth_models import AuthThrottle
+from diary.db.export_job_models import ExportJob
 from diary.db.messaging import InboundSms, OutboxMessage, ReminderCursor, SmsConversation
 from diary.db.models import (
     Account,
@@ -292,6 +293,7 @@ SERVER_SET = _bounded(  # ids, hashes, codes from vocabularies, states: never a 
     MedicationIntake, SideEffectReport, AdverseEventRecord, OutboxMessage, ReminderCursor,
     SmsConversation, BlindingCode, AllocationList, AllocationSlot, AuthThrottle, AuditSeal,
     AuditSealMark,
+    ExportJob,  # layout, format, figure: OneOf short words (diary/api/export_job_schemas.py)
 ) - _names([*FROM_API, *BY_RULE])
 # Twilio's signed webhooks (MessageSid, the masked From): the SMS layer's own checks.
 FROM_TWILIO = _bounded(InboundSms)

@@ -316,7 +316,7 @@ def test_a_wrong_method_is_405_with_an_allow_header_and_the_error_shape(client, 
         "method_not_allowed", 405, None, {})
 
 
-@pytest.mark.parametrize("url", ["/api/v1/nothing-here", "/api/v1/studies/x/y/z/w", "/",
+@pytest.mark.parametrize("url", ["/api/v1/nothing-here", "/api/v1/studies/x/y/z/w",
                                  "/api/v2/studies"])
 def test_an_unknown_url_is_a_json_404(client, url):
     r = client.get(url)

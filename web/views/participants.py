@@ -12,11 +12,11 @@ from diary.api.context import db, now
 from diary.db.models import Participant
 from diary.services.completion import completion_for
 from diary.services.paging import page_of
-from diary.services.reminder_log import ReminderFilter, list_reminders
 from diary.services.roster import visible
 from web import bp
-from web.access import participant_for, study_for
+from web.access import study_for
 from web.paging import page_args
+from web.views.participant_page import render_participant
 
 PAGE_SIZE = 100
 
@@ -38,11 +38,5 @@ def participants(key):
 
 @bp.route("/studies/<key>/participants/<subject_id>")
 def participant(key, subject_id):
-    access, p = participant_for(key, subject_id)
-    session = db()
-    completion = completion_for(session, access.protocol, [p], now())[p.id]
-    alerts, _ = list_reminders(session, access.who, access.study,
-                               ReminderFilter(subject_id=p.subject_id, channel="alert",
-                                              open_only=True), page=1, page_size=50)
-    return render_template("participant.html", access=access, p=p, completion=completion,
-                           alerts=alerts)
+    # The full page (schedule, curve, entries, actions): web/views/participant_page.py
+    return render_participant(key, subject_id)
