@@ -32,6 +32,15 @@ def _form() -> dict:
     return {k: v for k, v in request.form.items() if k != "csrf_token"}
 
 
+def _signature(f: dict) -> dict | None:
+    """The form's electronic signature for the service (which decides whether the
+    protocol needs one), or None when the form carried none."""
+    if "signature.password" not in f and "signature.meaning" not in f:
+        return None
+    return {"password": f.get("signature.password", ""),
+            "meaning": f.get("signature.meaning", "")}
+
+
 def _back(key: str, subject_id: str, notice: str):
     session[NOTICE] = notice
     return redirect(url_for("web.participant", key=key, subject_id=subject_id))
@@ -135,6 +144,9 @@ def change_event(key, subject_id, event_id):
             data["planned_date"] = text(f.get("planned_date"))
         schema, change, done = CHANGES[action]
         body = load(schema(), {k: v for k, v in data.items() if v is not None})
+        if action in SIGNED_CHANGES:
+            body |= {"signature": _signature(f),
+                     "ph": current_app.extensions["paindiary"].hasher}
         try:
             change(db(), caller(), key, subject_id, event_id, now=now(),
                    **body)
@@ -145,6 +157,7 @@ def change_event(key, subject_id, event_id):
     return _back(key, subject_id, str(done))
 
 
+SIGNED_CHANGES = ("correct", "cancel")  # the protocol may ask to sign these (signatures:)
 CHANGES = {
     "correct": (CorrectIn, event_changes.correct_event, _l("Anchor corrected.")),
     "confirm": (ConfirmIn, event_changes.confirm_event, _l("Anchor confirmed.")),
@@ -161,7 +174,9 @@ def withdraw(key, subject_id):
     try:
         body = load(WithdrawIn(), {"reason": text(request.form.get("reason")) or ""})
         try:
-            enrolment.withdraw(db(), caller(), key, subject_id, reason=body["reason"], now=now())
+            enrolment.withdraw(db(), caller(), key, subject_id, reason=body["reason"], now=now(),
+                               signature=_signature(_form()),
+                               ph=current_app.extensions["paindiary"].hasher)
         except DomainError as exc:
             raise refused(exc) from None
     except FormError as exc:
