@@ -61,5 +61,8 @@ def init_web(app: Flask) -> None:
     session.init_session(app)
     i18n.init_i18n(app)
     app.register_blueprint(_build_blueprint())
+    from web.participant import init_participant_app
+
+    init_participant_app(app)  # the participant's app at /app (issue 19)
     # The issue: opening /docs gave a 404; the API's Swagger UI is at /api/docs.
     app.add_url_rule("/docs", "docs_redirect", lambda: redirect("/api/docs", 301))
