@@ -58,9 +58,11 @@
     return new Intl.DateTimeFormat(lang, options).format(new Date(iso + "T12:00:00Z"));
   }
 
-  function formatInstant(iso) {
-    return new Intl.DateTimeFormat(lang, {dateStyle: "medium", timeStyle: "short"})
-      .format(new Date(iso));
+  /* An instant as a date and time in ``zone`` (the participant's, from /me/tasks). */
+  function formatInstant(iso, zone) {
+    var options = {dateStyle: "medium", timeStyle: "short"};
+    if (zone) { options.timeZone = zone; }
+    return new Intl.DateTimeFormat(lang, options).format(new Date(iso));
   }
 
   P.i18n = {

@@ -34,6 +34,12 @@
     return Promise.all(jobs);
   }
 
+  /* A window closes at an instant (often midnight): "open until" names the minute before. */
+  function lastMinute(closesAt, ctx) {
+    var last = new Date(Date.parse(closesAt) - 60000).toISOString();
+    return P.i18n.formatInstant(last, ctx.tasks.timezone);
+  }
+
   function itemField(item) {
     var options;
     if (item.options && item.options.length) {
@@ -101,7 +107,7 @@
       var name = instrument ? instrument.name : w.instrument;
       var article = el("article", {class: "window"}, el("h3", {}, name),
                        el("p", {class: "hint"}, t("q.open_until",
-                                                  {date: P.i18n.formatInstant(w.closes_at)})));
+                                                  {date: lastMinute(w.closes_at, ctx)})));
       if (!instrument) {
         article.appendChild(el("p", {}, t("q.unavailable")));
       } else {
