@@ -12,7 +12,7 @@
   function chart(holder, points, first, last) {
     var width = Math.max(document.getElementById("main").clientWidth - 40, 260);
     var opts = {
-      width: width, height: 240, legend: {show: false},
+      width: width, height: 240, legend: {show: false}, padding: [12, 24, 0, 0],
       scales: {x: {time: true, range: function () { return [noon(first), noon(last)]; }},
                y: {range: [0, 10]}},
       axes: [
@@ -31,19 +31,21 @@
 
   function render(main) {
     return Promise.all([P.api.read("/me/diary-entries?current_only=true&page_size=100"),
-                        P.store.recall("/me/tasks")]).then(function (both) {
+                        P.api.read("/me/tasks")]).then(function (both) {
       var r = both[0];
-      var tasks = both[1];
+      var tasks = both[1].body;
       main.innerHTML = "";
       main.appendChild(el("h2", {class: "page-title"}, t("history.title")));
       if (!r.body) { main.appendChild(P.forms.notice("info", t("history.offline"))); return; }
-      // The study's today (the participant's zone), as /me/tasks last said
+      // The study's today in the participant's zone (/me/tasks, or its last copy)
       var today = tasks ? tasks.today : P.forms.localInstant().slice(0, 10);
       var items = r.body.items.slice().sort(function (a, b) {
         return a.diary_date < b.diary_date ? -1 : 1;
       });
-      var first = P.forms.addDays(today, -DAYS);
-      var points = items.filter(function (e) { return e.diary_date >= first; });
+      var points = items.filter(function (e) { return e.diary_date >= P.forms.addDays(today, -DAYS); });
+      // From the first score shown (at least two weeks), so a new diary is not squeezed.
+      var first = points.length ? P.forms.addDays(points[0].diary_date, -1) : today;
+      if (first > P.forms.addDays(today, -14)) { first = P.forms.addDays(today, -14); }
       if (!points.length) { main.appendChild(el("p", {}, t("history.empty"))); return; }
       var figure = el("figure", {class: "card"});
       var holder = el("div", {class: "chart", role: "img", "aria-label": t("history.chart")});
