@@ -193,7 +193,7 @@ def test_answers_given_offline_wait_on_the_phone_and_are_stored_once_when_back_o
     status.get_by_text("2 answers are waiting to be sent.").wait_for()
     assert phone.get_by_text("Today's pain is recorded: 4 out of 10.").is_visible()
     assert axe_serious(phone) == []
-    phone.screenshot(path=shots / "app-offline-phone.png", full_page=True)
+    phone.screenshot(path=shots / "app-offline-phone.png")
     assert mine(api, token, "diary-entries")["total"] == 0
 
     context.set_offline(False)  # the "online" event sends the queue
