@@ -183,7 +183,7 @@ def test_answers_given_offline_wait_on_the_phone_and_are_stored_once_when_back_o
     status = phone.locator("#status")
     status.get_by_text("2 answers are waiting to be sent.").wait_for()
     assert status.get_by_text("You are offline.").is_visible()
-    assert status.get_by_text("Pain 4 on 2027-03-01").is_visible()
+    assert status.get_by_text("Pain 4 on Monday, March 1").is_visible()
     assert status.get_by_text("Questionnaire: Patient Global Impression of Change").is_visible()
 
     # Still offline, the phone opens the app again: the service worker serves it, and the
@@ -191,7 +191,8 @@ def test_answers_given_offline_wait_on_the_phone_and_are_stored_once_when_back_o
     phone.reload()
     phone.locator("main[data-ready=today]").wait_for()
     status.get_by_text("2 answers are waiting to be sent.").wait_for()
-    assert phone.get_by_text("Today's pain is recorded: 4 out of 10.").is_visible()
+    assert phone.get_by_text("Today's pain, 4 out of 10, is kept on this phone until it "
+                             "can be sent.").is_visible()
     assert axe_serious(phone) == []
     phone.screenshot(path=shots / "app-offline-phone.png")
     assert mine(api, token, "diary-entries")["total"] == 0

@@ -67,6 +67,8 @@ MESSAGES: dict[str, str] = {
     "pain.queued": N_("Kept on this phone: pain {score} on {date}. It will be sent when "
                       "you are online."),
     "pain.done": N_("Today's pain is recorded: {score} out of 10."),
+    "pain.done_queued": N_("Today's pain, {score} out of 10, is kept on this phone until "
+                           "it can be sent."),
     "pain.correct": N_("Correct this day"),
     "pain.not_due": N_("No pain score is asked for today."),
     "pain.other_day": N_("Fill in another day"),

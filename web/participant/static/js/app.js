@@ -56,6 +56,13 @@
     return show().then(function () { main.focus(); });
   }
 
+  /* What a queued answer is, in the current language (dates in words). */
+  function labelOf(item) {
+    var params = Object.assign({}, item.label.params);
+    if (params.date) { params.date = P.i18n.formatDate(params.date); }
+    return t(item.label.key, params);
+  }
+
   function renderStatus() {
     return P.outbox.list().then(function (items) {
       statusBox.innerHTML = "";
@@ -66,7 +73,7 @@
       if (waiting.length) {
         var box = el("div", {class: "waiting"}, el("p", {}, P.i18n.plural("status.waiting", waiting.length)));
         var list = el("ul", {});
-        waiting.forEach(function (i) { list.appendChild(el("li", {}, t(i.label.key, i.label.params))); });
+        waiting.forEach(function (i) { list.appendChild(el("li", {}, labelOf(i))); });
         box.appendChild(list);
         if (navigator.onLine) {
           box.appendChild(el("button", {type: "button", class: "secondary",
@@ -76,7 +83,7 @@
       }
       refused.forEach(function (i) {
         statusBox.appendChild(el("div", {class: "refused"},
-          el("p", {}, t(i.label.key, i.label.params) + " – " + t("status.refused", {message: i.refused})),
+          el("p", {}, labelOf(i) + " – " + t("status.refused", {message: i.refused})),
           el("button", {type: "button", class: "secondary",
                         onclick: function () { P.outbox.discard(i.id); }}, t("status.discard"))));
       });

@@ -111,7 +111,9 @@
           holder.appendChild(painForm(diary.diary_date, existing,
                                       t("pain.for_day", {date: P.i18n.formatDate(diary.diary_date)})));
         });
-        section.appendChild(el("p", {class: "done"}, t("pain.done", {score: existing.score})));
+        section.appendChild(el("p", {class: existing.queued ? "done queued" : "done"},
+                               existing.queued ? t("pain.done_queued", {score: existing.score})
+                                 : t("pain.done", {score: existing.score})));
         holder.appendChild(correct);
         section.appendChild(holder);
       } else {
