@@ -34,6 +34,8 @@ daily_diary: {anchor: infusion, from_day: -7, to_day: 35,
 assessments:
   - {key: pgic_d7, instrument: pgic, anchor: infusion, offset: P7D,
      window: {open: -P7D, close: P7D}, label: Change since the infusion}
+  - {key: psqi_d7, instrument: psqi, anchor: infusion, offset: P7D,
+     window: {open: -P7D, close: P7D}, label: Sleep}
   - {key: se_daily, form: side_effects, anchor: infusion, offset: P0D,
      repeat: {every: P1D, count: 20}, window: {open: P0D, close: P0D}}
 side_effects: [nausea, vomiting, dizziness]
@@ -204,6 +206,38 @@ def test_answers_given_offline_wait_on_the_phone_and_are_stored_once_when_back_o
     responses = mine(api, token, "questionnaire-responses")["items"]
     assert [(r["instrument"], r["answers"]) for r in responses] == [("pgic", {"pgic": 2})]
     assert phone.evaluate("PainApp.store.all('outbox')") == []
+
+
+def test_a_questionnaire_with_times_of_day_and_minutes(study, api, phone, shots):
+    """PSQI: bedtime and rise time are times of day (sent as minutes after midnight),
+    minutes to fall asleep and of sleep are whole numbers within bounds."""
+    activate_by_typing(phone, study.url, study.enrol("S001"))
+    phone.get_by_role("button", name=re.compile("^Answer: .*Sleep")).click()
+    form = phone.locator("form.questionnaire")
+    for group in form.locator("fieldset").all():
+        group.locator(".option label").first.click()
+    times = form.locator("input[type=time]")
+    assert times.count() == 2
+    times.nth(0).fill("23:30")
+    times.nth(1).fill("06:45")
+    numbers = form.locator("input[type=number]")
+    assert numbers.count() == 2
+    numbers.nth(0).fill("15")
+    numbers.nth(1).fill("7.5")  # hours, not minutes: refused on the phone
+    assert phone.get_by_text("A whole number from 0 to 1440 (in minutes)").count() == 2
+    form.get_by_role("button", name="Send my answers").click()
+    assert form.get_by_role("alert").filter(has_text="Please check the numbers").is_visible()
+    numbers.nth(1).fill("390")
+    assert axe_serious(phone) == []
+    form.evaluate("f => f.closest('article').scrollIntoView()")
+    phone.screenshot(path=shots / "app-questionnaire-phone.png")
+    form.get_by_role("button", name="Send my answers").click()
+    phone.get_by_text("Answered. Thank you.").wait_for()
+    response = mine(api, token_of(phone), "questionnaire-responses")["items"][0]
+    assert response["instrument"] == "psqi"
+    assert (response["answers"]["psqi_1"], response["answers"]["psqi_3"],
+            response["answers"]["psqi_2"], response["answers"]["psqi_4"]) == \
+        (23 * 60 + 30, 6 * 60 + 45, 15, 390)
 
 
 def test_an_answer_whose_reply_was_lost_is_sent_again_and_stored_once(study, api, browser):

@@ -88,6 +88,10 @@ MESSAGES: dict[str, str] = {
     "q.start": N_("Answer: {name}"),
     "q.submit": N_("Send my answers"),
     "q.missing": N_("Please answer every question ({count} left)."),
+    "q.number_range": N_("A whole number from {min} to {max}"),
+    "q.minutes": N_("in minutes"),
+    "q.check_numbers": N_("Please check the numbers: each must be a whole number within "
+                          "its range."),
     "q.done": N_("Answered. Thank you."),
     "q.unavailable": N_("This questionnaire cannot be shown offline. Please connect once "
                         "to load it."),

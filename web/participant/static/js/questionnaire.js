@@ -40,6 +40,10 @@
     return P.i18n.formatInstant(last, ctx.tasks.timezone);
   }
 
+  var CLOCK = "minutes after midnight";  // the API's unit for a time of day (PSQI 1, 3)
+
+  /* One item: options or a short range as buttons, a time of day as a time field, a long
+     range as a number field with its bounds (and "minutes" when counted in minutes). */
   function itemField(item) {
     var options;
     if (item.options && item.options.length) {
@@ -53,16 +57,39 @@
                                 {className: options.length > 7 ? "nrs" : "list"});
     }
     var id = P.forms.uid("item");
+    var hintId = P.forms.uid("hint");
+    if (item.unit === CLOCK) {
+      return el("div", {class: "field"}, el("label", {for: id}, item.text),
+                el("input", {id: id, name: "item-" + item.id, type: "time",
+                             "data-clock": "true"}));
+    }
+    var hint = item.min !== null && item.max !== null
+      ? t("q.number_range", {min: item.min, max: item.max}) : null;
+    if (hint && item.unit && item.unit.indexOf("minutes") === 0) {
+      hint = hint + " (" + t("q.minutes") + ")";
+    }
     return el("div", {class: "field"}, el("label", {for: id}, item.text),
+              hint ? el("p", {class: "hint", id: hintId}, hint) : null,
               el("input", {id: id, name: "item-" + item.id, type: "number", inputmode: "numeric",
-                           min: item.min, max: item.max}));
+                           min: item.min, max: item.max, step: "1",
+                           "aria-describedby": hint ? hintId : null}));
   }
 
+  /* The answer as the API wants it: an integer, or null when not answered; NaN when it
+     is not a whole number within the item's bounds. */
   function answerOf(form, item) {
     var radio = form.querySelector("input[name='item-" + item.id + "']:checked");
     if (radio) { return Number(radio.value); }
-    var input = form.querySelector("input[type=number][name='item-" + item.id + "']");
-    return input && input.value !== "" ? Number(input.value) : null;
+    var input = form.querySelector("input[name='item-" + item.id + "']:not([type=radio])");
+    if (!input || input.value === "") { return null; }
+    if (input.dataset.clock) {
+      var hm = input.value.split(":");
+      return Number(hm[0]) * 60 + Number(hm[1]);
+    }
+    var value = Number(input.value);
+    var ok = Number.isInteger(value) && (item.min === null || value >= item.min) &&
+      (item.max === null || value <= item.max);
+    return ok ? value : NaN;
   }
 
   function questionnaireForm(window_, instrument) {
@@ -76,11 +103,17 @@
       event.preventDefault();
       var answers = {};
       var missing = 0;
+      var wrong = 0;
       items.forEach(function (item) {
         answers[item.id] = answerOf(form, item);
-        if (answers[item.id] === null) { missing += 1; }
+        if (answers[item.id] === null && item.scored !== false) { missing += 1; }  // unscored: optional
+        if (Number.isNaN(answers[item.id])) { wrong += 1; }
       });
       messages.innerHTML = "";
+      if (wrong) {
+        messages.appendChild(P.forms.notice("error", t("q.check_numbers")));
+        return;
+      }
       if (missing) {
         messages.appendChild(P.forms.notice("error", t("q.missing", {count: missing})));
         return;
