@@ -169,6 +169,39 @@ def test_a_correction_asks_for_a_reason(study, api, phone):
         [(1, 3, False, None), (2, 5, True, "I tapped the wrong number")]
 
 
+def test_a_past_day_still_open_can_be_filled_in_and_a_closed_one_is_refused_with_why(
+        study, api, phone, clock):
+    from zoneinfo import ZoneInfo
+
+    clock.set(datetime(2027, 2, 25, 10, tzinfo=ZoneInfo("Europe/Paris")))
+    code = study.enrol("S001")
+    # Days later, before noon: yesterday is still open (late_entry: 1 day, 12:00).
+    clock.set(datetime(2027, 3, 2, 10, tzinfo=ZoneInfo("Europe/Paris")))
+    activate_by_typing(phone, study.url, code)
+    phone.get_by_text("Fill in another day").click()
+    assert phone.get_by_label("Day", exact=True).input_value() == "2027-03-01"
+    phone.get_by_role("button", name="Choose this day").click()
+    phone.get_by_role("group", name="Pain on Monday, March 1").get_by_text("5", exact=True).click()
+    phone.get_by_role("button", name="Save").click()
+    phone.get_by_text("Saved: pain 5 on Monday, March 1.").wait_for()
+
+    phone.get_by_text("Fill in another day").click()
+    phone.get_by_label("Day", exact=True).fill("2027-02-27")
+    phone.get_by_role("button", name="Choose this day").click()
+    phone.get_by_role("group", name="Pain on Saturday, February 27").get_by_text(
+        "2", exact=True).click()
+    phone.get_by_role("button", name="Save").click()
+    refusal = phone.get_by_role("alert").filter(has_text="did not accept this")
+    refusal.wait_for()
+    assert "too late" in refusal.inner_text()
+    status = phone.locator("#status")
+    assert status.get_by_text("Pain 2 on Saturday, February 27").is_visible()
+    status.get_by_role("button", name="Remove").click()
+    phone.locator("#status .refused").wait_for(state="detached")
+    rows = mine(api, token_of(phone), "diary-entries")["items"]
+    assert [(e["diary_date"], e["score"]) for e in rows] == [("2027-03-01", 5)]
+
+
 def test_answers_given_offline_wait_on_the_phone_and_are_stored_once_when_back_online(
         study, api, phone, shots):
     activate_by_typing(phone, study.url, study.enrol("S001"))
