@@ -241,6 +241,47 @@ def test_answers_given_offline_wait_on_the_phone_and_are_stored_once_when_back_o
     assert phone.evaluate("PainApp.store.all('outbox')") == []
 
 
+def test_answers_already_sent_can_be_changed_with_a_reason(study, api, phone):
+    activate_by_typing(phone, study.url, study.enrol("S001"))
+    phone.get_by_role("button", name="Answer: Patient Global Impression of Change").click()
+    phone.get_by_text("Much improved", exact=True).click()
+    phone.get_by_role("button", name="Send my answers").click()
+    phone.get_by_text("Answered. Thank you.").wait_for()
+    window = phone.locator("article", has_text="Patient Global Impression of Change")
+    window.get_by_role("button", name="Change my answers").click()
+    assert window.get_by_label("Much improved", exact=True).is_checked()  # starts from it
+    window.get_by_text("No change", exact=True).click()
+    window.get_by_role("button", name="Send my answers").click()
+    assert window.get_by_role("alert").filter(
+        has_text="Please say why you are changing this answer.").is_visible()
+    window.get_by_label("Why are you changing this answer?").fill("I misread the question")
+    window.get_by_role("button", name="Send my answers").click()
+    # The page is drawn again once the answer is handled (the earlier "Answered" notice
+    # stays until then): the form has gone.
+    phone.locator("form.questionnaire").wait_for(state="detached")
+    phone.get_by_text("Answered. Thank you.").wait_for()
+
+    effects = phone.locator("section", has=phone.get_by_role("heading", name="Side effects today"))
+    effects.get_by_role("button", name="None of these").click()
+    effects.get_by_role("button", name="Send side effects").click()
+    phone.get_by_text("Side effects sent for today. Thank you.").wait_for()
+    effects.get_by_role("button", name="Change today's answers").click()
+    effects.get_by_role("group", name="Nausea").get_by_text("Mild").click()
+    effects.get_by_label("Why are you changing this answer?").fill("It started later")
+    effects.get_by_role("button", name="Send side effects").click()
+    phone.locator("form.side-effects").wait_for(state="detached")
+    phone.get_by_text("Side effects sent for today. Thank you.").wait_for()
+
+    token = token_of(phone)
+    responses = mine(api, token, "questionnaire-responses")["items"]
+    assert sorted((r["version"], r["answers"]["pgic"], r["is_current"], r["reason"])
+                  for r in responses) == [(1, 2, False, None),
+                                          (2, 4, True, "I misread the question")]
+    reports = mine(api, token, "side-effects")["items"]
+    assert sorted((r["version"], r["answers"]["nausea"], r["reason"]) for r in reports) == \
+        [(1, 0, None), (2, 1, "It started later")]
+
+
 def test_a_questionnaire_with_times_of_day_and_minutes(study, api, phone, shots):
     """PSQI: bedtime and rise time are times of day (sent as minutes after midnight),
     minutes to fall asleep and of sleep are whole numbers within bounds."""

@@ -93,6 +93,8 @@ MESSAGES: dict[str, str] = {
     "q.check_numbers": N_("Please check the numbers: each must be a whole number within "
                           "its range."),
     "q.done": N_("Answered. Thank you."),
+    "q.answered": N_("Answered."),
+    "q.change": N_("Change my answers"),
     "q.unavailable": N_("This questionnaire cannot be shown offline. Please connect once "
                         "to load it."),
     # today: side effects
@@ -106,6 +108,8 @@ MESSAGES: dict[str, str] = {
     "se.other": N_("Anything else? (optional)"),
     "se.submit": N_("Send side effects"),
     "se.done": N_("Side effects sent for today. Thank you."),
+    "se.answered": N_("Today's side effects are sent."),
+    "se.change": N_("Change today's answers"),
     # today: medication
     "med.title": N_("Pain medication"),
     "med.intro": N_("Note each pain medicine you took."),

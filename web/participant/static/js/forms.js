@@ -80,6 +80,15 @@
     return el("p", {class: "notice " + kind, role: kind === "error" ? "alert" : "status"}, text);
   }
 
+  /* The reason a correction needs (the API refuses a change without one). */
+  function reasonField(form) {
+    var id = uid("reason");
+    form.appendChild(el("label", {for: id}, P.t("correction.reason")));
+    var reason = el("textarea", {id: id, rows: "2", maxlength: "1000", required: true});
+    form.appendChild(reason);
+    return reason;
+  }
+
   function addDays(iso, days) {
     var d = new Date(iso + "T12:00:00Z");
     d.setUTCDate(d.getUTCDate() + days);
@@ -88,5 +97,5 @@
 
   P.forms = {el: el, uid: uid, radioGroup: radioGroup, checked: checked, uuid: uuid,
              localInstant: localInstant, localInputValue: localInputValue, notice: notice,
-             addDays: addDays};
+             addDays: addDays, reasonField: reasonField};
 }());

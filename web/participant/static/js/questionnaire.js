@@ -1,15 +1,18 @@
 /* Open questionnaires, rendered from the instrument definitions the API gives in the
-   participant's language (items, answer options, the study's licensed wording), and the
-   side-effect checklist. Definitions are fetched while online and kept for offline use. */
+   participant's language (items, answer options, the study's licensed wording); one
+   already answered can be changed, with a reason (sent as a correction of the current
+   response). Definitions are fetched while online and kept for offline use. */
 (function () {
   "use strict";
   var P = window.PainApp = window.PainApp || {};
   var el = function () { return P.forms.el.apply(null, arguments); };
   var t = function (k, p) { return P.t(k, p); };
 
-  function open(ctx, form) {
+  /* The open windows of a form, answered (done) or not, leaving out those with an answer
+     still queued on the phone. */
+  function windows(ctx, form, done) {
     return ((ctx.tasks && ctx.tasks.open_windows) || []).filter(function (w) {
-      return w.form === form && !w.done && !ctx.queued.some(function (i) {
+      return w.form === form && Boolean(w.done) === done && !ctx.queued.some(function (i) {
         return !i.refused && (i.body.window_id === w.id ||
           (form === "side_effects" && i.kind === "side_effects" &&
            i.body.diary_date === ctx.tasks.today));
@@ -17,21 +20,22 @@
     });
   }
 
-  /* Load (or recall) what the open windows need: instruments and the checklist. */
+  /* Load (or recall) what the windows need: instruments, the current responses (to
+     change one), the checklist and today's side-effect report. */
   function prefetch(ctx) {
     ctx.instruments = {};
-    var wanted = open(ctx, "questionnaire").map(function (w) { return w.instrument; });
-    var jobs = wanted.map(function (id) {
-      return P.api.read("/me/instruments/" + encodeURIComponent(id)).then(function (r) {
-        if (r.body) { ctx.instruments[id] = r.body; }
+    ctx.responses = [];
+    var all = windows(ctx, "questionnaire", false).concat(windows(ctx, "questionnaire", true));
+    var jobs = all.map(function (w) {
+      return P.api.read("/me/instruments/" + encodeURIComponent(w.instrument)).then(function (r) {
+        if (r.body) { ctx.instruments[w.instrument] = r.body; }
       });
     });
-    if (open(ctx, "side_effects").length) {
-      jobs.push(P.api.read("/me/side-effect-checklist").then(function (r) {
-        ctx.checklist = r.body;
-      }));
+    if (windows(ctx, "questionnaire", true).length) {
+      jobs.push(P.api.read("/me/questionnaire-responses?current_only=true&page_size=100")
+        .then(function (r) { ctx.responses = (r.body && r.body.items) || []; }));
     }
-    return Promise.all(jobs);
+    return Promise.all(jobs).then(function () { return P.sideEffects.prefetch(ctx); });
   }
 
   /* A window closes at an instant (often midnight): "open until" names the minute before. */
@@ -92,10 +96,28 @@
     return ok ? value : NaN;
   }
 
-  function questionnaireForm(window_, instrument) {
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+
+  /* Show a stored answer in its field (changing a response starts from the current one). */
+  function setAnswer(form, item, value) {
+    if (value === null || value === undefined) { return; }
+    var radio = form.querySelector("input[name='item-" + item.id + "'][value='" + value + "']");
+    if (radio) { radio.checked = true; return; }
+    var input = form.querySelector("input[name='item-" + item.id + "']");
+    if (!input) { return; }
+    input.value = input.dataset.clock ? pad(Math.floor(value / 60)) + ":" + pad(value % 60)
+      : String(value);
+  }
+
+  function questionnaireForm(window_, instrument, previous) {
     var items = instrument.items.filter(function (i) { return !i.clinician; });
     var form = el("form", {class: "questionnaire", novalidate: true});
     items.forEach(function (item) { form.appendChild(itemField(item)); });
+    var reason = null;
+    if (previous) {
+      items.forEach(function (item) { setAnswer(form, item, previous.answers[item.id]); });
+      reason = P.forms.reasonField(form);
+    }
     var messages = el("div", {});
     form.appendChild(messages);
     form.appendChild(el("button", {type: "submit", class: "primary"}, t("q.submit")));
@@ -118,9 +140,15 @@
         messages.appendChild(P.forms.notice("error", t("q.missing", {count: missing})));
         return;
       }
+      if (reason && !reason.value.trim()) {
+        messages.appendChild(P.forms.notice("error", t("correction.reason_needed")));
+        reason.focus();
+        return;
+      }
       form.querySelector("button[type=submit]").disabled = true;
       var body = {instrument: instrument.id, answers: answers, window_id: window_.id,
                   client_id: P.forms.uuid(), device_time: P.forms.localInstant()};
+      if (previous) { body.corrects = previous.id; body.reason = reason.value.trim(); }
       P.outbox.add("questionnaire", "/me/questionnaire-responses", body,
                    {key: "kind.questionnaire", params: {name: instrument.name}})
         .then(function (outcome) {
@@ -130,12 +158,34 @@
     return form;
   }
 
+  /* An answered window: its change button opens the form with the current answers. */
+  function answeredWindow(ctx, w) {
+    var instrument = ctx.instruments[w.instrument];
+    var current = ctx.responses.filter(function (r) { return r.window_id === w.id; })[0];
+    var article = el("article", {class: "window"},
+                     el("h3", {}, instrument ? instrument.name : w.instrument),
+                     el("p", {class: "done"}, t("q.answered")));
+    if (instrument && current) {
+      var holder = el("div", {});
+      var change = el("button", {type: "button", class: "secondary"}, t("q.change"));
+      change.addEventListener("click", function () {
+        change.hidden = true;
+        holder.appendChild(questionnaireForm(w, instrument, current));
+        holder.querySelector("input").focus();
+      });
+      article.appendChild(change);
+      article.appendChild(holder);
+    }
+    return article;
+  }
+
   function section(ctx) {
     var s = el("section", {class: "card", "aria-labelledby": "q-h"},
                el("h2", {id: "q-h"}, t("q.title")));
-    var windows = open(ctx, "questionnaire");
-    if (!windows.length) { s.appendChild(el("p", {}, t("q.none"))); }
-    windows.forEach(function (w) {
+    var answered = windows(ctx, "questionnaire", true);
+    var open = windows(ctx, "questionnaire", false);
+    if (!open.length) { s.appendChild(el("p", {}, t("q.none"))); }
+    open.forEach(function (w) {
       var instrument = ctx.instruments[w.instrument];
       var name = instrument ? instrument.name : w.instrument;
       var article = el("article", {class: "window"}, el("h3", {}, name),
@@ -158,57 +208,9 @@
       }
       s.appendChild(article);
     });
+    answered.forEach(function (w) { s.appendChild(answeredWindow(ctx, w)); });
     return s;
   }
 
-  function sideEffects(ctx) {
-    if (!open(ctx, "side_effects").length || !ctx.checklist) { return null; }
-    var checklist = ctx.checklist;
-    var s = el("section", {class: "card", "aria-labelledby": "se-h"},
-               el("h2", {id: "se-h"}, t("se.title")), el("p", {}, t("se.intro")));
-    var form = el("form", {class: "side-effects", novalidate: true});
-    var severities = checklist.severities.map(function (v) {
-      return {value: v.code, label: t("se.severity." + v.code)};
-    });
-    var none = el("button", {type: "button", class: "secondary"}, t("se.all_none"));
-    none.addEventListener("click", function () {
-      form.querySelectorAll("input[type=radio][value='0']").forEach(function (r) { r.checked = true; });
-    });
-    form.appendChild(none);
-    checklist.symptoms.forEach(function (symptom) {
-      form.appendChild(P.forms.radioGroup(symptom.label, "se-" + symptom.code, severities,
-                                          {className: "severity"}));
-    });
-    var otherId = P.forms.uid("other");
-    form.appendChild(el("label", {for: otherId}, t("se.other")));
-    var other = el("textarea", {id: otherId, rows: "2", maxlength: "1000"});
-    form.appendChild(other);
-    var messages = el("div", {});
-    form.appendChild(messages);
-    form.appendChild(el("button", {type: "submit", class: "primary"}, t("se.submit")));
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
-      var answers = {};
-      var missing = 0;
-      checklist.symptoms.forEach(function (symptom) {
-        var value = P.forms.checked(form, "se-" + symptom.code);
-        answers[symptom.code] = value === null ? null : Number(value);
-        if (value === null) { missing += 1; }
-      });
-      messages.innerHTML = "";
-      if (missing) {
-        messages.appendChild(P.forms.notice("error", t("q.missing", {count: missing})));
-        return;
-      }
-      var body = {diary_date: ctx.tasks.today, answers: answers, client_id: P.forms.uuid(),
-                  device_time: P.forms.localInstant(), free_text: other.value.trim() || null};
-      P.outbox.add("side_effects", "/me/side-effects", body,
-                   {key: "kind.side_effects", params: {date: ctx.tasks.today}})
-        .then(function (outcome) { P.app.afterAnswer(outcome, t("se.done"), t("se.done")); });
-    });
-    s.appendChild(form);
-    return s;
-  }
-
-  P.questionnaire = {prefetch: prefetch, section: section, sideEffects: sideEffects};
+  P.questionnaire = {prefetch: prefetch, section: section, windows: windows};
 }());

@@ -166,7 +166,7 @@
       }
       main.appendChild(painSection(ctx));
       main.appendChild(P.questionnaire.section(ctx));
-      var effects = P.questionnaire.sideEffects(ctx);
+      var effects = P.sideEffects.section(ctx);
       if (effects) { main.appendChild(effects); }
       return P.medication.section(ctx).then(function (section) {
         if (section) { main.appendChild(section); }
