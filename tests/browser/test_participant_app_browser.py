@@ -413,6 +413,7 @@ def test_the_app_speaks_the_participants_language_and_switches(study, phone, sho
     assert phone.locator("html").get_attribute("lang") == "nl"
     assert phone.get_by_label("Taal").input_value() == "nl"
     assert axe_serious(phone) == []
+    phone.screenshot(path=shots / "app-settings-nl-phone.png")
     phone.get_by_role("link", name="Vandaag").click()
     phone.get_by_role("heading", name="Hoe erg was uw pijn vandaag?").wait_for()
     assert phone.title() == "Pijndagboek"
@@ -423,6 +424,21 @@ def test_the_app_speaks_the_participants_language_and_switches(study, phone, sho
     phone.get_by_role("link", name="Hoy").click()
     phone.get_by_role("heading", name="¿Qué intensidad tuvo su dolor hoy?").wait_for()
     phone.screenshot(path=shots / "app-today-es-phone.png", full_page=True)
+
+
+def test_the_participant_sets_the_evening_reminder_time(study, api, phone, shots):
+    activate_by_typing(phone, study.url, study.enrol("S001"))
+    phone.get_by_role("link", name="Settings").click()
+    phone.locator("main[data-ready=settings]").wait_for()
+    reminder = phone.get_by_label("Evening reminder")
+    assert reminder.input_value() == "20:00"  # the study's time
+    reminder.fill("21:15")
+    phone.get_by_role("button", name="Save the reminder time").click()
+    phone.get_by_text("Reminder time saved: 21:15.").wait_for()
+    assert axe_serious(phone) == []
+    phone.screenshot(path=shots / "app-settings-phone.png")
+    me = api.c.get("/api/v1/me", headers=api.bearer(token_of(phone))).json
+    assert (me["reminder_time"], me["reminder_time_chosen"]) == ("21:15", True)
 
 
 def test_the_app_is_installable_manifest_and_service_worker(study, phone):

@@ -146,6 +146,13 @@ MESSAGES: dict[str, str] = {
     "settings.language": N_("Language"),
     "settings.study": N_("Study: {title}"),
     "settings.subject": N_("Participant number: {subject}"),
+    "settings.reminder": N_("Evening reminder"),
+    "settings.reminder_hint": N_("If today's pain is not recorded yet, the study reminds you "
+                                 "at this time."),
+    "settings.reminder_save": N_("Save the reminder time"),
+    "settings.reminder_default": N_("Use the study's time"),
+    "settings.reminder_saved": N_("Reminder time saved: {time}."),
+    "settings.reminder_offline": N_("Changing the reminder time needs the internet."),
     "settings.install": N_("Add this diary to your home screen from your browser's menu "
                            "to open it like an app."),
     "settings.sign_out": N_("Disconnect this phone"),

@@ -161,12 +161,48 @@
     return el("div", {class: "card field"}, el("label", {for: id}, t("settings.language")), select);
   }
 
+  /* The evening reminder's time (PUT /me/reminder-time; null: the study's time). Online
+     only: a setting, not a diary answer, so it is never queued. */
+  function reminderForm(me) {
+    var id = "reminder-time";
+    var input = el("input", {id: id, type: "time", value: me.reminder_time || "",
+                             "aria-describedby": "reminder-hint"});
+    var messages = el("div", {});
+    function put(value) {
+      messages.innerHTML = "";
+      return P.api.call("PUT", "/me/reminder-time", {reminder_time: value}).then(function (r) {
+        if (r.ok) {
+          input.value = r.body.reminder_time;
+          messages.appendChild(P.forms.notice("ok", t("settings.reminder_saved",
+                                                      {time: r.body.reminder_time})));
+        } else {
+          messages.appendChild(P.forms.notice("error", t("error.server", {message: P.api.message(r)})));
+        }
+      }, function () {
+        messages.appendChild(P.forms.notice("error", t("settings.reminder_offline")));
+      });
+    }
+    var save = el("button", {type: "submit", class: "primary"}, t("settings.reminder_save"));
+    var reset = el("button", {type: "button", class: "secondary",
+                              onclick: function () { put(null); }}, t("settings.reminder_default"));
+    var form = el("form", {class: "card", novalidate: true},
+                  el("label", {for: id}, t("settings.reminder")),
+                  el("p", {class: "hint", id: "reminder-hint"}, t("settings.reminder_hint")),
+                  input, messages, el("div", {class: "buttons"}, save, me.reminder_time_chosen ? reset : null));
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (input.value) { put(input.value.slice(0, 5)); }
+    });
+    return form;
+  }
+
   function settings(view) {
     return P.api.read("/me").then(function (r) {
       var main = view;
       main.appendChild(el("h2", {class: "page-title"}, t("settings.title")));
       main.appendChild(languageSwitch());
       if (r.body) {
+        main.appendChild(reminderForm(r.body));
         main.appendChild(el("section", {class: "card"},
           el("p", {}, t("settings.study", {title: r.body.study_title})),
           el("p", {}, t("settings.subject", {subject: r.body.subject_id}))));
