@@ -45,7 +45,7 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
 # The app's own files, in load order (the shell and the service worker list the same).
 SCRIPTS = ["js/i18n.js", "js/store.js", "js/api.js", "js/outbox.js", "js/forms.js",
            "js/questionnaire.js", "js/side_effects.js", "js/medication.js", "js/today.js",
-           "js/history.js", "js/app.js"]
+           "js/history.js", "js/settings.js", "js/app.js"]
 STYLES = ["css/app.css"]
 VENDORED = ["uplot/uPlot.iife.min.js", "uplot/uPlot.min.css"]  # the dashboard's copies
 ICONS = ["icons/icon-192.png", "icons/icon-512.png", "icons/icon-maskable-512.png"]
