@@ -143,6 +143,11 @@ def test_the_qr_link_activates_the_phone_and_todays_pain_takes_one_tap_and_a_con
     phone.screenshot(path=shots / "app-pain-confirm-phone.png")
     phone.get_by_role("button", name="Save").click()
     phone.get_by_text("Saved: pain 6 on").wait_for()
+    # Reflow (WCAG 1.4.10): at 320 CSS pixels, as a 1280 px screen at 400 %, nothing
+    # scrolls sideways.
+    phone.set_viewport_size({"width": 320, "height": 640})
+    no_sideways_scroll(phone)
+    phone.set_viewport_size(PHONE["viewport"])
     assert phone.get_by_text("Today's pain is recorded: 6 out of 10.").is_visible()
 
     entries = mine(api, token_of(phone), "diary-entries")["items"]

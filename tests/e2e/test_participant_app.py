@@ -51,6 +51,9 @@ def test_the_shell_loads_only_its_own_files_under_a_strict_policy(client):
     for url in page.urls:
         assert status_of(client, url) == 200, url
     assert not [u for u in page.urls if u.startswith("http")]  # vendored, no CDN
+    html = r.get_data(as_text=True)  # text can be enlarged (WCAG 1.4.4): zoom stays on
+    assert 'content="width=device-width, initial-scale=1"' in html
+    assert "user-scalable" not in html and "maximum-scale" not in html
 
 
 def test_the_qr_link_opens_the_same_shell_and_never_echoes_the_code(client):
