@@ -477,3 +477,13 @@ def test_the_app_is_installable_manifest_and_service_worker(study, phone):
     }""")
     assert "/app/" in cached and "/app/static/js/app.js" in cached
     assert not [u for u in cached if u.startswith("/api/")]  # health data is never cached
+
+    # Chromium's own verdict: the manifest parses without errors and nothing but the
+    # test's private window stops installing the app (a manifest with "display":
+    # "browser" fails here with manifest-display-not-supported).
+    cdp = phone.context.new_cdp_session(phone)
+    parsed = cdp.send("Page.getAppManifest")
+    assert parsed["errors"] == [] and parsed["url"] == study.url + href
+    errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    # Playwright's contexts are incognito ones, where Chromium installs nothing.
+    assert [e["errorId"] for e in errors if e["errorId"] != "in-incognito"] == []
