@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from diary.db.messaging import OutboxMessage, ReminderCursor
 from diary.db.models import new_id
+from diary.i18n import language_for
 from diary.schedule import schedule
 
 from .batch_planner import BatchPlanner
@@ -191,7 +192,9 @@ def outbox_row(item: PlanningInput, r: Reminder, now: datetime) -> dict:
         "channel": "alert" if r.audience == COORDINATOR else "sms",
         "audience": r.audience, "kind": r.kind, "target": r.target,
         "reminder_attempt": r.attempt,
-        "body": render_text(r.template, params, item.language), "planned_at": now,
+        "body": render_text(r.template, params,
+                            language_for(item.language, item.protocol.languages)),
+        "planned_at": now,
         "due_at": r.due_at, "expires_at": r.expires_at, "state": "pending",
         "send_attempts": 0, "next_attempt_at": r.due_at, "outcome_unknown": False,
     }

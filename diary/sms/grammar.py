@@ -9,8 +9,9 @@ Text (any case, extra spaces ignored)  Meaning
 ``CANCEL`` ``END`` ``QUIT``
 ``REVOKE`` ``OPTOUT``
 ``START`` ``UNSTOP``                    opt in again
-``HELP`` ``INFO``                       the help text
-``YES`` ``Y`` / ``NO`` ``N``            confirm or refuse a pending correction
+``HELP`` ``INFO`` ``AIDE`` ``HULP``     the help text (also ``AYUDA``)
+``YES`` ``Y`` / ``NO`` ``N``            confirm or refuse a pending correction (also
+``OUI`` ``JA`` ``SI`` / ``NON`` ``NEE``  in French, Dutch and Spanish)
 ``Q`` ``QUESTIONS``                     start the open SMS questionnaire
 ``MED oxycodone 5mg``                  an analgesic taken now (issue 6): drug name,
 ``med paracetamol 1 g R``              dose and unit; ``rescue`` or ``R`` (first or
@@ -33,9 +34,11 @@ from dataclasses import dataclass
 STOP_WORDS = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit",
                         "revoke", "optout"})
 START_WORDS = frozenset({"start", "unstop"})
-HELP_WORDS = frozenset({"help", "info"})
-YES_WORDS = frozenset({"yes", "y"})
-NO_WORDS = frozenset({"no", "n"})
+# HELP, YES and NO also in the participant languages (diary.i18n), as their replies
+# ask for them; STOP and START stay the carriers' words in every language.
+HELP_WORDS = frozenset({"help", "info", "aide", "hulp", "ayuda"})
+YES_WORDS = frozenset({"yes", "y", "oui", "ja", "si", "sí"})
+NO_WORDS = frozenset({"no", "n", "non", "nee"})
 QUESTION_WORDS = frozenset({"q", "questions", "questionnaire"})
 
 _NUMBER = re.compile(r"^(?:pain\s*[:=]?\s*)?(?P<n>[+-]?\d+)(?:\s*/\s*10)?$")

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from diary.protocol.model import ADVERSE_EVENTS, SIDE_EFFECTS, Protocol, Reminders
 from diary.schedule import Schedule, ScheduledWindow
 from diary.timezones import local_wall_time, start_of_day
+from scoring.instruments.registry import INSTRUMENTS
 
 from .model import (
     COORDINATOR,
@@ -122,8 +123,13 @@ def diary_reminders(ctx: Context, day: date) -> list[Reminder]:
 
 
 def _label(ctx: Context, window: ScheduledWindow) -> str:
+    """What opens, as the participant knows it: the assessment's label, else the
+    instrument's display name (English: the catalogs' message id), never its id."""
     assessment = ctx.protocol.assessment(window.assessment)
-    return (assessment.label if assessment and assessment.label else window.instrument)
+    if assessment is not None and assessment.label:
+        return assessment.label
+    instrument = INSTRUMENTS.get(window.instrument)
+    return instrument.name if instrument is not None else window.instrument
 
 
 def _until(window: ScheduledWindow) -> str:
