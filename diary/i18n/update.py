@@ -23,7 +23,7 @@ from babel.messages.pofile import read_po, write_po
 from diary.i18n import DOMAIN, LANGUAGES, LOCALES
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = ["diary/sms/*.py", "diary/i18n/__init__.py", "notifications/planning/messages.py"]
+SOURCES = ["diary/sms/*.py", "diary/i18n/*.py", "notifications/planning/messages.py"]
 KEYWORDS = {"N_": None, "translate": (2,), "gettext": (2,), "say": (2,)}
 SMS_INSTRUMENTS = ("nrs_pain", "pgic")  # free, answerable by text: labels translated
 

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from diary.i18n.labels import window_label
 from diary.protocol.model import ADVERSE_EVENTS, SIDE_EFFECTS, Protocol, Reminders
 from diary.schedule import Schedule, ScheduledWindow
 from diary.timezones import local_wall_time, start_of_day
-from scoring.instruments.registry import INSTRUMENTS
 
 from .model import (
     COORDINATOR,
@@ -123,13 +123,9 @@ def diary_reminders(ctx: Context, day: date) -> list[Reminder]:
 
 
 def _label(ctx: Context, window: ScheduledWindow) -> str:
-    """What opens, as the participant knows it: the assessment's label, else the
-    instrument's display name (English: the catalogs' message id), never its id."""
-    assessment = ctx.protocol.assessment(window.assessment)
-    if assessment is not None and assessment.label:
-        return assessment.label
-    instrument = INSTRUMENTS.get(window.instrument)
-    return instrument.name if instrument is not None else window.instrument
+    """What opens, as the participant knows it (diary.i18n.labels.window_label): an
+    English or protocol text that ``render_text`` translates."""
+    return window_label(ctx.protocol, window)
 
 
 def _until(window: ScheduledWindow) -> str:
