@@ -83,7 +83,9 @@ def update(check: bool = False, out=sys.stdout) -> int:
         else:
             cat = Catalog(locale=lang, domain=DOMAIN, project="paindiary", charset="utf-8")
         old_po = po_path.read_bytes() if po_path.exists() else b""
+        created = cat.creation_date
         cat.update(tmpl, no_fuzzy_matching=True)
+        cat.creation_date = created  # reruns then give the same bytes (the .mo has it)
         cat.obsolete.clear()
         missing = [m.id for m in cat if m.id and (not m.string or m.fuzzy)]
         po, mo = _po_bytes(cat), _mo_bytes(cat)

@@ -91,7 +91,7 @@ def render_text(key: str, params: tuple[tuple[str, str], ...], language: str = "
 
     >>> render_text("window_open", (("label", "Brief Pain Inventory (short form)"),
     ...                             ("until", "2027-03-05")), "nl")
-    'Studievragenlijst nu open: Beknopte pijnvragenlijst (korte vorm). Vul deze in voor vr 5 mrt.'
+    'Studievragenlijst nu open: Beknopte pijnvragenlijst (korte vorm). Vul deze uiterlijk vr 5 mrt in.'
     """  # noqa: E501
     lang = language_for(language)
     template = gettext(lang, TEMPLATES["en"][key])

@@ -19,8 +19,9 @@ def test_without_a_label_the_instrument_is_named_not_its_id():
     label = _label(_ctx(None), window)
     assert label == "Brief Pain Inventory (short form)"
     body = render_text("window_open", (("label", label), ("until", "2027-03-05")), "fr")
+    # "by" a whole day is "au plus tard le" (the last day counts), not "avant le"
     assert body == ("Questionnaire de l'étude ouvert: Questionnaire concis sur les douleurs "
-                    "(forme courte). Merci de le remplir avant le ven 5 mars.")
+                    "(forme courte). Merci de le remplir au plus tard le ven 5 mars.")
 
 
 def test_the_assessments_label_wins():
