@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from diary.audit_crosscheck import cross_check
 from tests.e2e.reminder_support import REMINDING_CROSSOVER, STUDY, Harness
 from tests.e2e.sms_support import PHONE, text_in
 
@@ -90,6 +91,8 @@ def test_a_coordinator_changes_the_language_and_a_wrong_one_is_refused(api, admi
         assert r.status_code == 422 and "language" in str(r.json), r.json
     assert "en, es" in str(api.c.put(f"{BASE}/S001/language", headers=_staff(api),
                                      json={"language": "de"}).json)
+    with api.app.extensions["paindiary"].session_factory() as s:  # audited: tables agree
+        assert cross_check(s).problems == []
 
 
 def test_the_app_shows_titles_and_labels_in_the_participants_language(api, admin, clock):
