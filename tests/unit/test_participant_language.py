@@ -81,3 +81,13 @@ def test_french_replies():
 def test_the_committed_catalogs_are_complete_and_compiled(capsys):
     """``python -m diary.i18n.update --check``: nothing untranslated, nothing stale."""
     assert update(check=True) == 0, capsys.readouterr().out
+
+
+def test_the_tick_renders_in_the_participants_language_and_alerts_in_the_studys():
+    from notifications.tick import body_language
+
+    item = SimpleNamespace(language="es", protocol=SimpleNamespace(languages=("fr", "en")))
+    assert body_language(item, "participant") == "es"
+    assert body_language(item, "coordinator") == "fr"
+    assert body_language(SimpleNamespace(language="de", protocol=SimpleNamespace(
+        languages=("de",))), "participant") == "en"
