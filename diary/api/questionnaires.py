@@ -58,7 +58,8 @@ def instrument_view(instrument, texts: dict[str, str] | None = None,
         "coding": instrument.coding, "missing_rule": instrument.missing_rule,
         "language": language,
         "items": [{"id": i.id, "text": texts.get(i.id) or tr(i.label),
-                   "options": [{"code": o.code, "label": tr(o.label)}
+                   "options": [{"code": o.code,
+                                "label": texts.get(f"{i.id}.{o.code}") or tr(o.label)}
                                for o in i.options] or None,
                    "min": i.bounds[0] if i.bounds else None,
                    "max": i.bounds[1] if i.bounds else None, "unit": i.unit,

@@ -26,9 +26,9 @@ def paris(*args) -> datetime:
     return datetime(*args, tzinfo=PARIS).astimezone(UTC)
 
 
-def _study(api, admin, languages: str, language: str | None) -> str:
+def _study(api, admin, languages: str, language: str | None, extra: str = "") -> str:
     source = REMINDING_CROSSOVER.replace("sites: [PAR, LYO]",
-                                         f"sites: [PAR, LYO]\nlanguages: {languages}")
+                                         f"sites: [PAR, LYO]\nlanguages: {languages}") + extra
     api.create_study(admin, source.replace("reminders:", UNLABELLED, 1))
     extra = {"language": language} if language else {}
     code = api.enrol(admin, STUDY, subject_id="S001", site="PAR", sequence="KP", phone=PHONE,
@@ -95,8 +95,14 @@ def test_a_coordinator_changes_the_language_and_a_wrong_one_is_refused(api, admi
         assert cross_check(s).problems == []
 
 
+WORDING = """instrument_texts:
+  dn4:
+    fr: {dn4_1: "Brûlure ?", dn4_1.1: "Oui", dn4_1.0: "Non"}
+"""
+
+
 def test_the_app_shows_titles_and_labels_in_the_participants_language(api, admin, clock):
-    code = _study(api, admin, "[fr, en]", "fr")
+    code = _study(api, admin, "[fr, en]", "fr", WORDING)
     me = api.bearer(api.activate(code))
     clock.set(paris(2027, 3, 3, 8, 30))
     tasks = api.c.get("/api/v1/me/tasks", headers=me).json
@@ -110,6 +116,11 @@ def test_the_app_shows_titles_and_labels_in_the_participants_language(api, admin
     assert pgic["items"][0]["options"][0] == {"code": 1, "label": "Très nettement amélioré"}
     en = api.c.get("/api/v1/me/instruments/pgic?lang=en", headers=me).json
     assert en["language"] == "en" and en["items"][0]["options"][0]["label"] == "Very much improved"
+    dn4 = api.c.get("/api/v1/me/instruments/dn4", headers=me).json  # the study's wording
+    assert dn4["language"] == "fr" and dn4["items"][0]["text"] == "Brûlure ?"
+    assert dn4["items"][0]["options"] == [{"code": 0, "label": "Non"},
+                                          {"code": 1, "label": "Oui"}]
+    assert dn4["items"][1]["text"] == "DN4 item 2"  # not worded: the neutral label
     r = api.c.put("/api/v1/me/language", headers=me, json={"language": "en"})
     assert r.status_code == 200 and r.json["language"] == "en"
 
