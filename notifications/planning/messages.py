@@ -86,8 +86,13 @@ def render(reminder: Reminder, language: str = "en") -> str:
 def render_text(key: str, params: tuple[tuple[str, str], ...], language: str = "en") -> str:
     """The body of template ``key`` with ``params`` in ``language`` (see ``render``).
 
-    Pure: plain strings in, a string out. ``params`` are the reminder's ``(name, value)``
-    pairs (dates as ISO text); an unknown ``language`` falls back to English.
+    Pure: plain strings in, a string out, cached. ``key`` is ``Reminder.template``;
+    ``params`` the reminder's ``(name, value)`` pairs sorted by name (dates as ISO text:
+    the daily reminder's are ``(("date", "2027-03-05"),)``); ``language`` the resolved one,
+    ``diary.i18n.language_for(participant.language, protocol.languages)`` (for a
+    coordinator alert ``language_for(None, protocol.languages)``: see
+    ``notifications.tick.body_language``). A planner that renders per bucket keys its
+    buckets on that resolved language. An unknown ``language`` falls back to English.
 
     >>> render_text("window_open", (("label", "Brief Pain Inventory (short form)"),
     ...                             ("until", "2027-03-05")), "nl")
