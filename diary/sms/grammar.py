@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 STOP_WORDS = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit",
                         "revoke", "optout"})
@@ -39,6 +39,7 @@ START_WORDS = frozenset({"start", "unstop"})
 HELP_WORDS = frozenset({"help", "info", "aide", "hulp", "ayuda"})
 YES_WORDS = frozenset({"yes", "y", "oui", "ja", "si", "sí"})
 NO_WORDS = frozenset({"no", "n", "non", "nee"})
+CARRIER_YES = frozenset({"yes", "y"})  # opts back in, as carriers treat it (not OUI, JA)
 QUESTION_WORDS = frozenset({"q", "questions", "questionnaire"})
 
 _NUMBER = re.compile(r"^(?:pain\s*[:=]?\s*)?(?P<n>[+-]?\d+)(?:\s*/\s*10)?$")
@@ -58,6 +59,7 @@ class Number:
 @dataclass(frozen=True)
 class Keyword:
     word: str  # one of "stop", "start", "help", "yes", "no", "questions"
+    said: str = field(default="", repr=False, compare=False)  # as typed, normalised
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,7 @@ def parse(body: str | None) -> Command:
                            (YES_WORDS, "yes"), (NO_WORDS, "no"),
                            (QUESTION_WORDS, "questions")):
         if text in words:
-            return Keyword(meaning)
+            return Keyword(meaning, text)
     match = _NUMBER.fullmatch(text)
     if match and match["n"].isascii() and len(match["n"].lstrip("+-")) <= MAX_DIGITS:
         return Number(int(match["n"]))

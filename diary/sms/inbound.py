@@ -33,7 +33,7 @@ from . import opt_out, replies
 from .commands import accepts_medication, help_for
 from .conversation import answer_questionnaire, replace_conversation, start_questionnaire
 from .days import reply_day
-from .grammar import Keyword, Medication, Number, Unclear, parse
+from .grammar import CARRIER_YES, Keyword, Medication, Number, Unclear, parse
 from .language import language_of
 from .medication import record_sms_intake
 
@@ -123,9 +123,9 @@ def act(session: Session, people: list[Participant], cmd, sid: str, now: datetim
         session.delete(conversation)
         session.commit()
         conversation = None
-    if isinstance(cmd, Keyword) and cmd.word == "yes" and p.sms_opted_out_at is not None \
-            and conversation is None:
-        # carriers treat YES as opt-in
+    if isinstance(cmd, Keyword) and cmd.said in CARRIER_YES \
+            and p.sms_opted_out_at is not None and conversation is None:
+        # carriers treat YES as opt-in (the English word only: OUI, JA are answers)
         set_opt_out(session, people, now, opted_out=False, source=opt_out.KEYWORD)
         return Reply(replies.say(lang, replies.STARTED), "opt_in")
     if isinstance(cmd, Keyword) and cmd.word in ("yes", "no"):

@@ -66,6 +66,8 @@ def test_a_french_participant_gets_french_reminders_and_replies(api, admin, cloc
     assert text_in(api.c, "oui")[1] == "Modifié: douleur 7 notée pour mer 3 mars (avant 6)."
     assert text_in(api.c, "12")[1].startswith("Merci de répondre par un nombre entier")
     assert text_in(api.c, "STOP")[1].startswith("Vous ne recevrez plus de SMS")
+    # OUI answers a question; only the carriers' YES (or START) opts back in
+    assert text_in(api.c, "oui")[1].startswith("Il n'y a rien à confirmer.")
     assert text_in(api.c, "START")[1].startswith("Les SMS du journal de la douleur sont")
 
 
