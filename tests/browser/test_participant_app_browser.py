@@ -33,7 +33,7 @@ daily_diary: {anchor: infusion, from_day: -7, to_day: 35,
               late_entry: {days_after: 1, until: "12:00"}}
 assessments:
   - {key: pgic_d7, instrument: pgic, anchor: infusion, offset: P7D,
-     window: {open: -P7D, close: P7D}, label: Change since the infusion}
+     window: {open: -P7D, close: P7D}}
   - {key: psqi_d7, instrument: psqi, anchor: infusion, offset: P7D,
      window: {open: -P7D, close: P7D}, label: Sleep}
   - {key: se_daily, form: side_effects, anchor: infusion, offset: P0D,
@@ -405,7 +405,7 @@ def test_history_shows_the_participants_own_pain_curve(study, api, phone, clock,
     phone.screenshot(path=shots / "app-history-phone.png", full_page=True)
 
 
-def test_the_app_speaks_the_participants_language_and_switches(study, phone, shots):
+def test_the_app_speaks_the_participants_language_and_switches(study, api, phone, shots):
     activate_by_typing(phone, study.url, study.enrol("S001", language="fr"))
     assert phone.locator("html").get_attribute("lang") == "fr"
     assert phone.get_by_role("heading", name="Quelle a été l'intensité de votre douleur "
@@ -417,6 +417,13 @@ def test_the_app_speaks_the_participants_language_and_switches(study, phone, sho
     phone.get_by_role("link", name="Vandaag").wait_for()
     assert phone.locator("html").get_attribute("lang") == "nl"
     assert phone.get_by_label("Taal").input_value() == "nl"
+    # The participant's language on the server follows (reminders and SMS replies too).
+    token = token_of(phone)
+    for _ in range(50):  # the PUT runs beside the redraw
+        if api.c.get("/api/v1/me", headers=api.bearer(token)).json["language"] == "nl":
+            break
+        phone.wait_for_timeout(100)
+    assert api.c.get("/api/v1/me", headers=api.bearer(token)).json["language"] == "nl"
     assert axe_serious(phone) == []
     phone.screenshot(path=shots / "app-settings-nl-phone.png")
     phone.get_by_role("link", name="Vandaag").click()

@@ -51,5 +51,11 @@
   }
 
   P.events = P.events || new EventTarget();
-  P.api = {call: call, read: read, message: message};
+  /* A participant GET with the app's language: texts (window titles, questionnaire
+     wording) follow the app's switch even where the study has no such language. */
+  function withLang(path) {
+    return path + (path.indexOf("?") < 0 ? "?" : "&") + "lang=" + encodeURIComponent(P.i18n.lang());
+  }
+
+  P.api = {call: call, read: read, message: message, withLang: withLang};
 }());

@@ -31,7 +31,7 @@
 
   function render(main) {
     return Promise.all([P.api.read("/me/diary-entries?current_only=true&page_size=100"),
-                        P.api.read("/me/tasks")]).then(function (both) {
+                        P.api.read(P.api.withLang("/me/tasks"))]).then(function (both) {
       var r = both[0];
       var tasks = both[1].body;
       main.innerHTML = "";

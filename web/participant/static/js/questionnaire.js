@@ -27,7 +27,8 @@
     ctx.responses = [];
     var all = windows(ctx, "questionnaire", false).concat(windows(ctx, "questionnaire", true));
     var jobs = all.map(function (w) {
-      return P.api.read("/me/instruments/" + encodeURIComponent(w.instrument)).then(function (r) {
+      var path = P.api.withLang("/me/instruments/" + encodeURIComponent(w.instrument));
+      return P.api.read(path).then(function (r) {
         if (r.body) { ctx.instruments[w.instrument] = r.body; }
       });
     });
@@ -109,6 +110,12 @@
       : String(value);
   }
 
+  /* What the window is called: the study's title in the app's language (/me/tasks),
+     else the instrument's name. */
+  function titleOf(w, instrument) {
+    return w.title || (instrument ? instrument.name : w.instrument);
+  }
+
   function questionnaireForm(window_, instrument, previous) {
     var items = instrument.items.filter(function (i) { return !i.clinician; });
     var form = el("form", {class: "questionnaire", novalidate: true});
@@ -150,7 +157,7 @@
                   client_id: P.forms.uuid(), device_time: P.forms.localInstant()};
       if (previous) { body.corrects = previous.id; body.reason = reason.value.trim(); }
       P.outbox.add("questionnaire", "/me/questionnaire-responses", body,
-                   {key: "kind.questionnaire", params: {name: instrument.name}})
+                   {key: "kind.questionnaire", params: {name: titleOf(window_, instrument)}})
         .then(function (outcome) {
           P.app.afterAnswer(outcome, t("q.done"), t("q.done"));
         });
@@ -163,7 +170,7 @@
     var instrument = ctx.instruments[w.instrument];
     var current = ctx.responses.filter(function (r) { return r.window_id === w.id; })[0];
     var article = el("article", {class: "window"},
-                     el("h3", {}, instrument ? instrument.name : w.instrument),
+                     el("h3", {}, titleOf(w, instrument)),
                      el("p", {class: "done"}, t("q.answered")));
     if (instrument && current) {
       var holder = el("div", {});
@@ -187,7 +194,7 @@
     if (!open.length) { s.appendChild(el("p", {}, t("q.none"))); }
     open.forEach(function (w) {
       var instrument = ctx.instruments[w.instrument];
-      var name = instrument ? instrument.name : w.instrument;
+      var name = titleOf(w, instrument);
       var article = el("article", {class: "window"}, el("h3", {}, name),
                        el("p", {class: "hint"}, t("q.open_until",
                                                   {date: lastMinute(w.closes_at, ctx)})));

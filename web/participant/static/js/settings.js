@@ -68,6 +68,11 @@
     });
     select.addEventListener("change", function () {
       P.store.setLanguage(select.value);
+      if (P.store.token()) {
+        // The participant's own language too (reminders, SMS replies), when the study
+        // offers it; otherwise (422) or offline the choice stays on this phone only.
+        P.api.call("PUT", "/me/language", {language: select.value}).catch(function () {});
+      }
       P.i18n.load(select.value).then(function () {
         return P.store.token() ? P.app.show() : activation();
       }).then(function () {

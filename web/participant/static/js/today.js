@@ -10,7 +10,7 @@
 
   function load() {
     return Promise.all([
-      P.api.read("/me/tasks"),
+      P.api.read(P.api.withLang("/me/tasks")),
       P.api.read("/me/diary-entries?current_only=true&page_size=100"),
       P.outbox.list()
     ]).then(function (r) {
