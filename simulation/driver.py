@@ -1,0 +1,296 @@
+"""The simulated trial: a clock jumping from event to event, the real scheduler and API.
+
+Events are participant and coordinator actions (a heap ordered by instant, then by the
+order they were planned) and reminder sends (the scheduler's own next due instant, read
+from its cursors). At each instant the scheduler ticks if something is due, then the
+actions run through the HTTP API. A reminder that went out can prompt the person it
+reached: that is how reminders raise the chance of logging.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import random
+import time as timer
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+
+from diary.clock import FrozenClock
+from diary.db.messaging import OutboxMessage, ReminderCursor
+from diary.protocol.loader import parse_protocol
+from diary.protocol.model import Protocol
+from diary.timezones import zone
+from notifications.ratelimit import RateLimiter
+from notifications.scheduler import make_dispatcher, tick
+from notifications.transport import ConsoleTransport
+
+from . import actions
+from .models import Models
+from .participants import (
+    AFTER_NUDGE,
+    AFTER_REMINDER,
+    BEFORE,
+    LATE,
+    Person,
+    day_mode,
+    delay_minutes,
+    new_person,
+)
+from .sandbox import Api, ApiError
+
+START = date(2027, 3, 1)  # a Monday; the clocks change in the first trial months
+SIM_ROOT = "/api/v1/studies"
+
+
+@dataclass
+class Trial:
+    """A simulation's state while it runs, and what it leaves for the outputs."""
+
+    api: Api
+    clock: FrozenClock
+    protocol: Protocol
+    key: str
+    models: Models
+    seed: int
+    rng: random.Random
+    people: list[Person] = field(default_factory=list)
+    windows: dict[str, dict] = field(default_factory=dict)      # window id -> window
+    refusals: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    started: datetime | None = None
+    ended: datetime | None = None
+    horizon: datetime | None = None  # the latest action planned so far
+    transport_sent: list = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time per part (bench)
+    _heap: list = field(default_factory=list)
+    _order: itertools.count = field(default_factory=itertools.count)
+
+    @property
+    def tz(self):
+        return zone(self.protocol.timezone)
+
+    def at(self, when: datetime, action: Callable[..., None], *args) -> None:
+        when = when.astimezone(UTC)
+        heapq.heappush(self._heap, (when, next(self._order), action, args))
+        if self.horizon is None or when > self.horizon:
+            self.horizon = when
+
+    def local(self, day: date, clock_time: time) -> datetime:
+        return datetime.combine(day, clock_time, self.tz).astimezone(UTC)
+
+    def count(self, name: str, n: int = 1) -> None:
+        self.counts[name] = self.counts.get(name, 0) + n
+
+    def attempt(self, what: str, call: Callable[[], object]):
+        """Run one API call; a refusal is recorded (and counted), not fatal."""
+        try:
+            result = call()
+        except ApiError as exc:
+            self.refusals.append(f"{self.clock.now().isoformat()} {what}: {exc}")
+            return None
+        self.count(what)
+        return result
+
+
+def simulate(app, source: str, models: Models, *, participants: int, seed: int,
+             clock: FrozenClock, progress: Callable[[float], None] | None = None) -> Trial:
+    """Run a whole trial of ``participants`` people on the protocol ``source``."""
+    protocol = parse_protocol(source)
+    rng = random.Random(f"{seed}:trial")
+    api = Api(app, clock)
+    tz = zone(protocol.timezone)
+    start = datetime.combine(_start(models), time(8), tz).astimezone(UTC)
+    clock.set(start)
+    api.create_admin()
+    key = api.upload_protocol(source)
+    trial = Trial(api, clock, protocol, key, models, seed, rng, started=start)
+    trial.__dict__["_list_size"] = participants
+    actions.set_up_study(trial)
+    sites = list(protocol.sites) or ["SITE"]
+    languages = list(getattr(protocol, "languages", None) or [])
+    days = max(1, int(models.enrolment["days"]))
+    for n in range(participants):
+        person = new_person(seed, n, sites[n % len(sites)], models, languages)
+        trial.people.append(person)
+        day = _start(models) + timedelta(days=rng.randrange(days))
+        minute = 9 * 60 + rng.randrange(8 * 60)
+        trial.at(trial.local(day, time(minute // 60, minute % 60)), enrol, trial, person)
+    _run(trial, app, progress)
+    return trial
+
+
+def _start(models: Models) -> date:
+    return date.fromisoformat(str(models.enrolment.get("start") or START.isoformat()))
+
+
+def enrol(trial: Trial, person: Person) -> None:
+    """Enrol (and screen, and activate), plan every anchor, then plan what the person and
+    the coordinator will do, from the schedule the API gives for this participant."""
+    if not actions.enrol(trial, person):
+        return
+    actions.plan_anchors(trial, person)
+    sched = trial.api.get(f"{SIM_ROOT}/{trial.key}/participants/{person.subject}/schedule",
+                          trial.api.staff()).json
+    for at, event_id in zip(person.anchors, person.event_ids, strict=True):
+        trial.at(at, actions.confirm_anchor, trial, person, event_id, at)
+    _plan_diary(trial, person, sched)
+    _plan_windows(trial, person, sched)
+    _plan_follow_up(trial, person, sched)
+
+
+def _diary_days(sched: dict, since: date) -> list[date]:
+    days: set[date] = set()
+    for span in sched["diary_spans"]:
+        day, last = date.fromisoformat(span["first"]), date.fromisoformat(span["last"])
+        while day <= last:
+            if day >= since:
+                days.add(day)
+            day += timedelta(days=1)
+    return sorted(days)
+
+
+def _plan_diary(trial: Trial, person: Person, sched: dict) -> None:
+    p, m = trial.protocol, trial.models
+    evening = p.reminders.daily_time or time(20, 0)
+    late = p.daily_diary.late_entry if p.daily_diary else None
+    enrolled_day = person.enrolled_at.astimezone(trial.tz).date()
+    for day in _diary_days(sched, enrolled_day):
+        mode = day_mode(person, m)
+        person.day_modes[day] = mode
+        if mode == BEFORE:
+            at = trial.local(day, evening) - timedelta(minutes=30 + person.rng.randrange(150))
+            at = max(at, person.enrolled_at + timedelta(minutes=5))
+            if at.astimezone(trial.tz).date() == day:
+                trial.at(at, actions.log_day, trial, person, day)
+        elif mode == LATE and late is not None:
+            until = late.until or time(12, 0)
+            first = trial.local(day + timedelta(days=late.days_after), time(8, 0))
+            last = trial.local(day + timedelta(days=late.days_after), until)
+            span = max(1, int((last - first).total_seconds() // 60) - 15)
+            trial.at(first + timedelta(minutes=person.rng.randrange(span)), actions.log_day,
+                     trial, person, day)
+        if mode != "miss" and m.medication["p_rescue_per_day"] and actions.has_medication(p):
+            trial.at(trial.local(day, time(14, 0)) + timedelta(minutes=person.rng.randrange(240)),
+                     actions.rescue, trial, person, day)
+
+
+def _plan_windows(trial: Trial, person: Person, sched: dict) -> None:
+    w_model = trial.models.windows
+    for w in sched["windows"]:
+        trial.windows[w["id"]] = w
+        if w["form"] not in ("questionnaire", "side_effects"):
+            continue
+        opens = datetime.fromisoformat(w["opens_at"])
+        closes = datetime.fromisoformat(w["closes_at"])
+        opens = max(opens, person.enrolled_at + timedelta(minutes=1))
+        if closes <= opens or person.rng.random() >= w_model["p_answer"]:
+            continue
+        room = (closes - opens).total_seconds() / 60 * 0.6
+        at = opens + timedelta(minutes=delay_minutes(person, w_model["answer_delay_minutes"],
+                                                      max(1.0, room)))
+        trial.at(min(at, closes - timedelta(minutes=1)), actions.answer_window, trial, person, w)
+
+
+def _plan_follow_up(trial: Trial, person: Person, sched: dict) -> None:
+    """Adverse events per period (coordinators' form), dropout and withdrawal days."""
+    m = trial.models
+    for k, anchor_day in enumerate(person.anchor_dates):
+        if actions.counts_adverse_events(trial.protocol) and (
+                person.rng.random() < m.p_adverse_event(person.treatment(k))):
+            day = anchor_day + timedelta(days=1 + person.rng.randrange(14))
+            trial.at(trial.local(day, time(10, 0)), actions.adverse_event, trial, person, day, k)
+    days = _diary_days(sched, person.enrolled_at.astimezone(trial.tz).date())
+    ends = [datetime.fromisoformat(w["closes_at"]) for w in sched["windows"]]
+    last = max([trial.local(d, time(23)) for d in days] + ends + [person.enrolled_at])
+    span = max(1, (last - person.enrolled_at).days)
+    if person.rng.random() < m.dropout["p_dropout"]:
+        person.drop_day = (person.enrolled_at + timedelta(days=1 + person.rng.randrange(span))
+                           ).astimezone(trial.tz).date()
+    if person.rng.random() < m.dropout["p_withdrawal"]:
+        day = (person.enrolled_at + timedelta(days=1 + person.rng.randrange(span))
+               ).astimezone(trial.tz).date()
+        trial.at(trial.local(day, time(11, 0)), actions.withdraw, trial, person)
+
+
+def _next_reminder(session_factory) -> datetime | None:
+    with session_factory() as s:
+        cursor = s.scalar(select(func.min(ReminderCursor.next_due_at)))
+        retry = s.scalar(select(func.min(OutboxMessage.next_attempt_at))
+                         .where(OutboxMessage.state == "pending"))
+    found = [t for t in (cursor, retry) if t is not None]
+    return min(found) if found else None
+
+
+def _react(trial: Trial, session_factory, now: datetime, by_id: dict[str, Person]) -> None:
+    """Reminders sent at this instant reach their person: some answer after a while."""
+    with session_factory() as s:
+        sent = s.execute(select(OutboxMessage.participant_id, OutboxMessage.kind,
+                                OutboxMessage.target)
+                         .where(OutboxMessage.sent_at == now)
+                         .order_by(OutboxMessage.participant_id, OutboxMessage.kind,
+                                   OutboxMessage.target)).all()
+    mean = trial.models.diary["answer_delay_minutes"]
+    for pid, kind, target in sent:
+        person = by_id.get(pid or "")
+        if person is None or kind not in ("diary", "diary_nudge"):
+            continue
+        try:
+            day = date.fromisoformat(target)
+        except ValueError:
+            continue
+        wanted = AFTER_REMINDER if kind == "diary" else AFTER_NUDGE
+        if person.day_modes.get(day) == wanted:
+            cap = 100.0 if kind == "diary" else 90.0
+            trial.at(now + timedelta(minutes=delay_minutes(person, mean, cap)),
+                     actions.log_day, trial, person, day)
+
+
+def _took(trial: Trial, part: str, since: float) -> None:
+    trial.seconds[part] = trial.seconds.get(part, 0.0) + timer.perf_counter() - since
+
+
+def _run(trial: Trial, app, progress: Callable[[float], None] | None) -> None:
+    runtime = app.extensions["paindiary"]
+    transport = ConsoleTransport(now=trial.clock.now)
+    dispatcher = make_dispatcher(runtime, transport, limiter=RateLimiter(None))
+    factory = runtime.session_factory
+    by_id: dict[str, Person] = {}
+    idle_after = timedelta(days=3)  # reminders alone, with no action left: the trial is over
+    last_action = trial.clock.now()
+    first = trial.clock.now()
+    while True:
+        for person in trial.people:
+            if person.participant_id and person.participant_id not in by_id:
+                by_id[person.participant_id] = person
+        next_action = trial._heap[0][0] if trial._heap else None
+        reminder = _next_reminder(factory)
+        now = trial.clock.now()
+        if reminder is not None and reminder <= now:
+            reminder = now
+        candidates = [t for t in (next_action, reminder) if t is not None]
+        if not candidates:
+            break
+        at = min(candidates)
+        if next_action is None and at > last_action + idle_after:
+            break
+        trial.clock.set(at)
+        if reminder is not None and reminder <= at:
+            t0 = timer.perf_counter()
+            tick(runtime, dispatcher)
+            trial.count("scheduler ticks")
+            _react(trial, factory, at, by_id)
+            _took(trial, "scheduler", t0)
+        while trial._heap and trial._heap[0][0] <= at:
+            _, _, action, args = heapq.heappop(trial._heap)
+            t0 = timer.perf_counter()
+            action(*args)
+            _took(trial, action.__name__, t0)
+            last_action = at
+        if progress is not None and trial.horizon is not None and trial.horizon > first:
+            progress(min(1.0, (at - first) / (trial.horizon - first)))
+    trial.ended = max(trial.clock.now(), last_action)
+    trial.transport_sent = transport.sent
