@@ -185,7 +185,8 @@ def log_day(trial, person: Person, day: date) -> None:
     if done is None:
         return
     person.logged.add(day)
-    if person.rng.random() < trial.models.diary["p_correction"]:
+    # A typo is noticed the same day (a late entry's limit may be minutes away).
+    if today == day and person.rng.random() < trial.models.diary["p_correction"]:
         later = trial.clock.now() + timedelta(minutes=5 + person.rng.randrange(40))
         trial.at(later, correct_day, trial, person, day, score)
 

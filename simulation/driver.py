@@ -42,6 +42,10 @@ from .participants import (
 )
 from .sandbox import Api, ApiError
 
+# Participant actions that never bring a reminder forward (enrolment, anchor events,
+# side-effect answers and withdrawals do: diary/services/replanning.py): after them the
+# scheduler's next due instant need not be read again.
+QUIET_ACTIONS = frozenset({"log_day", "correct_day", "rescue"})
 START = date(2027, 3, 1)  # a Monday; the clocks change in the first trial months
 SIM_ROOT = "/api/v1/studies"
 
@@ -262,12 +266,12 @@ def _run(trial: Trial, app, progress: Callable[[float], None] | None) -> None:
     idle_after = timedelta(days=3)  # reminders alone, with no action left: the trial is over
     last_action = trial.clock.now()
     first = trial.clock.now()
+    reminder: datetime | None = None
+    stale = True  # whether the scheduler's next due instant must be read again
     while True:
-        for person in trial.people:
-            if person.participant_id and person.participant_id not in by_id:
-                by_id[person.participant_id] = person
         next_action = trial._heap[0][0] if trial._heap else None
-        reminder = _next_reminder(factory)
+        if stale:
+            reminder, stale = _next_reminder(factory), False
         now = trial.clock.now()
         if reminder is not None and reminder <= now:
             reminder = now
@@ -284,12 +288,17 @@ def _run(trial: Trial, app, progress: Callable[[float], None] | None) -> None:
             trial.count("scheduler ticks")
             _react(trial, factory, at, by_id)
             _took(trial, "scheduler", t0)
+            stale = True
         while trial._heap and trial._heap[0][0] <= at:
             _, _, action, args = heapq.heappop(trial._heap)
             t0 = timer.perf_counter()
             action(*args)
             _took(trial, action.__name__, t0)
             last_action = at
+            if action.__name__ not in QUIET_ACTIONS:
+                stale = True
+            if action is enrol and args[1].participant_id:
+                by_id[args[1].participant_id] = args[1]
         if progress is not None and trial.horizon is not None and trial.horizon > first:
             progress(min(1.0, (at - first) / (trial.horizon - first)))
     trial.ended = max(trial.clock.now(), last_action)

@@ -43,13 +43,13 @@ DEFAULTS: dict[str, Any] = {
     "pain": {
         "baseline_mean": 6.5,
         "baseline_sd": 1.2,
-        "day_sd": 1.0,           # day-to-day noise
+        "day_sd": 1.2,           # day-to-day noise
         "onset_days": 2,         # the effect builds up over this many days after the anchor
         "duration_days": 28,     # then fades with this half-life (null: it lasts)
         "carry_over": 0.15,      # crossover: share of the previous period's effect left
         # Effect on the daily score (negative: less pain) per arm or treatment key; a key
         # not listed has no effect (placebo, standard care).
-        "effects": {"ketamine": -1.5, "K": -1.5, "KM": -2.0, "active": -1.5},
+        "effects": {"ketamine": -1.0, "K": -1.0, "KM": -1.3, "active": -1.0},
         "default_effect": 0.0,
     },
     "medication": {
