@@ -64,6 +64,7 @@ class Trial:
     people: list[Person] = field(default_factory=list)
     windows: dict[str, dict] = field(default_factory=dict)      # window id -> window
     refusals: list[str] = field(default_factory=list)
+    export_refusals: list[str] = field(default_factory=list)  # files the exports refused
     counts: dict[str, int] = field(default_factory=dict)
     started: datetime | None = None
     ended: datetime | None = None

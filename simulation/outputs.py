@@ -44,8 +44,12 @@ def write_csv(path: Path, header: list[str], rows: Iterable[Iterable]) -> Path:
 
 # --- endpoint tables and figures --------------------------------------------------------
 
-def endpoint_files(app, key: str, out: Path, now: datetime) -> list[Path]:
-    """Every layout in every table format, with dictionaries, and every figure."""
+def endpoint_files(app, key: str, out: Path, now: datetime,
+                   refused: list[str] | None = None) -> list[Path]:
+    """Every layout in every table format, with dictionaries, and every figure. An export
+    the app refuses (an XPORT value over 200 bytes, a sheet over Excel's rows) is listed
+    in ``refused`` with its reason, as the API would have answered it, and skipped."""
+    from diary.errors import RuleViolation
     from diary.exports.csv_xlsx import atomic_path
     from diary.exports.files import write_export
     from diary.exports.service import export_endpoints, export_figure
@@ -59,7 +63,20 @@ def endpoint_files(app, key: str, out: Path, now: datetime) -> list[Path]:
             for fmt in TABLE_FORMATS:  # each format its own (audited) export, as a user's
                 export = export_endpoints(session, cli_principal(), key, layout=layout,
                                           fmt=fmt, now=now)
-                for path in write_export(export, fmt, tables / f"{key}_{layout}.{fmt}"):
+                try:
+                    paths = write_export(export, fmt, tables / f"{key}_{layout}.{fmt}")
+                except RuleViolation as exc:
+                    if refused is None:
+                        raise
+                    data = tables / f"{key}_{layout}.{fmt}"
+                    if data.exists():  # the data file was written, its dictionary was not
+                        normalise(data, now)
+                        written.append(data)
+                    what = "dictionary" if data.exists() else "table"
+                    refused.append(f"endpoints/{key}_{layout}.{fmt} ({what}) not written: "
+                                   f"{exc.message}")
+                    continue
+                for path in paths:
                     normalise(path, now)
                     written.append(path)
         figures = out / "figures"

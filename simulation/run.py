@@ -112,7 +112,8 @@ def run(factory, name: str, out: Path, models: Models, *, participants: int, see
                            progress=(lambda f: progress("trial 1", f)) if progress else None)
     with seeded_ids(random.Random(f"{seed}:outputs")):
         now = trial.clock.now()
-        files = outputs.endpoint_files(app, trial.key, out, now) if protocol.endpoints else []
+        files = (outputs.endpoint_files(app, trial.key, out, now, trial.export_refusals)
+                 if protocol.endpoints else [])
         traffic = outputs.reminder_traffic(app, trial.key, trial.tz, price)
         files += outputs.traffic_files(traffic, out)
         comp = outputs.compliance(trial, app)
@@ -125,7 +126,8 @@ def run(factory, name: str, out: Path, models: Models, *, participants: int, see
                                      replicates, diff, database_url, progress)
         files.append(rep_file)
     refusals = out / "refusals.txt"
-    refusals.write_text("".join(f"{line}\n" for line in trial.refusals), encoding="utf-8")
+    refusals.write_text("".join(f"{line}\n" for line in trial.refusals
+                                + trial.export_refusals), encoding="utf-8")
     files.append(refusals)
     files.append(_summary(trial, out, models, traffic, comp, diff, reps))
     files.append(render_report(trial, out, traffic=traffic, compliance=comp,
@@ -173,7 +175,7 @@ def _summary(trial, out, models, traffic, comp, diff, reps) -> Path:
         "protocol": trial.protocol.key, "seed": trial.seed, "participants": len(trial.people),
         "models": models.raw, "started": trial.started.isoformat(),
         "ended": trial.ended.isoformat(), "actions": dict(sorted(trial.counts.items())),
-        "refused": len(trial.refusals),
+        "refused": len(trial.refusals), "exports_refused": trial.export_refusals,
         "messages": traffic.messages, "segments": traffic.segments + traffic.reply_segments,
         "peak_per_minute": traffic.peak_minute[0], "cost": traffic.cost,
         "compliance_percent": outputs.percent(comp.overall),
