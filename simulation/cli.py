@@ -73,8 +73,9 @@ def register_simulation_cli(app: Flask, factory: Callable[[dict], Flask]) -> Non
                    f"{sum(trial.counts.values())} actions, {len(trial.refusals)} refused")
         if result.difference is not None and result.difference.estimate is not None:
             d = result.difference
-            p = "NA" if d.p_value is None else f"{d.p_value:.3f}"
-            click.echo(f"primary difference {d.contrast}: {d.estimate:.1f} (p = {p})")
+            p = ("= NA" if d.p_value is None else "< 0.001" if d.p_value < 0.001
+                 else f"= {d.p_value:.3f}")
+            click.echo(f"primary difference {d.contrast}: {d.estimate:.1f} (p {p})")
         click.echo(f"wrote {len(result.files)} files to {out}; open {out / 'report.html'}")
         click.echo(f"took {time.perf_counter() - started:.1f} s", err=True)
         sys.stdout.flush()

@@ -221,13 +221,24 @@ def _plan_follow_up(trial: Trial, person: Person, sched: dict) -> None:
         trial.at(trial.local(day, time(11, 0)), actions.withdraw, trial, person)
 
 
+NEXT_DUE = select(func.min(ReminderCursor.next_due_at)).scalar_subquery()
+NEXT_RETRY = (select(func.min(OutboxMessage.next_attempt_at))
+              .where(OutboxMessage.state == "pending").scalar_subquery())
+
+
 def _next_reminder(session_factory) -> datetime | None:
+    """When the scheduler next has work: a participant's cursor, or a send to retry."""
     with session_factory() as s:
-        cursor = s.scalar(select(func.min(ReminderCursor.next_due_at)))
-        retry = s.scalar(select(func.min(OutboxMessage.next_attempt_at))
-                         .where(OutboxMessage.state == "pending"))
-    found = [t for t in (cursor, retry) if t is not None]
+        cursor, retry = s.execute(select(NEXT_DUE.label("due"), NEXT_RETRY.label("retry"))).one()
+    found = [_utc(t) for t in (cursor, retry) if t is not None]
     return min(found) if found else None
+
+
+def _utc(value) -> datetime:
+    """A bare aggregate skips the column's type: SQLite gives text, PostgreSQL a datetime."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _react(trial: Trial, session_factory, now: datetime, by_id: dict[str, Person]) -> None:
@@ -296,7 +307,8 @@ def _run(trial: Trial, app, progress: Callable[[float], None] | None) -> None:
             action(*args)
             _took(trial, action.__name__, t0)
             last_action = at
-            if action.__name__ not in QUIET_ACTIONS:
+            if action.__name__ not in QUIET_ACTIONS and not (
+                    action.__name__ == "answer_window" and args[2]["form"] != "side_effects"):
                 stale = True
             if action is enrol and args[1].participant_id:
                 by_id[args[1].participant_id] = args[1]

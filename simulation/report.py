@@ -41,7 +41,8 @@ def difference_view(d: Difference | None, test: str) -> dict | None:
     if d is None or d.estimate is None:
         return None
     return {"contrast": d.contrast, "estimate": f"{d.estimate:.1f}",
-            "p": "NA" if d.p_value is None else f"{d.p_value:.3f}", "test": test}
+            "p": "= NA" if d.p_value is None else "< 0.001" if d.p_value < 0.001
+            else f"= {d.p_value:.3f}", "test": test}
 
 
 def render_report(trial, out: Path, *, traffic, compliance, primary_key: str,

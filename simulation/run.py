@@ -7,6 +7,8 @@ database in ``DIR/sandbox/`` excepted: it holds real tokens and password hashes)
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import json
 import logging
@@ -93,10 +95,24 @@ def run_trial(factory, source: str, out: Path, models: Models, *, participants: 
     clock = FrozenClock()
     logging.getLogger("paindiary.sms").setLevel(logging.WARNING)  # thousands of texts
     app = sandbox_app(factory, out, clock, database_url)
-    with seeded_ids(random.Random(f"{seed}:ids")):
+    with seeded_ids(random.Random(f"{seed}:ids")), _collector_paused():
         trial = simulate(app, source, models, participants=participants, seed=seed,
                          clock=clock, progress=progress)
     return trial, app
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """What was built before the run (the app, its modules) is set aside from the cyclic
+    collector, and young objects are collected less often: ~5 % of a run's CPU here."""
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(50000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
 
 
 def run(factory, name: str, out: Path, models: Models, *, participants: int, seed: int,
