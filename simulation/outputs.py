@@ -60,9 +60,15 @@ def endpoint_files(app, key: str, out: Path, now: datetime,
     tables.mkdir(parents=True, exist_ok=True)
     with rt.session_factory() as session:
         for layout in LAYOUTS:
-            for fmt in TABLE_FORMATS:  # each format its own (audited) export, as a user's
-                export = export_endpoints(session, cli_principal(), key, layout=layout,
-                                          fmt=fmt, now=now)
+            exports = {}
+            for fmt in TABLE_FORMATS:
+                # One scored (and audited) export per layout serves every format, except
+                # XPORT's long table, which leaves out the list of source entries.
+                kind = "xpt" if fmt == "xpt" and layout == "long" else "csv"
+                if kind not in exports:
+                    exports[kind] = export_endpoints(session, cli_principal(), key,
+                                                     layout=layout, fmt=kind, now=now)
+                export = exports[kind]
                 try:
                     paths = write_export(export, fmt, tables / f"{key}_{layout}.{fmt}")
                 except RuleViolation as exc:
