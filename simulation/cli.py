@@ -44,6 +44,7 @@ def register_simulation_cli(app: Flask, factory: Callable[[dict], Flask]) -> Non
         compliance and report.html into DIR; the same seed gives the same files."""
         from .models import ModelsError, load_models
         from .run import run
+        from .sandbox import ApiError
 
         if database_url and database_url == app.config.get("DATABASE_URL"):
             raise click.ClickException("--database-url: must not be the app's own database")
@@ -66,6 +67,8 @@ def register_simulation_cli(app: Flask, factory: Callable[[dict], Flask]) -> Non
                          database_url=database_url, locale=language, progress=progress)
         except FileNotFoundError as exc:
             raise click.ClickException(str(exc)) from None
+        except ApiError as exc:  # a setup step (e.g. a --database-url that is not empty)
+            raise click.ClickException(f"the sandbox refused a setup step: {exc}") from None
         click.echo("", err=True)
         trial = result.trial
         click.echo(f"{trial.protocol.key}: {len(trial.people)} participants, "
