@@ -5,13 +5,12 @@ links its report. Superusers only: a simulation costs the server minutes of CPU.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from diary.api.context import db
+from diary.api.context import db, now
 from diary.db.models import Account
 from diary.errors import Forbidden
 from simulation import background
@@ -71,7 +70,7 @@ def start_simulation():
     account = db().get(Account, who.account_id)
     background.start(_folder(), protocol=values["protocol"],
                      requested_by=account.email if account else who.actor.label,
-                     requested_at=datetime.now(UTC), **numbers)
+                     requested_at=now(), **numbers)
     return redirect(url_for("web.simulations"))
 
 
