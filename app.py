@@ -26,6 +26,7 @@ from diary.runtime import Runtime
 from diary.security import PhoneVault, hasher
 from diary.timezones import pin_tz_database
 from notifications.cli import register_scheduler_cli
+from simulation.cli import register_simulation_cli
 from web import init_web
 
 diary.startup_gc.loaded()
@@ -59,6 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.teardown_appcontext(close_db)
     register_cli(app)
     register_scheduler_cli(app)
+    register_simulation_cli(app, create_app)
     if config is None:
         # create_app() without overrides builds the process's own app (flask CLI, gunicorn
         # worker, app.py): what start-up built lives as long as the process, so the cyclic

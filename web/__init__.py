@@ -42,6 +42,7 @@ def _build_blueprint() -> Blueprint:
         participants,
         protocol_versions,
         reminders,
+        simulations,
         studies,
     )
 
