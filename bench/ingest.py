@@ -54,11 +54,13 @@ from _ingest_setup import (  # noqa: E402
     api_setup,
     app_env,
     bulk_participants,
+    children,
     create_database,
     drop_database,
     flask_cli,
     free_port,
 )
+from _loadgen import cpu_seconds  # noqa: E402
 from sqlalchemy import func, select, text  # noqa: E402
 
 from diary.db.engine import make_engine  # noqa: E402
@@ -132,6 +134,9 @@ class Server:
                 time.sleep(0.2)
         raise SetupError("gunicorn not ready")
 
+    def pids(self) -> list[int]:
+        return [self.proc.pid, *children(self.proc.pid)]
+
     def tail(self) -> str:
         self.log.seek(0)
         return self.log.read()[-2000:]
@@ -160,6 +165,17 @@ def wrk(a, url: str, tokens_file: str, first: int, day: str, device_time: str,
             "p50_ms": int(re.search(r"P50_US (\d+)", out).group(1)) / 1000,
             "p99_ms": int(re.search(r"P99_US (\d+)", out).group(1)) / 1000,
             "used": int(re.search(r"USED_MAX (\d+)", out).group(1)), "raw": out}
+
+
+def backend_pids(url: str) -> list[int]:
+    """The PostgreSQL backends serving the run's database (other databases' work and the
+    server's shared processes are left out)."""
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        pids = conn.scalars(text("SELECT pid FROM pg_stat_activity WHERE datname = "
+                                 "current_database() AND pid <> pg_backend_pid()")).all()
+    engine.dispose()
+    return list(pids)
 
 
 def dict_args(a, **changes) -> argparse.Namespace:
@@ -226,9 +242,11 @@ def run(a, url: str, servers: dict) -> int:
     print(f"gunicorn -w {a.workers} -k {a.worker_class} --threads {a.threads}; wrk -t "
           f"{a.wrk_threads} -c {a.connections} -d {a.seconds}s; {a.rounds} rounds; "
           f"{a.participants} participants; cores {os.cpu_count()}")
+    warmups: dict[str, list[dict]] = {}
     for app in apps:  # warm-up, not measured: connections, prepared statements, caches
         res = wrk(dict_args(a, seconds=a.warmup), servers[app].url, tokens_file, first, day,
                   device_time, tag)
+        warmups[app] = [res]
         tag += 1
         if app in ("real", "portable"):
             first += res["used"] * a.wrk_threads + a.wrk_threads
@@ -236,7 +254,12 @@ def run(a, url: str, servers: dict) -> int:
         order = apps[r % len(apps):] + apps[:r % len(apps)]
         for app in order:
             load = load_average()
+            pg = backend_pids(url)
+            cpu0 = (cpu_seconds(servers[app].pids()), cpu_seconds(pg))
             res = wrk(a, servers[app].url, tokens_file, first, day, device_time, tag)
+            served = max(sum(res["statuses"].values()), 1)
+            res["app_cpu_ms"] = 1000 * (cpu_seconds(servers[app].pids()) - cpu0[0]) / served
+            res["pg_cpu_ms"] = 1000 * (cpu_seconds(pg) - cpu0[1]) / served
             tag += 1
             if app in ("real", "portable"):
                 first += res["used"] * a.wrk_threads + a.wrk_threads
@@ -248,19 +271,22 @@ def run(a, url: str, servers: dict) -> int:
                 print(res["raw"][-1500:], servers[app].tail(), sep="\n")
             print(f"round {r + 1} {app:8s} {res['rate']:8.0f} req/s  p50 {res['p50_ms']:6.1f} "
                   f"ms  p99 {res['p99_ms']:6.1f} ms  errors {res['errors']}  "
-                  f"statuses {res['statuses']}  load before {load}", flush=True)
+                  f"statuses {res['statuses']}  CPU/request app {res['app_cpu_ms']:.2f} ms "
+                  f"postgres {res['pg_cpu_ms']:.2f} ms  load before {load}", flush=True)
             if first > len(tokens):
                 raise SetupError("participants exhausted: raise --participants")
-    return report(a, url, results, tokens, servers, day, device_time)
+    return report(a, url, results, warmups, tokens, servers, day, device_time)
 
 
-def report(a, url, results, tokens, servers, day, device_time) -> int:
-    med = {app: {k: statistics.median(x[k] for x in rs) for k in ("rate", "p50_ms", "p99_ms")}
+def report(a, url, results, warmups, tokens, servers, day, device_time) -> int:
+    keys = ("rate", "p50_ms", "p99_ms", "app_cpu_ms", "pg_cpu_ms")
+    med = {app: {k: statistics.median(x[k] for x in rs) for k in keys}
            for app, rs in results.items()}
     print("\nmedians:")
     for app, m in med.items():
         print(f"  {app:8s} {m['rate']:8.0f} req/s  p50 {m['p50_ms']:6.1f} ms  "
-              f"p99 {m['p99_ms']:6.1f} ms")
+              f"p99 {m['p99_ms']:6.1f} ms  CPU/request app {m['app_cpu_ms']:.2f} ms "
+              f"postgres {m['pg_cpu_ms']:.2f} ms")
     real = med["real"]
     vs_bare, vs_hello = real["rate"] / med["bare"]["rate"], real["rate"] / med["hello"]["rate"]
     print(f"  real/bare {vs_bare:.2f} (goal >= {GOALS['vs_bare']}), real/hello "
@@ -272,18 +298,19 @@ def report(a, url, results, tokens, servers, day, device_time) -> int:
     perf_ok = (vs_bare >= GOALS["vs_bare"] and vs_hello >= GOALS["vs_hello"]
                and real["p99_ms"] <= GOALS["p99_ms"])
     errors = sum(x["errors"] for rs in results.values() for x in rs)
-    checks_ok = checks(a, url, results, tokens, servers, day, device_time) and errors == 0
+    checks_ok = checks(a, url, results, warmups, tokens, servers, day,
+                       device_time) and errors == 0
     print(f"errors: {errors}")
     print("performance goals: " + ("MET" if perf_ok else "NOT MET"))
     print("correctness checks: " + ("PASS" if checks_ok else "FAIL"))
     return 0 if perf_ok and checks_ok else (1 if checks_ok else 2)
 
 
-def checks(a, url, results, tokens, servers, day, device_time) -> bool:
+def checks(a, url, results, warmups, tokens, servers, day, device_time) -> bool:
     ok = True
     engine = make_engine(url)
     acked = sum(x["statuses"].get("201", 0) for app in ("real", "portable")
-                if app in results for x in results[app])
+                if app in results for x in results[app] + warmups.get(app, []))
     with engine.connect() as conn:
         rows = conn.scalar(select(func.count()).select_from(DiaryEntry))
         dup = conn.scalar(text("SELECT count(*) FROM (SELECT participant_id, diary_date FROM "
@@ -300,7 +327,7 @@ def checks(a, url, results, tokens, servers, day, device_time) -> bool:
     print(f"\nrows {rows}, acknowledged 201s {acked}, stored but unacknowledged (cut by "
           f"wrk's stop) {cut} (at most {a.connections} per phase), days with two current "
           f"entries {dup}, audit records pending before verify {pending}")
-    phases = sum(len(results[app]) for app in ("real", "portable") if app in results)
+    phases = sum(len(results[app]) + 1 for app in ("real", "portable") if app in results)
     if not 0 <= cut <= a.connections * phases or dup:
         ok = False
     by_hash = {token_hash(t): t for t in tokens}
@@ -311,9 +338,15 @@ def checks(a, url, results, tokens, servers, day, device_time) -> bool:
         req = urllib.request.Request(servers["real"].url + "/api/v1/me/diary-entries", body,
                                      {"Authorization": f"Bearer {by_hash[h]}",
                                       "Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            if resp.status != 200 or json.load(resp)["id"] != entry_id:
-                ok = False
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                status, got = resp.status, json.load(resp)
+        except urllib.error.HTTPError as exc:
+            status, got = exc.code, json.load(exc)
+        if status != 200 or got.get("id") != entry_id:
+            if ok:
+                print(f"retry of entry {entry_id}: {status} {got}")
+            ok = False
         retried += 1
     print(f"retries of {retried} stored submissions: "
           + ("each answered 200 with the original" if ok else "WRONG ANSWERS"))
