@@ -97,7 +97,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--timezone", default="Europe/Paris")
     ap.add_argument("--protocol",
                     default=str(ROOT / "protocols/crossover-ketamine-magnesium.yaml"))
+    ap.add_argument("--stale-tokens", action="store_true",
+                    help="tokens never used before (each submission then also refreshes "
+                         "its token's last use); default: used a minute ago, as after "
+                         "the app fetched today's tasks")
     ap.add_argument("--keep-database", action="store_true")
+    ap.add_argument("--profile", action="store_true",
+                    help="one more phase of the real app sampled with py-spy (not counted)")
     ap.add_argument("--quick", action="store_true", help="1 round of 3 s, 3000 participants")
     a = ap.parse_args(argv)
     if a.quick:
@@ -218,6 +224,9 @@ def setup(a, url: str, servers: dict) -> tuple[list[str], str]:
         conn.execute(text(__import__("_wsgi_apps").BARE_TABLE))
     tokens = bulk_participants(engine, study_id, admin_id, study["template"], a.participants,
                                datetime.now(UTC))
+    if not a.stale_tokens:  # as after the app's GET /me/tasks a minute earlier
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE api_tokens SET last_used_at = now()"))
     engine.dispose()
     servers["hello"] = Server(a, "_wsgi_apps:hello", env)
     servers["bare"] = Server(a, "_wsgi_apps:bare", dict(env, BARE_DATABASE_URL=libpq_url(url)))
@@ -275,6 +284,14 @@ def run(a, url: str, servers: dict) -> int:
                   f"postgres {res['pg_cpu_ms']:.2f} ms  load before {load}", flush=True)
             if first > len(tokens):
                 raise SetupError("participants exhausted: raise --participants")
+    if a.profile:  # one more phase of the real app, sampled by py-spy
+        from _spy import record, summary
+
+        spies = record(servers["real"].pids()[1:], a.seconds)
+        res = wrk(a, servers["real"].url, tokens_file, first, day, device_time, tag)
+        warmups["real"].append(res)
+        print(summary(spies))
+    Path(tokens_file).unlink()
     return report(a, url, results, warmups, tokens, servers, day, device_time)
 
 
@@ -327,11 +344,13 @@ def checks(a, url, results, warmups, tokens, servers, day, device_time) -> bool:
     print(f"\nrows {rows}, acknowledged 201s {acked}, stored but unacknowledged (cut by "
           f"wrk's stop) {cut} (at most {a.connections} per phase), days with two current "
           f"entries {dup}, audit records pending before verify {pending}")
-    phases = sum(len(results[app]) + 1 for app in ("real", "portable") if app in results)
+    phases = sum(len(results[app]) + len(warmups[app]) for app in ("real", "portable")
+                 if app in results)
     if not 0 <= cut <= a.connections * phases or dup:
+        print("ROW CHECK FAILED")
         ok = False
     by_hash = {token_hash(t): t for t in tokens}
-    retried = 0
+    retried, retries_ok = 0, True
     for entry_id, score, client_id, h in sample:
         body = json.dumps({"diary_date": day, "score": score, "client_id": client_id,
                            "device_time": device_time}).encode()
@@ -344,12 +363,13 @@ def checks(a, url, results, warmups, tokens, servers, day, device_time) -> bool:
         except urllib.error.HTTPError as exc:
             status, got = exc.code, json.load(exc)
         if status != 200 or got.get("id") != entry_id:
-            if ok:
+            if retries_ok:
                 print(f"retry of entry {entry_id}: {status} {got}")
-            ok = False
+            retries_ok = False
         retried += 1
     print(f"retries of {retried} stored submissions: "
-          + ("each answered 200 with the original" if ok else "WRONG ANSWERS"))
+          + ("each answered 200 with the original" if retries_ok else "WRONG ANSWERS"))
+    ok = ok and retries_ok
     t = time.monotonic()
     out = flask_cli(url, "audit", "verify")
     print(f"flask audit verify ({time.monotonic() - t:.1f} s, chains the pending records "

@@ -352,6 +352,8 @@ class AuditPending(Base):
     hashing and linking each, so no request waits on a chain head lock."""
 
     __tablename__ = "audit_pending"
+    # audit.append drains its chain's pending records first: found by chain, in order.
+    __table_args__ = (Index("ix_audit_pending_chain_id", "chain", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     chain: Mapped[str] = mapped_column(String(80))

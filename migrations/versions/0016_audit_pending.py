@@ -34,7 +34,10 @@ def upgrade() -> None:
     sa.Column('request_id', sa.String(length=64), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_pending'))
     )
+    op.create_index('ix_audit_pending_chain_id', 'audit_pending', ['chain', 'id'],
+                    unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_audit_pending_chain_id', table_name='audit_pending')
     op.drop_table('audit_pending')
