@@ -22,7 +22,6 @@ from types import SimpleNamespace
 
 import psycopg
 
-from diary import audit
 from diary.db.models import new_id
 from diary.errors import RuleViolation
 from diary.services.entries import NewEntry, check_entry_rules
@@ -129,10 +128,11 @@ def record_first_entry(conn: psycopg.Connection, protocol_session, token_hash: s
     else. ``protocol_session`` opens a SQLAlchemy session when a protocol is not cached."""
     entry = FastEntry(audit_id := new_id(), e.diary_date, e.score, e.client_id,
                       e.device_time, now)
-    after = audit.plain({"id": audit_id, "diary_date": e.diary_date, "score": e.score,
-                         "version": 1, "client_id": e.client_id, "channel": "app",
-                         "device_time": e.device_time, "entry_source": "participant",
-                         "recorded_by": None})
+    # audit.plain(audit_view(entry)) of the portable path, written out: dates as str().
+    after = {"id": audit_id, "diary_date": str(e.diary_date), "score": e.score,
+             "version": 1, "client_id": e.client_id, "channel": "app",
+             "device_time": str(e.device_time), "entry_source": "participant",
+             "recorded_by": None}
     params = {"h": token_hash, "now": now, "idle": device_idle, "touch": TOUCH_EVERY,
               "id": audit_id, "day": e.diary_date, "score": e.score, "cid": e.client_id,
               "dt": e.device_time, "after": json.dumps(after), "rid": request_id}
