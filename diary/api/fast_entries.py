@@ -1,29 +1,33 @@
 """The PostgreSQL fast path of ``POST /api/v1/me/diary-entries`` (issue 20).
 
 A lean check of the body takes only what ``EntryIn`` surely accepts (a day's first entry:
-no reason); the statement of diary/services/fast_ingest.py stores it. Anything else, and
-anything the fast path declines, falls through to the flask-smorest view, which gives the
-answers and error bodies it always gave. SQLite, and ``FAST_INGEST = False``, keep the
-portable path only.
+no reason, a small flat body, so the request guards of diary/api/guards.py would find
+nothing to refuse); the statement of diary/services/fast_ingest.py stores it. Anything
+else, and anything the fast path declines, goes to Flask and the flask-smorest view, which
+give the answers and error bodies they always gave. SQLite, and ``FAST_INGEST = False``,
+keep the portable path only.
 """
 
 from __future__ import annotations
 
+import io
+import json
 import re
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import psycopg
-from flask import Flask, current_app, request
+from flask import Flask
 from sqlalchemy import event
 
-from diary.api.context import device_idle, now, request_id
+from diary.api.context import REQUEST_ID_RE
+from diary.api.headers import FIXED_HEADERS, HSTS_VALUE
 from diary.security import token_hash
 from diary.services.entries import NewEntry
 from diary.services.fast_ingest import Connections, libpq_url, record_first_entry
 from diary.timezones import utc_instant
 
-ENDPOINT = "me.DiaryEntries"
+PATH = "/api/v1/me/diary-entries"
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})")
 _KEYS = {"diary_date", "score", "client_id", "device_time"}
@@ -55,45 +59,87 @@ def lean_entry(body) -> NewEntry | None:
         return None
 
 
-def _bearer() -> str | None:
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+def _bearer(header: str) -> str | None:
+    scheme, _, token = header.partition(" ")
     token = token.strip()
     return token if scheme.lower() == "bearer" and token else None
 
 
 def init_fast_ingest(app: Flask) -> None:
+    """Wrap the app in :class:`FastIngest` on PostgreSQL unless ``FAST_INGEST`` is off."""
     runtime = app.extensions["paindiary"]
     if runtime.engine.dialect.name != "postgresql" or not app.config.get("FAST_INGEST", True):
         return
     url = libpq_url(runtime.engine.url.render_as_string(hide_password=False))
-    connections = Connections(url)
+    fast = FastIngest(app, app.wsgi_app, Connections(url))
     # Tests dispose of the engine per app: close the fast path's connections with it.
-    event.listen(runtime.engine, "engine_disposed", lambda _engine: connections.close_all())
+    event.listen(runtime.engine, "engine_disposed",
+                 lambda _engine: fast.connections.close_all())
+    app.wsgi_app = fast
 
-    def fast_diary_entry():
-        if request.endpoint != ENDPOINT or request.method != "POST" or request.args \
-                or request.mimetype != "application/json" \
-                or not 0 < (request.content_length or 0) <= MAX_BODY:
+
+class FastIngest:
+    """WSGI middleware in front of Flask: a day's first entry never builds a Flask request
+    (its routing, context, hooks and response objects cost more CPU than the insert).
+    It answers with the body and headers the Flask view and ``init_headers`` give; any
+    request it declines goes to Flask whole, body included, guards first."""
+
+    def __init__(self, app: Flask, wsgi_app, connections: Connections) -> None:
+        self.app, self.wsgi_app, self.connections = app, wsgi_app, connections
+        self.runtime = app.extensions["paindiary"]
+        self.hsts = bool(app.config.get("HSTS"))
+        days = app.config.get("DEVICE_TOKEN_IDLE_DAYS") or 0
+        self.idle = timedelta(days=days) if days > 0 else None
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") != "POST" \
+                or environ.get("QUERY_STRING") or environ.get("SCRIPT_NAME"):
+            return self.wsgi_app(environ, start_response)
+        answer = self._try(environ)
+        if answer is None:
+            return self.wsgi_app(environ, start_response)
+        status, headers, body = answer
+        start_response(status, headers)
+        return [body]
+
+    def _try(self, environ):
+        mimetype = environ.get("CONTENT_TYPE", "").partition(";")[0].strip().lower()
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
             return None
-        token, entry = _bearer(), lean_entry(request.get_json(silent=True))
+        if mimetype != "application/json" or not 0 < length <= MAX_BODY \
+                or environ.get("HTTP_TRANSFER_ENCODING"):
+            return None
+        raw = environ["wsgi.input"].read(length)
+        environ["wsgi.input"] = io.BytesIO(raw)  # Flask reads it again if we decline
+        token = _bearer(environ.get("HTTP_AUTHORIZATION", ""))
+        try:
+            entry = lean_entry(json.loads(raw))
+        except ValueError:
+            return None
         if token is None or entry is None:
             return None
+        given = environ.get("HTTP_X_REQUEST_ID", "")
+        request_id = given if REQUEST_ID_RE.fullmatch(given) else uuid.uuid4().hex
         try:
-            stored = record_first_entry(connections.get(), runtime.session_factory,
-                                        token_hash(token), entry, now=now(),
-                                        request_id=request_id(), device_idle=device_idle())
+            stored = record_first_entry(self.connections.get(), self.runtime.session_factory,
+                                        token_hash(token), entry,
+                                        now=self.runtime.clock.now(), request_id=request_id,
+                                        device_idle=self.idle)
         except psycopg.Error:
-            current_app.logger.warning("diary fast path failed; portable path used",
-                                       exc_info=True)
-            connections.drop()
+            self.app.logger.warning("diary fast path failed; portable path used",
+                                    exc_info=True)
+            self.connections.drop()
             return None
         if stored is None:
             return None
-        response = current_app.json.response(stored.body())
-        response.status_code = 201
-        return response
-
-    # First: a body lean_entry accepts is flat, short and plain ASCII, so the request
-    # guards (diary/api/guards.py) have nothing to refuse in it; any other request, and
-    # any the fast path declines, goes on to the guards and the portable view.
-    app.before_request_funcs.setdefault(None, []).insert(0, fast_diary_entry)
+        # Flask's JSON provider: sorted keys, compact separators, a final newline.
+        body = (json.dumps(stored.body(), sort_keys=True, separators=(",", ":"))
+                + "\n").encode()
+        headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
+                   ("X-Request-Id", request_id), *FIXED_HEADERS.items(),
+                   ("Cache-Control", "no-store")]
+        if self.hsts:
+            headers.append(("Strict-Transport-Security", HSTS_VALUE))
+        return "201 CREATED", headers, body
