@@ -91,7 +91,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--seconds", type=int, default=8, help="one phase's duration")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--warmup", type=int, default=2, help="seconds of unmeasured load per app")
-    ap.add_argument("--participants", type=int, default=30000)
+    ap.add_argument("--participants", type=int, default=60000)
     ap.add_argument("--portable", action="store_true",
                     help="also measure the real app with FAST_INGEST=0")
     ap.add_argument("--timezone", default="Europe/Paris")
