@@ -29,7 +29,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import ingest  # noqa: E402
+import ingest_aiohttp as ingest  # noqa: E402
 import psycopg  # noqa: E402
 from _profiling import Segments, package_of  # noqa: E402
 from psycopg._connection_base import BaseConnection  # noqa: E402

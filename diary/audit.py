@@ -12,14 +12,15 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from diary.db.models import AuditChainHead, AuditRecord
+from diary.db.models import AuditChainHead, AuditPending, AuditRecord
 
 GENESIS = "0" * 64
 
@@ -73,6 +74,8 @@ def append(session: Session, *, chain: str, actor: Actor, action: str, entity: s
     """Add a record to ``chain`` inside the caller's transaction (``signature``: an
     electronic signature of the change, diary/services/signatures.py)."""
     seq, prev = _lock_head(session, chain)
+    if session.get_bind().dialect.name == "postgresql":
+        seq, prev = chain_pending_of(session, chain, seq, prev)
     record = AuditRecord(
         chain=chain, seq=seq + 1, at=at, actor=actor.label, action=action,
         entity=entity, entity_id=str(entity_id), before=plain(before), after=plain(after),
@@ -85,6 +88,34 @@ def append(session: Session, *, chain: str, actor: Actor, action: str, entity: s
     conn.execute(_INSERT_RECORD, {c: getattr(record, c) for c in _RECORD_COLUMNS})
     return record
 
+
+def chain_pending_of(session: Session, chain: str, seq: int, prev: str,
+                     up_to: int | None = None) -> tuple[int, str]:
+    """Move the committed pending records of ``chain`` (issue 20's fast path; ids up to
+    ``up_to``) into it, oldest first, after its head (seq, prev), which the caller has
+    locked; returns the new head. The lock makes two movers take each record once."""
+    conn = session.connection()
+    stmt = delete(_PENDING).where(_PENDING.c.chain == chain)
+    if up_to is not None:
+        stmt = stmt.where(_PENDING.c.id <= up_to)
+    rows = sorted(conn.execute(stmt.returning(*_PENDING.c)).all(), key=lambda r: r.id)
+    if not rows:
+        return seq, prev
+    out = []
+    for r in rows:
+        seq += 1
+        record = {"chain": chain, "seq": seq, "prev_hash": prev, "signature": None,
+                  **{f: getattr(r, f) for f in _PENDING_FIELDS}}
+        record["hash"] = prev = record_hash(_content(SimpleNamespace(**record)))
+        out.append(record)
+    conn.execute(_INSERT_RECORD, out)
+    conn.execute(_MOVE_HEAD, {"c": chain, "s": seq, "h": prev})
+    return seq, prev
+
+
+_PENDING = AuditPending.__table__
+_PENDING_FIELDS = ("at", "actor", "action", "entity", "entity_id", "before", "after",
+                   "reason", "request_id")
 
 # Statements built once, values bound per call: SQLAlchemy then reuses their compiled form.
 _RECORD_COLUMNS = [c.key for c in AuditRecord.__table__.columns if c.key != "id"]

@@ -56,6 +56,9 @@ def export_trail(session: Session, principal: Principal, key: str, *, fmt: str,
     if fmt not in FORMATS:
         raise RuleViolation(f"must be one of {', '.join(FORMATS)}", field="format")
     study, protocol = get_study(session, principal, key)
+    from diary.audit_pending import chain_pending
+
+    chain_pending(session)  # the fast path's records are part of the trail (issue 20)
     sites = principal.sites(study.id)
     participants = select(Participant.id).where(Participant.study_id == study.id)
     if subject_id is not None:

@@ -67,7 +67,11 @@ def payload_hash(payload_text: str) -> str:
 def seal(session: Session, signer: Signer, now: datetime) -> SealLine | None:
     """Sign the heads of every chain that moved since the last seal; commit.
 
-    Returns None when another sealer holds the lock or won the race for the number."""
+    Returns None when another sealer holds the lock or won the race for the number.
+    Pending records of the ingest fast path are chained first, so the seal covers them."""
+    from diary.audit_pending import chain_pending
+
+    chain_pending(session)
     conn = session.connection()
     if conn.dialect.name == "postgresql" and not conn.scalar(
             text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": SEAL_LOCK}):

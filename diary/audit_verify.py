@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from diary import audit
 from diary.audit_crosscheck import cross_check
 from diary.audit_keys import load_signer
+from diary.audit_pending import chain_pending
 from diary.audit_seals import (
     SealLine,
     archive,
@@ -47,6 +48,9 @@ def verify_all(session: Session, *, public: Ed25519PublicKey | None,
     copies are compared with them; without it the database's copies are checked, which a
     database owner could have removed (a note says so)."""
     report = Report()
+    chained = chain_pending(session)  # the fast path's records join their chains first
+    if chained:
+        report.notes.append(f"{chained} pending record(s) of the ingest fast path chained")
     stored = database_seals(session)
     seals: list[SealLine] = list(read_file(seals_file)) if seals_file else stored
     points: dict = {}

@@ -43,6 +43,9 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         # gap between a participant's tasks: the perioperative study's 3- and 6-month
         # questionnaires are 92 days apart, and its diary ends before.
         "DEVICE_TOKEN_IDLE_DAYS": int(env.get("DEVICE_TOKEN_IDLE_DAYS", "120")),
+        # PostgreSQL: a day's first diary entry in one statement and a commit (issue 20);
+        # 0 sends every submission through the portable path.
+        "FAST_INGEST": env.get("FAST_INGEST", "1") != "0",
         # Reverse proxies in front of the app whose X-Forwarded-For is trusted for the
         # client address that sign-in throttling counts per (0: use the socket's peer).
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),

@@ -109,9 +109,12 @@ def seal_when_due(runtime: Runtime) -> int | None:
 
     A failure (a key service down, an unwritable checkpoint file) is logged loudly but
     does not stop reminders: the next tick tries again."""
+    from diary.audit_pending import chain_pending
     from diary.audit_verify import seal_if_due
 
     try:
+        with runtime.session_factory() as session:
+            chain_pending(session)  # every tick: the fast path's records join their chains
         line = seal_if_due(runtime.session_factory, runtime.config, runtime.clock.now())
     except Exception:  # noqa: BLE001 - reminders must go out whatever the sealer's trouble
         log.exception("audit seal failed; retrying at the next tick")

@@ -38,4 +38,7 @@ def init_api(app: Flask) -> LazySpecApi:
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     api.register_blueprint(fhir.blp)  # the FHIR base is /fhir, as FHIR clients look for it
     app.register_blueprint(sms.blp)  # Twilio's form-posted webhooks: outside the JSON API
+    from diary.api.fast_entries import init_fast_ingest
+
+    init_fast_ingest(app)  # PostgreSQL: a day's first entry in two round trips (issue 20)
     return api

@@ -345,6 +345,29 @@ class AuditRecord(Base):
     signature: Mapped[Any] = mapped_column(JSON, nullable=True)
 
 
+class AuditPending(Base):
+    """An audit record written by the PostgreSQL fast path (issue 20), not yet chained.
+
+    The sealer (diary/audit_pending.py) moves these into ``audit_records`` in id order,
+    hashing and linking each, so no request waits on a chain head lock."""
+
+    __tablename__ = "audit_pending"
+    # audit.append drains its chain's pending records first: found by chain, in order.
+    __table_args__ = (Index("ix_audit_pending_chain_id", "chain", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chain: Mapped[str] = mapped_column(String(80))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(64))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    before: Mapped[Any] = mapped_column(JSON, nullable=True)
+    after: Mapped[Any] = mapped_column(JSON, nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    request_id: Mapped[str | None] = mapped_column(String(64))
+
+
 class AuditChainHead(Base):
     """The last record of each chain: locking this row orders appends to one chain."""
 

@@ -31,6 +31,7 @@ from diary.db.models import (
     AnchorEventVersion,
     ApiToken,
     AuditChainHead,
+    AuditPending,
     AuditRecord,
     AuditSeal,
     AuditSealMark,
@@ -288,7 +289,7 @@ def _names(attributes) -> set[str]:
 
 SERVER_SET = _bounded(  # ids, hashes, codes from vocabularies, states: never a client's text
     Account, ActivationCode, AnchorEvent, AnchorEventVersion, ApiToken, AuditChainHead,
-    AuditRecord, DiaryEntry,
+    AuditRecord, AuditPending, DiaryEntry,
     Participant, ProtocolVersion, QuestionnaireResponse, Screening, StudyRole,
     MedicationIntake, SideEffectReport, AdverseEventRecord, OutboxMessage, ReminderCursor,
     SmsConversation, BlindingCode, AllocationList, AllocationSlot, AuthThrottle, AuditSeal,
