@@ -30,7 +30,7 @@ from functools import lru_cache
 import numpy as np
 
 from diary.errors import RuleViolation
-from diary.exports.csv_xlsx import DICTIONARY_COLUMNS, atomic_path, dictionary_table
+from diary.exports.csv_xlsx import atomic_path, dictionary_table
 from scoring.naming import fit_label
 from scoring.tables import Column, Table
 

@@ -69,7 +69,8 @@ def test_every_layout_of_a_shipped_protocol_writes_xpt_with_its_dictionary(api, 
                 pieces = [xpt[n][i] for n in names]
                 assert all(len(p) <= XPORT_CHAR_MAX for p in pieces)
                 # SAS pads character values: a trailing blank of the text is not kept.
-                assert "".join(pieces) == to_ascii(_unneutralised(row[c.name])).rstrip(), (layout, c.name, i)
+                whole = to_ascii(_unneutralised(row[c.name])).rstrip()
+                assert "".join(pieces) == whole, (layout, c.name, i)
                 longest = max(longest, len(row[c.name]))
     if protocol == "perioperative-ketamine.yaml":
         assert longest > XPORT_CHAR_MAX      # the case of the bug: 209 bytes of PARAMCDs
