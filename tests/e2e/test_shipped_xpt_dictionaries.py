@@ -74,3 +74,20 @@ def test_every_layout_of_a_shipped_protocol_writes_xpt_with_its_dictionary(api, 
                 longest = max(longest, len(row[c.name]))
     if protocol == "perioperative-ketamine.yaml":
         assert longest > XPORT_CHAR_MAX      # the case of the bug: 209 bytes of PARAMCDs
+
+
+def test_the_command_line_writes_the_perioperative_long_xpt_and_its_dictionary(api, tmp_path):
+    import pyreadstat
+
+    key = api.create_study(api.create_admin(), "perioperative-ketamine.yaml")
+    out = tmp_path / "adeff.xpt"
+    result = api.app.test_cli_runner().invoke(args=[
+        "export", "endpoints", "--study", key, "--layout", "long", "--format", "xpt",
+        "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    dictionary = pyreadstat.read_xport(str(tmp_path / "adeff_dict.xpt"), output_format="dict")[0]
+    row = dictionary["VARIABLE"].index("PARAMCD")
+    codes = dictionary["CODELIST"][row] + dictionary["CODELIS2"][row]
+    assert len(codes) > XPORT_CHAR_MAX                                 # 209 bytes, whole
+    assert all(c and " " not in c for c in codes.split("; "))          # no code cut in two
+    assert list(dictionary).index("CODELIS2") == list(dictionary).index("CODELIST") + 1
