@@ -188,8 +188,8 @@ def long_table(scored: ScoredRecords, *, source_ids: bool = True,
     codelists = {**_CODELISTS, "PARAMCD": "; ".join(codes[k] for k in texts),
                  "PARCAT1": "; ".join(dict.fromkeys(s.parcat() for s in specs
                                                     if s.key in texts))}
-    # The PARAMCD = PARAM pairs go in the derivation: XPORT cuts that text into
-    # 200-byte pieces, a codelist cell must fit in one.
+    # The PARAMCD = PARAM pairs go in the derivation; the codelist lists the codes.
+    # XPORT's dictionary cuts either text into 200-byte pieces (diary.exports.xport).
     pairs = {"PARAMCD": "; ".join(f"{codes[k]} = {p}" for k, p in texts.items())}
     columns = ident_columns + [ASEQ] + [
         Column(n, n, lab, t, f"{d}: {pairs[n]}" if n in pairs else d,

@@ -29,7 +29,8 @@ def dictionary_path(path: Path, fmt: str) -> Path:
 
 
 def export_dictionary(export: EndpointExport, fmt: str) -> Table:
-    """The data dictionary; in XPORT long derivations continue in DERIVAT2, ... columns."""
+    """The data dictionary; in XPORT a text over 200 bytes continues in the next columns
+    (CODELIS2, DERIVAT2, ...: :func:`~diary.exports.xport.xport_dictionary_table`)."""
     if fmt == "xpt":
         return xport_dictionary_table(export.table)
     return dictionary_table(export.table)

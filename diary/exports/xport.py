@@ -8,7 +8,8 @@ check them all (PITFALLS, Exports):
   with a digit; labels <= 40 characters;
 - character values <= 200 bytes: a longer one is refused with
   :class:`XportValueTooLong` naming the column and row (write CSV/XLSX, or
-  the trace table for SRCIDS, instead);
+  the trace table for SRCIDS, instead); the data dictionary continues its long
+  texts in extra columns instead (:func:`xport_dictionary_table`);
 - ASCII only: text is transliterated by :func:`to_ascii` ("±" -> "+/-",
   accents dropped, anything else "?"); the 200 bytes apply after it.
 
@@ -29,12 +30,12 @@ from functools import lru_cache
 import numpy as np
 
 from diary.errors import RuleViolation
-from diary.exports.csv_xlsx import DICTIONARY_COLUMNS, atomic_path, dictionary_table
+from diary.exports.csv_xlsx import atomic_path, dictionary_table
 from scoring.naming import fit_label
 from scoring.tables import Column, Table
 
-__all__ = ["XPORT_CHAR_MAX", "XportValueTooLong", "to_ascii", "write_xpt",
-           "xport_dictionary_table"]
+__all__ = ["XPORT_CHAR_MAX", "XportValueTooLong", "continued_name", "split_text", "to_ascii",
+           "write_xpt", "xport_dictionary_table"]
 
 XPORT_CHAR_MAX = 200
 SAS_EPOCH_ORDINAL = 715510                     # datetime.date(1960, 1, 1).toordinal()
@@ -73,8 +74,19 @@ def to_ascii(text: str) -> str:
     return "".join(c if c.isascii() else "" if unicodedata.combining(c) else "?" for c in text)
 
 
-def _cut(text: str, limit: int) -> list[str]:
-    """Pieces of at most *limit* characters, cut before a space, joining back to *text*."""
+def split_text(text: str, limit: int = XPORT_CHAR_MAX) -> list[str]:
+    """*text* in ASCII (:func:`to_ascii`), cut before a space into pieces of at most
+    *limit* bytes (at *limit* where no space is near); joined they give it back.
+
+    The one rule for text longer than an XPORT v5 character value (the dictionary's
+    continuation columns).
+
+    Examples
+    --------
+    >>> split_text("A; B; C", 4), split_text("ABCDEF", 4), split_text("± 1", 4)
+    (['A;', ' B;', ' C'], ['ABCD', 'EF'], ['+/-', ' 1'])
+    """
+    text = to_ascii(text)
     parts = []
     while len(text) > limit:
         k = text.rfind(" ", 1, limit + 1)
@@ -84,13 +96,28 @@ def _cut(text: str, limit: int) -> list[str]:
     return [*parts, text]
 
 
+def continued_name(name: str, k: int) -> str:
+    """XPORT name of the *k*-th piece (k >= 2) of column *name*: the name cut to leave
+    room for the number (``DERIVATN`` -> ``DERIVAT2``, ``CODELIST`` -> ``CODELI10``)."""
+    return f"{name[:8 - len(str(k))]}{k}"
+
+
+def _continued(c: Column, k: int) -> Column:
+    label = f"{c.label.split(' (')[0]}, continued ({k})"
+    return Column(f"{c.name}_{k}", continued_name(c.xport_name, k),
+                  label if len(label) <= 40 else f"{c.xport_name}, continued ({k})", "char",
+                  f"{c.xport_name} text cut before a space; {c.xport_name}, then "
+                  f"{continued_name(c.xport_name, 2)}... concatenated give it whole")
+
+
 def xport_dictionary_table(tables: Table | Sequence[Table], *, name: str = "DICT") -> Table:
     """:func:`~diary.exports.csv_xlsx.dictionary_table` fitted to XPORT v5.
 
-    Derivation texts are ASCII (:func:`to_ascii`) and cut before a space into
-    pieces of at most 200 bytes: ``DERIVATN``, then ``DERIVAT2``,
-    ``DERIVAT3``... as needed; concatenated (SAS ``CAT``, not ``CATS``) they
-    give the whole text back.  CSV and XLSX keep the text in one cell.
+    Every text (derivation, codelist, label, unit...) is ASCII (:func:`to_ascii`) and
+    cut by :func:`split_text` into pieces of at most 200 bytes: ``DERIVATN``, then
+    ``DERIVAT2``, ``DERIVAT3``... (``CODELIST``, ``CODELIS2``...) right after their
+    column, as many as the longest text needs; concatenated (SAS ``CAT``, not ``CATS``)
+    they give the whole text back.  CSV and XLSX keep the text in one cell.
 
     Examples
     --------
@@ -100,14 +127,14 @@ def xport_dictionary_table(tables: Table | Sequence[Table], *, name: str = "DICT
     (['DERIVATN', 'DERIVAT2'], [200, 30])
     """
     full = dictionary_table(tables, name=name)
-    rows = [(*r[:-1], *_cut(to_ascii(r[-1]), XPORT_CHAR_MAX)) for r in full.rows]
-    width = max(map(len, rows), default=len(DICTIONARY_COLUMNS))
-    more = tuple(
-        Column(f"derivation_{k}", f"{'DERIVAT'[:8 - len(str(k))]}{k}",
-               f"Derivation rule, continued ({k})", "char", "text cut before a space")
-        for k in range(2, width - len(DICTIONARY_COLUMNS) + 2))
-    rows = [r + (None,) * (width - len(r)) for r in rows]
-    return Table(name, DICTIONARY_COLUMNS + more, rows)
+    cut = [[split_text(v) if c.type == "char" and v is not None else [v]
+            for c, v in zip(full.columns, r, strict=True)] for r in full.rows]
+    widths = [max((len(r[j]) for r in cut), default=1) for j in range(len(full.columns))]
+    columns = tuple(x for c, w in zip(full.columns, widths, strict=True)
+                    for x in (c, *(_continued(c, k) for k in range(2, w + 1))))
+    rows = [tuple(v for pieces, w in zip(r, widths, strict=True)
+                  for v in (*pieces, *(None,) * (w - len(pieces)))) for r in cut]
+    return Table(name, columns, rows)
 
 
 def _check_name(name: str, what: str) -> None:
