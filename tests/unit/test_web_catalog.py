@@ -11,7 +11,8 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYWORDS = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None}
-METHODS = [("web/participant/**", "ignore"), ("web/**.py", "python"), ("web/templates/**.html", "jinja2"),
+METHODS = [("web/participant/**", "ignore"),  # the participant app has its own catalogs
+           ("web/**.py", "python"), ("web/templates/**.html", "jinja2"),
            ("simulation/templates/**.html", "jinja2")]  # the simulation report (issue 21)
 
 
