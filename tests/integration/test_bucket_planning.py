@@ -4,8 +4,8 @@ Every tick below runs twice from the same database state, once with the set-base
 path and once planning everyone one by one, and both must leave the same outbox rows
 (all columns but the random id) and the same cursors. The cohort mixes participants who
 share a bucket with the exceptions: their own reminder time, opted out, withdrawn, no
-phone, pending messages, diary entries, windows; in Paris, Chicago and Kolkata, hour by
-hour across the spring and autumn clock changes of 2027.
+phone, pending messages, diary entries, windows, ids that JSON escapes; in Paris, Chicago
+and Kolkata, hour by hour across the spring and autumn clock changes of 2027.
 """
 
 from __future__ import annotations
@@ -47,10 +47,11 @@ def _cohort(engine) -> dict[str, str]:
     people, events, entries, cursors, pending, who = [], [], [], [], [], {}
     n = 0
 
-    def add(situation: str, tz: str, infusion: datetime, **fields) -> str:
+    def add(situation: str, tz: str, infusion: datetime, pid: str | None = None,
+            **fields) -> str:
         nonlocal n
         n += 1
-        pid = new_id()
+        pid = pid or new_id()
         who[pid] = situation
         people.append({"id": pid, "study_id": study_id, "subject_id": f"T{n:04d}",
                        "site": "CFD01", "sequence": "S1", "timezone": tz, "language": "en",
@@ -71,6 +72,8 @@ def _cohort(engine) -> dict[str, str]:
             add("withdrawn", tz, infusion, withdrawn_at=infusion + timedelta(days=6))
             add("no phone", tz, infusion, phone_index=None)
             add("later infusion", tz, infusion + timedelta(days=3, hours=5))
+            for odd in ('"', "\\", "é"):  # ids the keys' SQL cannot take as they are
+                add("odd id", tz, infusion, pid=f"{odd}{new_id()[:30]}")
             for _ in range(2):  # entries every other day: missed-day streaks differ
                 pid = add("entries", tz, infusion)
                 entries += [{"id": new_id(), "participant_id": pid, "diary_date": day,
@@ -133,9 +136,9 @@ def _restore(engine, rows: list, cursors: list) -> None:
 def test_bucket_path_writes_what_the_one_by_one_planner_writes(database_url):
     engine = make_engine(database_url)
     try:
-        who = _cohort(engine)
+        _cohort(engine)
         factory = make_session_factory(engine)
-        bucketed, seen = 0, {}
+        bucketed, left = 0, 0
         for start, hours in SPANS:
             with engine.begin() as conn:  # each span starts with everyone due
                 conn.execute(text("UPDATE reminder_cursors SET next_due_at = :now "
@@ -152,10 +155,8 @@ def test_bucket_path_writes_what_the_one_by_one_planner_writes(database_url):
                 assert by_bucket.participants == one_by_one.participants
                 assert by_bucket.inserted == one_by_one.inserted
                 bucketed += by_bucket.bucketed
-                for pid, *_ in got[1]:
-                    seen.setdefault(who[pid], 0)
-        assert bucketed > 0  # the path under test ran
-        assert {"plain", "own time", "opted out", "withdrawn", "pending"} <= set(seen)
+                left += by_bucket.participants - by_bucket.bucketed
+        assert bucketed > 0 and left > 0  # both paths ran
     finally:
         engine.dispose()
 
