@@ -54,12 +54,10 @@ CLAIM = text(f"""
                FOR UPDATE SKIP LOCKED) c
       JOIN participants p ON p.id = c.participant_id
       CROSS JOIN LATERAL (SELECT
-           (SELECT string_agg(concat_ws('|', e.type, e.occurred_at,
-                                        coalesce(e.period::text, '-'), e.status,
-                                        e.date_only), ';'
-                              ORDER BY e.occurred_at, e.type, e.period, e.status, e.date_only)
+           (SELECT array_agg(ROW(e.occurred_at, e.type, e.period, e.status, e.date_only)
+                             ORDER BY e.occurred_at, e.type, e.period, e.status, e.date_only)
               FROM anchor_events e WHERE e.participant_id = c.participant_id) AS events,
-           (SELECT string_agg(d.diary_date::text, ',' ORDER BY d.diary_date)
+           (SELECT array_agg(d.diary_date ORDER BY d.diary_date)
               FROM diary_entries d WHERE d.participant_id = c.participant_id
                AND d.is_current AND d.diary_date >= :since) AS dates,
            EXISTS (SELECT 1 FROM {OutboxMessage.__tablename__} o
