@@ -14,9 +14,11 @@ left due for the one-by-one path of the same tick.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import logging
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from diary.db.messaging import OutboxMessage
@@ -32,6 +34,8 @@ from .planning.model import DIARY, DIARY_NUDGE, KINDS, PARTICIPANT, reminder_key
 from .tick import RECHECK, PlanStats, outbox_row, plan_one
 
 LIMIT = 20_000
+SERIALIZATION_FAILURE = "40001"
+log = logging.getLogger("paindiary.tick")
 COPIED_KINDS = (DIARY, DIARY_NUDGE)
 """Kinds whose rows differ between the participants of a bucket only by id and key."""
 _KINDS_SQL = ", ".join(f"'{k}'" for k in KINDS)
@@ -79,10 +83,20 @@ def plan_buckets(session_factory: sessionmaker[Session], now: datetime, *,
     """Plan every due participant that fits a bucket, ``limit`` claimed cursors per
     committed pass; the others (the exceptions) are left due."""
     total, skip = PlanStats(), []
+    with session_factory() as session:
+        since = _since(session, now, alert_for)
     while True:
         with session_factory() as session:
-            claimed, stats, exceptions = plan_pass(session, now, limit, skip, alert_for)
-            session.commit()
+            try:
+                claimed, stats, exceptions = plan_pass(session, now, since, limit, skip,
+                                                       alert_for)
+                session.commit()
+            except OperationalError as exc:
+                if getattr(exc.orig, "sqlstate", None) != SERIALIZATION_FAILURE:
+                    raise
+                session.rollback()  # a claimed row changed meanwhile: plan one by one
+                log.info("bucket pass given up (%s); planning one by one", exc.orig)
+                return total
         for name in ("participants", "planned", "inserted"):
             setattr(total, name, getattr(total, name) + getattr(stats, name))
         skip += exceptions
@@ -90,16 +104,22 @@ def plan_buckets(session_factory: sessionmaker[Session], now: datetime, *,
             return total
 
 
-def plan_pass(session: Session, now: datetime, limit: int, skip: list[str],
+def plan_pass(session: Session, now: datetime, since: date, limit: int, skip: list[str],
               alert_for: timedelta) -> tuple[int, PlanStats, list[str]]:
     """One pass: claim, plan each bucket's representative, copy its plan to the bucket.
-    Returns how many cursors were claimed, the stats and the exceptions' ids."""
+    Returns how many cursors were claimed, the stats and the exceptions' ids.
+
+    One snapshot for the whole pass (REPEATABLE READ): the representative is loaded as
+    its bucket was formed, even if a diary entry arrives meanwhile (a claimed row that
+    changes meanwhile fails the pass instead, with a serialization error).
+    """
+    session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
     session.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS {CLAIMED} (participant_id text, "
                          "g int, copyable bool) ON COMMIT DELETE ROWS"))
     # Per-row lookups: compiling them (JIT) costs more than running them.
     session.execute(text("SET LOCAL jit = off"))
-    session.execute(CLAIM, {"now": now, "since": _since(session, now, alert_for),
-                            "skip": ",".join(skip), "limit": limit})
+    session.execute(CLAIM, {"now": now, "since": since, "skip": ",".join(skip),
+                            "limit": limit})
     claimed, copies, planned = 0, {}, 0
     planner, bounds = BatchPlanner(now, horizon=RECHECK, alert_for=alert_for), {}
     for g, representative, copyable, count in session.execute(BUCKETS).all():
@@ -123,7 +143,7 @@ def plan_pass(session: Session, now: datetime, limit: int, skip: list[str],
     return claimed, stats, exceptions
 
 
-def _since(session: Session, now: datetime, alert_for: timedelta):
+def _since(session: Session, now: datetime, alert_for: timedelta) -> date:
     """The earliest diary date a due participant's plan may read (as ``load_inputs``)."""
     shas = session.scalars(text(
         "SELECT DISTINCT v.sha256 FROM studies s JOIN protocol_versions v "
