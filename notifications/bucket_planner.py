@@ -39,39 +39,57 @@ log = logging.getLogger("paindiary.tick")
 COPIED_KINDS = (DIARY, DIARY_NUDGE)
 """Kinds whose rows differ between the participants of a bucket only by id and key."""
 _KINDS_SQL = ", ".join(f"'{k}'" for k in KINDS)
+MIN_BUCKET = 2
+"""Smaller buckets are planned one by one (in batches: cheaper than one load each)."""
 CLAIMED = "tick_claimed"  # a temporary table, private to each connection
+# What the planner reads of a participant, but its id: equal values, equal plans.
+SIGNATURE = (
+    "p.study_id", "p.timezone", "p.reminder_time", "p.language", "p.phone_index IS NULL",
+    "p.enrolled_at", "coalesce(p.sequence, '')", "p.withdrawn_at", "p.sms_opted_out_at",
+    "ev.at", "ev.type", "ev.period", "ev.status", "ev.date_only",
+    "f.dates",  # the current diary entries' dates
+)
+_EVENT_ORDER = "ORDER BY occurred_at, type, period, status, date_only"
 
-# The due cursors, claimed until commit, each with its bucket ``g`` (everything the
-# planner reads of the participant except its id) and whether it may be copied (nothing
-# pending to re-plan or cancel, an id the key expression takes as it is).
+# The due cursors, claimed until commit. Each bucket is a partition of equal signatures
+# (by their hash: no sort of the signatures themselves); its first participant is the
+# representative, and a participant is copied only if its signature is exactly the
+# representative's (a hash collision just sends it to the one-by-one path), nothing of
+# its is pending (to re-plan or cancel) and the key expression takes its id as it is.
 CLAIM = text(f"""
-    INSERT INTO {CLAIMED} (participant_id, g, copyable)
-    SELECT c.participant_id,
-           dense_rank() OVER (ORDER BY p.study_id, p.timezone, p.reminder_time, p.language,
-                              p.phone_index IS NULL, p.enrolled_at, p.sequence,
-                              p.withdrawn_at, p.sms_opted_out_at, events, dates),
-           NOT pending AND {as_is_sql("c.participant_id")}
+    INSERT INTO {CLAIMED} (participant_id, rep, copyable)
+    SELECT participant_id, first_value(participant_id) OVER bucket,
+           copyable AND sig IS NOT DISTINCT FROM first_value(sig) OVER bucket
+      FROM (
+    SELECT c.participant_id, NOT f.pending AND {as_is_sql("c.participant_id")} AS copyable,
+           ROW({", ".join(SIGNATURE)}) AS sig
       FROM (SELECT participant_id FROM reminder_cursors
              WHERE next_due_at <= :now
                AND participant_id <> ALL (string_to_array(:skip, ','))
              ORDER BY next_due_at LIMIT :limit
                FOR UPDATE SKIP LOCKED) c
       JOIN participants p ON p.id = c.participant_id
+      CROSS JOIN LATERAL (  -- in one order, so that equal events give equal arrays
+           SELECT array_agg(e.occurred_at) AS at, array_agg(e.type) AS type,
+                  array_agg(e.period) AS period, array_agg(e.status) AS status,
+                  array_agg(e.date_only) AS date_only
+             FROM (SELECT * FROM anchor_events
+                    WHERE participant_id = c.participant_id {_EVENT_ORDER}) AS e) AS ev
       CROSS JOIN LATERAL (SELECT
-           (SELECT array_agg(ROW(e.occurred_at, e.type, e.period, e.status, e.date_only)
-                             ORDER BY e.occurred_at, e.type, e.period, e.status, e.date_only)
-              FROM anchor_events e WHERE e.participant_id = c.participant_id) AS events,
            (SELECT array_agg(d.diary_date ORDER BY d.diary_date)
               FROM diary_entries d WHERE d.participant_id = c.participant_id
                AND d.is_current AND d.diary_date >= :since) AS dates,
            EXISTS (SELECT 1 FROM {OutboxMessage.__tablename__} o
                     WHERE o.participant_id = c.participant_id AND o.state = 'pending'
-                      AND o.kind IN ({_KINDS_SQL})) AS pending) AS facts""")
-
+                      AND o.kind IN ({_KINDS_SQL})) AS pending) AS f
+    OFFSET 0) AS claimed  -- each participant's lookups once, whatever uses them after
+    WINDOW bucket AS (PARTITION BY hash_record_extended(sig, 0)
+                      ORDER BY copyable DESC, participant_id COLLATE "C")""")
+CREATE_CLAIMED = text(f"CREATE TEMP TABLE IF NOT EXISTS {CLAIMED} (participant_id text, "
+                      "rep text, copyable bool) ON COMMIT DELETE ROWS")
+# Per bucket: its representative, how many may be copied, how many were claimed.
 BUCKETS = text(f"""
-    SELECT g, min(participant_id) FILTER (WHERE copyable), count(*) FILTER (WHERE copyable),
-           count(*)
-      FROM {CLAIMED} GROUP BY g""")
+    SELECT rep, count(*) FILTER (WHERE copyable), count(*) FROM {CLAIMED} GROUP BY rep""")
 
 COLUMNS = ("id, key, study_id, participant_id, channel, audience, kind, target, "
            "reminder_attempt, body, planned_at, due_at, expires_at, state, send_attempts, "
@@ -114,32 +132,28 @@ def plan_pass(session: Session, now: datetime, since: date, limit: int, skip: li
     changes meanwhile fails the pass instead, with a serialization error).
     """
     session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
-    session.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS {CLAIMED} (participant_id text, "
-                         "g int, copyable bool) ON COMMIT DELETE ROWS"))
+    session.execute(CREATE_CLAIMED)
     # Per-row lookups: compiling them (JIT) costs more than running them.
     session.execute(text("SET LOCAL jit = off"))
     session.execute(CLAIM, {"now": now, "since": since, "skip": ",".join(skip),
                             "limit": limit})
-    claimed, copies, planned = 0, {}, 0
-    planner, bounds = BatchPlanner(now, horizon=RECHECK, alert_for=alert_for), {}
-    for g, representative, copyable, count in session.execute(BUCKETS).all():
+    claimed, sizes = 0, {}
+    for rep, copyable, count in session.execute(BUCKETS).all():
         claimed += count
-        if representative is not None:
-            template = _plan_representative(session, representative, now, alert_for,
-                                            planner, bounds)
-            if template is not None:
-                copies[g] = template
-                planned += copyable * len(template[0])
+        if copyable >= MIN_BUCKET:
+            sizes[rep] = copyable
+    copies = _plan_representatives(session, list(sizes), now, alert_for)
+    planned = sum(sizes[rep] * len(rows) for rep, (rows, _) in copies.items())
     stats = PlanStats()
     if copies:
         stats = _copy(session, copies, now)
         stats.planned = planned
     exceptions = []
     if claimed >= limit:  # another pass follows: it must not claim these again
-        exceptions = list(session.scalars(
-            text(f"SELECT participant_id FROM {CLAIMED} "
-                 "WHERE NOT copyable OR g <> ALL (CAST(:copied AS int[]))"),
-            {"copied": list(copies)}))
+        exceptions = list(session.scalars(  # those whose cursor is still due
+            text(f"SELECT t.participant_id FROM {CLAIMED} t JOIN reminder_cursors c "
+                 "ON c.participant_id = t.participant_id WHERE c.next_due_at <= :now"),
+            {"now": now}))
     return claimed, stats, exceptions
 
 
@@ -153,40 +167,40 @@ def _since(session: Session, now: datetime, alert_for: timedelta) -> date:
     return (now - back).date() - timedelta(days=1)
 
 
-def _plan_representative(session: Session, pid: str, now: datetime, alert_for: timedelta,
-                         planner: BatchPlanner, bounds: dict
-                         ) -> tuple[list[dict], datetime | None] | None:
-    """The bucket's plan from one of its participants (its outbox rows, and the next
-    cursor instant); None if it cannot be copied."""
-    inputs = load_inputs(session, [pid], now, alert_for)
-    if not inputs:
-        return None
-    item = inputs[0]
-    due, nxt, sched = plan_one(planner, item, now, bounds)
-    if any(w.form != ADVERSE_EVENTS for w in sched.windows):
-        return None  # window reminders are keyed on each participant's own windows
-    if any(r.kind not in COPIED_KINDS or r.audience != PARTICIPANT
-           or not _json_as_is(f"{r.kind}{r.target}{r.attempt}") for r in due):
-        return None
-    return [outbox_row(item, r, now) for r in due], nxt
+def _plan_representatives(session: Session, reps: list[str], now: datetime,
+                          alert_for: timedelta
+                          ) -> dict[str, tuple[list[dict], datetime | None]]:
+    """Each bucket's plan from its representative (its outbox rows, and the next cursor
+    instant), for the buckets whose plan can be copied."""
+    copies: dict[str, tuple[list[dict], datetime | None]] = {}
+    planner, bounds = BatchPlanner(now, horizon=RECHECK, alert_for=alert_for), {}
+    for item in load_inputs(session, reps, now, alert_for) if reps else ():
+        due, nxt, sched = plan_one(planner, item, now, bounds)
+        if any(w.form != ADVERSE_EVENTS for w in sched.windows):
+            continue  # window reminders are keyed on each participant's own windows
+        if any(r.kind not in COPIED_KINDS or r.audience != PARTICIPANT
+               or not _json_as_is(f"{r.kind}{r.target}{r.attempt}") for r in due):
+            continue
+        copies[item.ref.id] = [outbox_row(item, r, now) for r in due], nxt
+    return copies
 
 
 KEY = reminder_key_sql("t.participant_id", "k.kind", "k.target", "k.attempt::text")
 
 
-def _copy(session: Session, copies: dict[int, tuple[list[dict], datetime | None]],
+def _copy(session: Session, copies: dict[str, tuple[list[dict], datetime | None]],
           now: datetime) -> PlanStats:
     """Insert every copied bucket's rows for its participants and move their cursors, in
-    one statement."""
-    params: dict[str, object] = {"now": now}
+    one statement (``copies``: the representative's id -> its rows and next instant)."""
+    params: dict[str, object] = {"now": now, "reps": ",".join(copies)}
     rows, moves = [], []
-    for g, (template, nxt) in copies.items():
-        moves.append(f"({g}, CAST(:next{g} AS timestamptz))")
-        params[f"next{g}"] = nxt
+    for g, (rep, (template, nxt)) in enumerate(copies.items()):
+        moves.append(f"(:rep{g}, CAST(:next{g} AS timestamptz))")
+        params.update({f"rep{g}": rep, f"next{g}": nxt})
         for row in template:
             n = len(rows)
-            rows.append(f"({g}, :study{n}, :channel{n}, :audience{n}, :kind{n}, :target{n}, "
-                        f":attempt{n}, :body{n}, CAST(:due{n} AS timestamptz), "
+            rows.append(f"(:rep{g}, :study{n}, :channel{n}, :audience{n}, :kind{n}, "
+                        f":target{n}, :attempt{n}, :body{n}, CAST(:due{n} AS timestamptz), "
                         f"CAST(:expires{n} AS timestamptz))")
             params.update({f"study{n}": row["study_id"], f"channel{n}": row["channel"],
                            f"audience{n}": row["audience"], f"kind{n}": row["kind"],
@@ -200,17 +214,20 @@ def _copy(session: Session, copies: dict[int, tuple[list[dict], datetime | None]
             SELECT gen_random_uuid()::text, {KEY}, k.study_id, t.participant_id, k.channel,
                    k.audience, k.kind, k.target, k.attempt, k.body, :now, k.due, k.expires,
                    'pending', 0, k.due, false
-              FROM {CLAIMED} t
-              JOIN (VALUES {", ".join(rows)}) AS k(g, study_id, channel, audience, kind,
-                    target, attempt, body, due, expires) ON k.g = t.g
-             WHERE t.copyable
+              FROM members t
+              JOIN (VALUES {", ".join(rows)}) AS k(rep, study_id, channel, audience, kind,
+                    target, attempt, body, due, expires) ON k.rep = t.rep
             {ON_CONFLICT}
             RETURNING 1 AS n"""
     participants, new = session.execute(text(f"""
-        WITH moved AS (
+        WITH members AS (
+            SELECT participant_id, rep FROM {CLAIMED}
+             WHERE copyable AND rep = ANY (string_to_array(:reps, ','))
+        ), moved AS (
             UPDATE reminder_cursors c SET next_due_at = m.next, planned_at = :now
-              FROM {CLAIMED} t JOIN (VALUES {", ".join(moves)}) AS m(g, next) ON m.g = t.g
-             WHERE t.copyable AND c.participant_id = t.participant_id
+              FROM members t JOIN (VALUES {", ".join(moves)}) AS m(rep, next)
+                ON m.rep = t.rep
+             WHERE c.participant_id = t.participant_id
             RETURNING 1 AS n
         ), inserted AS ({inserted})
         SELECT (SELECT count(*) FROM moved), (SELECT count(*) FROM inserted)"""),
