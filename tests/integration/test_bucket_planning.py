@@ -20,6 +20,7 @@ from diary.db.messaging import OutboxMessage, ReminderCursor
 from diary.db.models import AnchorEvent, DiaryEntry, Participant, new_id
 from diary.services.principals import cli_principal
 from diary.services.studies import create_study
+from notifications import bucket_planner
 from notifications.planning.model import reminder_key
 from notifications.tick import plan_all
 from tests.conftest import PROTOCOLS
@@ -66,11 +67,12 @@ def _cohort(engine) -> dict[str, str]:
         for tz in ZONES:
             for _ in range(4):  # four alike: one bucket
                 add("plain", tz, infusion)
-            add("own time", tz, infusion, reminder_time="21:30", reminder_time_chosen=True)
-            add("own time", tz, infusion, reminder_time="18:15", reminder_time_chosen=True)
-            add("opted out", tz, infusion, sms_opted_out_at=infusion + timedelta(days=5))
-            add("withdrawn", tz, infusion, withdrawn_at=infusion + timedelta(days=6))
-            add("no phone", tz, infusion, phone_index=None)
+            for _ in range(2):  # two of each: buckets of their own
+                add("own time", tz, infusion, reminder_time="21:30", reminder_time_chosen=True)
+                add("own time", tz, infusion, reminder_time="18:15", reminder_time_chosen=True)
+                add("opted out", tz, infusion, sms_opted_out_at=infusion + timedelta(days=5))
+                add("withdrawn", tz, infusion, withdrawn_at=infusion + timedelta(days=6))
+                add("no phone", tz, infusion, phone_index=None)
             add("later infusion", tz, infusion + timedelta(days=3, hours=5))
             for odd in ('"', "\\", "é"):  # ids the keys' SQL cannot take as they are
                 add("odd id", tz, infusion, pid=f"{odd}{new_id()[:30]}")
@@ -133,10 +135,19 @@ def _restore(engine, rows: list, cursors: list) -> None:
                      [{"pid": p, "due": due, "at": at} for p, due, at in cursors])
 
 
-def test_bucket_path_writes_what_the_one_by_one_planner_writes(database_url):
+def test_bucket_path_writes_what_the_one_by_one_planner_writes(database_url, monkeypatch):
+    copied = []  # the representatives whose plan was copied to their bucket
+    plan_representatives = bucket_planner._plan_representatives
+
+    def recording(*args, **kwargs):
+        copies = plan_representatives(*args, **kwargs)
+        copied.extend(copies)
+        return copies
+
+    monkeypatch.setattr(bucket_planner, "_plan_representatives", recording)
     engine = make_engine(database_url)
     try:
-        _cohort(engine)
+        who = _cohort(engine)
         factory = make_session_factory(engine)
         bucketed, left = 0, 0
         for start, hours in SPANS:
@@ -157,6 +168,7 @@ def test_bucket_path_writes_what_the_one_by_one_planner_writes(database_url):
                 bucketed += by_bucket.bucketed
                 left += by_bucket.participants - by_bucket.bucketed
         assert bucketed > 0 and left > 0  # both paths ran
+        assert {"plain", "own time", "opted out", "no phone"} <= {who[p] for p in copied}
     finally:
         engine.dispose()
 
