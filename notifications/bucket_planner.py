@@ -51,23 +51,14 @@ SIGNATURE = (
 )
 _EVENT_ORDER = "ORDER BY occurred_at, type, period, status, date_only"
 
-# The due cursors, claimed until commit. Each bucket is a partition of equal signatures
-# (by their hash: no sort of the signatures themselves); its first participant is the
-# representative, and a participant is copied only if its signature is exactly the
-# representative's (a hash collision just sends it to the one-by-one path), nothing of
-# its is pending (to re-plan or cancel) and the key expression takes its id as it is.
-CLAIM = text(f"""
-    INSERT INTO {CLAIMED} (participant_id, rep, copyable)
-    SELECT participant_id, first_value(participant_id) OVER bucket,
-           copyable AND sig IS NOT DISTINCT FROM first_value(sig) OVER bucket
-      FROM (
+def _signed(source: str) -> str:
+    """SQL: the participants of ``source`` (a subquery of ``participant_id``) with their
+    signature ``sig`` and whether they may be copied (nothing pending to re-plan or
+    cancel, an id the key expression takes as it is)."""
+    return f"""
     SELECT c.participant_id, NOT f.pending AND {as_is_sql("c.participant_id")} AS copyable,
            ROW({", ".join(SIGNATURE)}) AS sig
-      FROM (SELECT participant_id FROM reminder_cursors
-             WHERE next_due_at <= :now
-               AND participant_id <> ALL (string_to_array(:skip, ','))
-             ORDER BY next_due_at LIMIT :limit
-               FOR UPDATE SKIP LOCKED) c
+      FROM {source} c
       JOIN participants p ON p.id = c.participant_id
       CROSS JOIN LATERAL (  -- in one order, so that equal events give equal arrays
            SELECT array_agg(e.occurred_at) AS at, array_agg(e.type) AS type,
@@ -82,9 +73,33 @@ CLAIM = text(f"""
            EXISTS (SELECT 1 FROM {OutboxMessage.__tablename__} o
                     WHERE o.participant_id = c.participant_id AND o.state = 'pending'
                       AND o.kind IN ({_KINDS_SQL})) AS pending) AS f
-    OFFSET 0) AS claimed  -- each participant's lookups once, whatever uses them after
+    OFFSET 0"""  # each participant's lookups once, whatever uses them after
+
+
+DUE = """(SELECT participant_id FROM reminder_cursors
+           WHERE next_due_at <= :now AND participant_id <> ALL (string_to_array(:skip, ','))
+           ORDER BY next_due_at LIMIT :limit
+             FOR UPDATE SKIP LOCKED)"""
+# The due cursors, claimed until commit. Each bucket is a partition of equal signatures
+# (by their hash: no sort of the signatures themselves); its first participant is the
+# representative, and a participant is copied only if its signature is exactly the
+# representative's (a hash collision just sends it to the one-by-one path).
+CLAIM = text(f"""
+    INSERT INTO {CLAIMED} (participant_id, rep, copyable)
+    SELECT participant_id, first_value(participant_id) OVER bucket,
+           copyable AND sig IS NOT DISTINCT FROM first_value(sig) OVER bucket
+      FROM ({_signed(DUE)}) AS claimed
     WINDOW bucket AS (PARTITION BY hash_record_extended(sig, 0)
                       ORDER BY copyable DESC, participant_id COLLATE "C")""")
+# The common pass: the due participants whose signature is exactly one representative's.
+COMMON_MEMBERS = f"""
+    claimed AS MATERIALIZED ({_signed(DUE)}),
+    common AS MATERIALIZED ({_signed("(SELECT CAST(:common AS varchar) AS participant_id)")}),
+    members AS (
+        SELECT claimed.participant_id, CAST(:common AS text) AS rep FROM claimed, common
+         WHERE claimed.copyable AND claimed.sig IS NOT DISTINCT FROM common.sig)"""
+FIRST_DUE = text("SELECT participant_id FROM reminder_cursors WHERE next_due_at <= :now "
+                 "ORDER BY next_due_at LIMIT 1")
 CREATE_CLAIMED = text(f"CREATE TEMP TABLE IF NOT EXISTS {CLAIMED} (participant_id text, "
                       "rep text, copyable bool) ON COMMIT DELETE ROWS")
 # Per bucket: its representative, how many may be copied, how many were claimed.
@@ -103,6 +118,14 @@ def plan_buckets(session_factory: sessionmaker[Session], now: datetime, *,
     total, skip = PlanStats(), []
     with session_factory() as session:
         since = _since(session, now, alert_for)
+    with session_factory() as session:
+        try:
+            total = plan_common(session, now, since, limit, alert_for)
+            session.commit()
+        except OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) != SERIALIZATION_FAILURE:
+                raise
+            session.rollback()  # a claimed row changed meanwhile: the passes below
     while True:
         with session_factory() as session:
             try:
@@ -120,6 +143,24 @@ def plan_buckets(session_factory: sessionmaker[Session], now: datetime, *,
         skip += exceptions
         if claimed < limit or not stats.participants:
             return total
+
+
+def plan_common(session: Session, now: datetime, since: date, limit: int,
+                alert_for: timedelta) -> PlanStats:
+    """The first due participant's bucket, in one statement: it claims the due cursors,
+    copies that participant's plan to those with its signature and moves their cursors
+    (no bucket table, no sort: the evening reminder is mostly one big bucket). The others
+    stay due for the passes. One snapshot, as in ``plan_pass``."""
+    session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+    session.execute(text("SET LOCAL jit = off"))
+    first = session.scalar(FIRST_DUE, {"now": now})
+    copies = _plan_representatives(session, [first], now, alert_for) if first else {}
+    if not copies:
+        return PlanStats()
+    stats = _copy(session, copies, now, COMMON_MEMBERS,
+                  {"common": first, "since": since, "limit": limit, "skip": ""})
+    stats.planned = stats.participants * len(copies[first][0])
+    return stats
 
 
 def plan_pass(session: Session, now: datetime, since: date, limit: int, skip: list[str],
@@ -146,7 +187,7 @@ def plan_pass(session: Session, now: datetime, since: date, limit: int, skip: li
     planned = sum(sizes[rep] * len(rows) for rep, (rows, _) in copies.items())
     stats = PlanStats()
     if copies:
-        stats = _copy(session, copies, now)
+        stats = _copy(session, copies, now, BUCKET_MEMBERS, {"reps": ",".join(copies)})
         stats.planned = planned
     exceptions = []
     if claimed >= limit:  # another pass follows: it must not claim these again
@@ -188,11 +229,18 @@ def _plan_representatives(session: Session, reps: list[str], now: datetime,
 KEY = reminder_key_sql("t.participant_id", "k.kind", "k.target", "k.attempt::text")
 
 
+BUCKET_MEMBERS = f"""
+    members AS (
+        SELECT participant_id, rep FROM {CLAIMED}
+         WHERE copyable AND rep = ANY (string_to_array(:reps, ',')))"""
+
+
 def _copy(session: Session, copies: dict[str, tuple[list[dict], datetime | None]],
-          now: datetime) -> PlanStats:
+          now: datetime, members: str, params: dict[str, object]) -> PlanStats:
     """Insert every copied bucket's rows for its participants and move their cursors, in
-    one statement (``copies``: the representative's id -> its rows and next instant)."""
-    params: dict[str, object] = {"now": now, "reps": ",".join(copies)}
+    one statement (``copies``: the representative's id -> its rows and next instant;
+    ``members``: SQL that defines ``members`` (``participant_id``, ``rep``))."""
+    params = {**params, "now": now}
     rows, moves = [], []
     for g, (rep, (template, nxt)) in enumerate(copies.items()):
         moves.append(f"(:rep{g}, CAST(:next{g} AS timestamptz))")
@@ -220,10 +268,7 @@ def _copy(session: Session, copies: dict[str, tuple[list[dict], datetime | None]
             {ON_CONFLICT}
             RETURNING 1 AS n"""
     participants, new = session.execute(text(f"""
-        WITH members AS (
-            SELECT participant_id, rep FROM {CLAIMED}
-             WHERE copyable AND rep = ANY (string_to_array(:reps, ','))
-        ), moved AS (
+        WITH {members}, moved AS (
             UPDATE reminder_cursors c SET next_due_at = m.next, planned_at = :now
               FROM members t JOIN (VALUES {", ".join(moves)}) AS m(rep, next)
                 ON m.rep = t.rep

@@ -145,6 +145,14 @@ def test_bucket_path_writes_what_the_one_by_one_planner_writes(database_url, mon
         return copies
 
     monkeypatch.setattr(bucket_planner, "_plan_representatives", recording)
+    ways = set()  # the common pass's statement, the bucket passes' statement
+    copy = bucket_planner._copy
+
+    def noting(session, copies, now, members, params):
+        ways.add(members)
+        return copy(session, copies, now, members, params)
+
+    monkeypatch.setattr(bucket_planner, "_copy", noting)
     engine = make_engine(database_url)
     try:
         who = _cohort(engine)
@@ -169,6 +177,7 @@ def test_bucket_path_writes_what_the_one_by_one_planner_writes(database_url, mon
                 left += by_bucket.participants - by_bucket.bucketed
         assert bucketed > 0 and left > 0  # both paths ran
         assert {"plain", "own time", "opted out", "no phone"} <= {who[p] for p in copied}
+        assert ways == {bucket_planner.COMMON_MEMBERS, bucket_planner.BUCKET_MEMBERS}
     finally:
         engine.dispose()
 
