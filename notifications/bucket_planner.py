@@ -8,6 +8,8 @@ only diary reminders and nudges, with no questionnaire window near, one statemen
 the same rows to the bucket (each participant's own key: ``reminder_key_sql``) and moves
 the cursors. The rule stays in the planner: SQL only copies its answer, and the claimed
 participants never travel to Python (cost per bucket, not per participant, up here).
+A common pass takes the first due participant's bucket in a single statement (at the
+evening reminder most of those due share it); bucket passes take the other buckets.
 Everything else (windows, coordinator alerts, pending messages to re-plan or cancel) is
 left due for the one-by-one path of the same tick.
 """
@@ -50,6 +52,7 @@ SIGNATURE = (
     "f.dates",  # the current diary entries' dates
 )
 _EVENT_ORDER = "ORDER BY occurred_at, type, period, status, date_only"
+
 
 def _signed(source: str) -> str:
     """SQL: the participants of ``source`` (a subquery of ``participant_id``) with their
