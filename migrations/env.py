@@ -18,15 +18,32 @@ def run_migrations() -> None:
     if engine is None:
         engine = make_engine(os.environ.get("DATABASE_URL", "sqlite:///instance/paindiary.sqlite3"))
     with engine.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=target_metadata,
-            render_as_batch=True,
-            compare_type=True,
-        )
-        with context.begin_transaction():
-            context.run_migrations()
-        connection.commit()
-
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode copies a table and drops the old one; with foreign keys enforced
+            # that DROP fails once other tables' rows point at it (Alembic's advice). The
+            # pragma only takes effect outside a transaction, so it comes first; the keys
+            # are checked after the migrations instead. The raw connection: SQLAlchemy's
+            # would BEGIN first.
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=target_metadata,
+                render_as_batch=True,
+                compare_type=True,
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(
+                            f"migration left rows without their parent: {broken[:5]}")
+            connection.commit()
+        finally:
+            if sqlite:
+                connection.rollback()
+                connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
 run_migrations()

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from diary.db.messaging import OutboxMessage, ReminderCursor
 from diary.db.models import new_id
+from diary.i18n import language_for
 from diary.schedule import Schedule, schedule
 
 from .batch_planner import BatchPlanner
@@ -201,9 +202,17 @@ def move_cursors(session: Session, cursors: list[dict], now: datetime) -> None:
                     .values(next_due_at=bindparam("next_due_at"), planned_at=now), cursors)
 
 
+def body_language(item: PlanningInput, audience: str) -> str:
+    """The participant's language (a coordinator alert: the study's first, its sites'),
+    falling back to the study's languages, then English (diary.i18n.language_for)."""
+    own = None if audience == COORDINATOR else item.language
+    return language_for(own, item.protocol.languages)
+
+
 def outbox_row(item: PlanningInput, r: Reminder, now: datetime) -> dict:
     """The outbox row for a planned reminder; the body is rendered now, in the
-    participant's language (a coordinator alert names the subject, not the internal id)."""
+    participant's language (a coordinator alert names the subject, not the internal id,
+    in the study's language)."""
     params = r.params
     if r.audience == COORDINATOR:
         params = tuple((k, item.subject_id if k == "participant" else v) for k, v in params)
@@ -213,7 +222,8 @@ def outbox_row(item: PlanningInput, r: Reminder, now: datetime) -> dict:
         "channel": "alert" if r.audience == COORDINATOR else "sms",
         "audience": r.audience, "kind": r.kind, "target": r.target,
         "reminder_attempt": r.attempt,
-        "body": render_text(r.template, params, item.language), "planned_at": now,
+        "body": render_text(r.template, params, body_language(item, r.audience)),
+        "planned_at": now,
         "due_at": r.due_at, "expires_at": r.expires_at, "state": "pending",
         "send_attempts": 0, "next_attempt_at": r.due_at, "outcome_unknown": False,
     }

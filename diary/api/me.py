@@ -11,12 +11,14 @@ from diary.api.schemas import (
     EntryListArgs,
     EntryOut,
     EntryPage,
+    LangArgs,
+    LanguageIn,
     MeOut,
     ReminderTimeIn,
     TasksOut,
 )
 from diary.db.models import Participant, Study
-from diary.services import entries, reminder_times
+from diary.services import entries, languages, reminder_times
 from diary.services.overview import tasks_for
 from diary.services.principals import participant_of
 
@@ -65,16 +67,33 @@ class MyReminderTime(MethodView):
         return _me_view(session, p)
 
 
+@blp.route("/me/language")
+class MyLanguage(MethodView):
+    @authenticated
+    @blp.doc(security=BEARER)
+    @blp.arguments(LanguageIn)
+    @blp.response(200, MeOut)
+    @blp.alt_response(422, description="Not one of the study's languages")
+    def put(self, body):
+        """Set the language of your texts (one of the study's languages)"""
+        session, p, protocol = _mine()
+        p = session.get(Participant, p.id)  # this session's row, whatever the token loaded
+        languages.set_language(session, p, protocol, body["language"],
+                               actor=principal().actor, now=now())
+        return _me_view(session, p)
+
+
 @blp.route("/me/tasks")
 class Tasks(MethodView):
     @authenticated
     @blp.doc(security=BEARER)
+    @blp.arguments(LangArgs, location="query")
     @blp.response(200, TasksOut)
-    def get(self):
+    def get(self, args):
         """Today's tasks: is today's diary due and done, which windows are open (a
         questionnaire, or the side-effect checklist: see ``form``) and which are done"""
         session, p, protocol = _mine()
-        return tasks_for(session, protocol, p, now())
+        return tasks_for(session, protocol, p, now(), args["lang"])
 
 
 @blp.route("/me/diary-entries")

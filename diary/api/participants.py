@@ -15,6 +15,7 @@ from diary.api.schemas import (
     EntryListArgs,
     EntryOut,
     EntryPage,
+    LanguageIn,
     ParticipantListArgs,
     ParticipantOut,
     ParticipantPage,
@@ -25,7 +26,15 @@ from diary.api.schemas import (
 from diary.api.staff_schemas import StaffEntryIn
 from diary.db.models import Participant
 from diary.security import mask_phone
-from diary.services import activation_link, enrolment, entries, events, reminder_times, roster
+from diary.services import (
+    activation_link,
+    enrolment,
+    entries,
+    events,
+    languages,
+    reminder_times,
+    roster,
+)
 from diary.services.blinding import AllocationView, allocation_view
 from diary.services.completion import completion_for
 from diary.services.paging import page_of
@@ -157,6 +166,23 @@ class ReminderTime(MethodView):
                                                        need="write")
         reminder_times.set_reminder_time(session, p, protocol, body["reminder_time"],
                                          actor=who.actor, now=now())
+        return participant_view(p, allocation_view(session, who, study, protocol))
+
+
+@blp.route(BASE + "/<subject_id>/language")
+class Language(MethodView):
+    @authenticated
+    @blp.doc(security=BEARER)
+    @blp.arguments(LanguageIn)
+    @blp.response(200, ParticipantOut)
+    @blp.alt_response(422, description="Not one of the study's languages")
+    def put(self, body, key, subject_id):
+        """Set the language of the participant's texts (SMS, app, questionnaires), audited"""
+        session, who = db(), principal()
+        study, protocol, p = enrolment.get_participant(session, who, key, subject_id,
+                                                       need="write")
+        languages.set_language(session, p, protocol, body["language"], actor=who.actor,
+                               now=now())
         return participant_view(p, allocation_view(session, who, study, protocol))
 
 

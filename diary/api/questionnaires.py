@@ -24,10 +24,11 @@ from diary.api.questionnaire_schemas import (
     ScreeningIn,
     ScreeningOut,
 )
-from diary.api.schemas import EntryListArgs
+from diary.api.schemas import EntryListArgs, LangArgs
 from diary.api.staff_schemas import StaffResponseIn
 from diary.db.models import QuestionnaireResponse, Screening
 from diary.fhir import ResponseView, questionnaire, response_bundle
+from diary.i18n import gettext, language_for
 from diary.services import enrolment, questionnaires
 from diary.services.answers import instrument_or_error
 from diary.services.entries import protocol_for
@@ -43,15 +44,23 @@ blp = Blueprint("questionnaires", __name__,
 
 def instrument_view(instrument, texts: dict[str, str] | None = None,
                     language: str | None = None) -> dict:
-    """An instrument as the app renders it; ``texts`` is the study's licensed wording."""
+    """An instrument as the app renders it; ``texts`` is the study's licensed wording, and
+    with a ``language`` the name, items and options the study does not word are shown
+    from the participant catalogs where they translate them (English otherwise)."""
     texts = texts or {}
+
+    def tr(text: str) -> str:
+        return gettext(language, text) if language else text
+
     return {
-        "id": instrument.id, "name": instrument.name, "version": instrument.version,
+        "id": instrument.id, "name": tr(instrument.name), "version": instrument.version,
         "licence": instrument.licence, "reference": instrument.reference,
         "coding": instrument.coding, "missing_rule": instrument.missing_rule,
         "language": language,
-        "items": [{"id": i.id, "text": texts.get(i.id, i.label),
-                   "options": [{"code": o.code, "label": o.label} for o in i.options] or None,
+        "items": [{"id": i.id, "text": texts.get(i.id) or tr(i.label),
+                   "options": [{"code": o.code,
+                                "label": texts.get(f"{i.id}.{o.code}") or tr(o.label)}
+                               for o in i.options] or None,
                    "min": i.bounds[0] if i.bounds else None,
                    "max": i.bounds[1] if i.bounds else None, "unit": i.unit,
                    "scored": i.scored, "clinician": i.clinician}
@@ -91,15 +100,18 @@ class InstrumentItem(MethodView):
 class MyInstrument(MethodView):
     @authenticated
     @blp.doc(security=BEARER)
+    @blp.arguments(LangArgs, location="query")
     @blp.response(200, InstrumentOut)
-    def get(self, instrument_id):
-        """An instrument with the study's wording in your language, to render it"""
+    def get(self, args, instrument_id):
+        """An instrument with the study's wording in your language (or ``lang``'s)"""
         session = db()
         p = participant_of(session, principal())
         protocol = protocol_for(session, p, principal().protocol_sha256)
         instrument = instrument_or_error(instrument_id)
-        texts = protocol.instrument_texts.get(instrument.id, {}).get(p.language)
-        return instrument_view(instrument, texts, p.language)
+        wanted = args["lang"] or p.language
+        texts = protocol.instrument_texts.get(instrument.id, {}).get(wanted)
+        language = wanted if texts else language_for(wanted, protocol.languages)
+        return instrument_view(instrument, texts, language)
 
 
 @blp.route("/me/questionnaire-responses")

@@ -288,6 +288,17 @@ class ReminderTimeIn(In):
         "description": 'Local "HH:MM" outside quiet hours; null: the study\'s daily_time'})
 
 
+class LangArgs(In):
+    lang = fields.String(load_default=None, validate=fits(Participant.language, 1), metadata={
+        "description": "Show texts in this language instead of yours (e.g. fr); one "
+                       "without a catalog falls back to the study's, then English"})
+
+
+class LanguageIn(In):
+    language = fields.String(required=True, validate=fits(Participant.language, 1), metadata={
+        "description": "One of the study's languages (protocol ``languages``), e.g. fr"})
+
+
 class SignatureIn(In):
     """An electronic signature (21 CFR Part 11): the signer's password again and what the
     signature means. Required for the actions the protocol's ``signatures`` names."""
@@ -397,6 +408,9 @@ class WindowTaskOut(WindowFields):
     """A window as the participant's app sees it: no treatment (blinding)."""
 
     done = fields.Boolean()
+    title = fields.String(metadata={
+        "description": "What the window opens, in your language: the assessment's label "
+                       "or the instrument's name"})
 
 
 class TasksOut(ma.Schema):

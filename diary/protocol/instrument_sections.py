@@ -40,7 +40,8 @@ def read_screening_rule(check: Checker, value: Any, path: str) -> ScreeningRule 
 
 
 def read_instrument_texts(check: Checker, value: Any, languages: list[str]) -> dict:
-    """``{instrument: {language: {item: text}}}``: licensed wording the study supplies."""
+    """``{instrument: {language: {key: text}}}``: licensed wording the study supplies; a key
+    is an item id (the item's text) or ``<item>.<code>`` (an answer option's label)."""
     if value is None:
         return {}
     # Any key passes mapping(): an unknown instrument is reported below, with near names.
@@ -52,7 +53,9 @@ def read_instrument_texts(check: Checker, value: Any, languages: list[str]) -> d
             continue
         path = f"instrument_texts.{inst_id}"
         langs = check.mapping(by_language, path, set(languages)) or {}
-        items = set(INSTRUMENTS[inst_id].item_ids)
+        items = set(INSTRUMENTS[inst_id].item_ids) | {
+            f"{item.id}.{option.code}" for item in INSTRUMENTS[inst_id].items
+            for option in item.options}
         for lang, texts in langs.items():
             t = check.mapping(texts, f"{path}.{lang}", items) or {}
             for item, text in t.items():

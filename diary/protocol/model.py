@@ -204,7 +204,8 @@ class Protocol:
     # Issue 17: actions that need an electronic signature -> accepted meanings (empty:
     # any stated meaning); diary/protocol/signature_sections.py
     signatures: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    # Licensed item wording supplied by the study: instrument -> language -> item -> text
+    # Licensed wording supplied by the study: instrument -> language -> item id (or
+    # <item>.<code> for an answer option) -> text
     instrument_texts: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
     # Scoring options the study chose: instrument -> keyword arguments of its scorer
     # (scoring.instruments.options), e.g. {"eq5d5l": {"value_set": ValueSet(...)}}.

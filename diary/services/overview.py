@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from diary.db.models import DiaryEntry, Participant, QuestionnaireResponse
 from diary.db.safety_models import SideEffectReport
+from diary.i18n import gettext, language_for
+from diary.i18n.labels import window_label
 from diary.protocol.model import ADVERSE_EVENTS, ENROLMENT, SIDE_EFFECTS, Protocol
 from diary.schedule import Schedule, ScheduledWindow, live_events, schedule
 from diary.services.completion import Completion, completion_for  # noqa: F401  (re-exported)
@@ -32,6 +34,7 @@ class WindowTask(ScheduledWindow):
     """An open window as the participant's task; ``form`` says what it opens."""
 
     done: bool = False
+    title: str = ""  # what it opens, in the participant's language (issue 19)
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,9 @@ def diary_due(protocol: Protocol, sched: Schedule, day: date, has_diary_anchor: 
     return not has_diary_anchor and diary.from_day < 0
 
 
-def tasks_for(session: Session, protocol: Protocol, p: Participant, now: datetime) -> Tasks:
+def tasks_for(session: Session, protocol: Protocol, p: Participant, now: datetime,
+              lang: str | None = None) -> Tasks:
+    """Today's tasks; each window's ``title`` in ``lang`` (default: the participant's)."""
     tz = zone(p.timezone)
     today = local_date(now, tz)
     events = event_refs(session, p.id)
@@ -74,12 +79,14 @@ def tasks_for(session: Session, protocol: Protocol, p: Participant, now: datetim
         diary = DiaryTask(today, diary_due(protocol, sched, today, has_anchor),
                           entry is not None, entry.id if entry else None,
                           late_entry_deadline(protocol, today, p.timezone))
-    windows = [] if withdrawn else _window_tasks(session, p, sched.open_windows(now))
+    lang = language_for(lang or p.language, protocol.languages)
+    windows = [] if withdrawn else _window_tasks(session, p, sched.open_windows(now),
+                                                 protocol, lang)
     return Tasks(today, p.timezone, diary, windows, withdrawn)
 
 
-def _window_tasks(session: Session, p: Participant,
-                  windows: list[ScheduledWindow]) -> list[WindowTask]:
+def _window_tasks(session: Session, p: Participant, windows: list[ScheduledWindow],
+                  protocol: Protocol, lang: str) -> list[WindowTask]:
     """The participant's open windows, each done or not (issue 13): a questionnaire by a
     response to it, the side-effect checklist by a checklist for one of its days. The
     adverse-event form is entered by coordinators, so it is not the participant's task."""
@@ -97,5 +104,6 @@ def _window_tasks(session: Session, p: Participant,
             SideEffectReport.diary_date <= max(w.closes_local.date() for w in spans))))
     return [WindowTask(**{f.name: getattr(w, f.name) for f in fields(w)},
                        done=w.id in answered or (w.form == SIDE_EFFECTS and any(
-                           w.covers_date(d) for d in checklists)))
+                           w.covers_date(d) for d in checklists)),
+                       title=gettext(lang, window_label(protocol, w)))
             for w in windows]

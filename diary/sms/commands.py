@@ -25,6 +25,6 @@ def accepts_questionnaires(protocol: Protocol) -> bool:
                for a in protocol.assessments)
 
 
-def help_for(protocol: Protocol) -> str:
+def help_for(protocol: Protocol, lang: str = "en") -> str:
     return replies.help_text(medication=accepts_medication(protocol),
-                             questionnaires=accepts_questionnaires(protocol))
+                             questionnaires=accepts_questionnaires(protocol), lang=lang)

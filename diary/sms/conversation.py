@@ -20,6 +20,7 @@ from diary import audit
 from diary.db.messaging import SmsConversation
 from diary.db.models import Participant, QuestionnaireResponse
 from diary.errors import DomainError
+from diary.i18n import gettext
 from diary.services.entries import protocol_for
 from diary.services.events import schedule_of
 from diary.services.questionnaires import NewResponse, record_response
@@ -44,17 +45,19 @@ def _range(item: Item) -> tuple[int, int]:
     return min(codes), max(codes)
 
 
-def prompt(instrument: Instrument, index: int) -> str:
+def prompt(instrument: Instrument, index: int, lang: str = "en") -> str:
     """The text asking item ``index``, ending with the numbers it takes and, for coded
-    options, what the lowest and highest mean."""
+    options, what the lowest and highest mean (in ``lang`` where the catalog has them)."""
     item = instrument.items[index]
     low, high = _range(item)
     meaning = ""
     if item.options:
         first, last = item.options[0], item.options[-1]
-        meaning = f"{first.code}={first.label}, {last.code}={last.label}."
+        meaning = (f"{first.code}={gettext(lang, first.label)}, "
+                   f"{last.code}={gettext(lang, last.label)}.")
     step = f"{index + 1}/{len(instrument.items)}" if len(instrument.items) > 1 else ""
-    return replies.question(item.label, low, high, meaning=meaning, step=step)
+    return replies.question(gettext(lang, item.label), low, high, meaning=meaning, step=step,
+                            lang=lang)
 
 
 def replace_conversation(session: Session, participant_id: str, kind: str, state: dict,
@@ -70,7 +73,7 @@ def replace_conversation(session: Session, participant_id: str, kind: str, state
 
 
 def start_questionnaire(session: Session, p: Participant, now: datetime,
-                        ttl: timedelta) -> tuple[str, str]:
+                        ttl: timedelta, lang: str = "en") -> tuple[str, str]:
     """Open the SMS questionnaire for the unanswered open window that closes first."""
     protocol = protocol_for(session, p)
     answered = set(session.scalars(select(QuestionnaireResponse.window_id).where(
@@ -81,16 +84,17 @@ def start_questionnaire(session: Session, p: Participant, now: datetime,
                       if w.id not in answered and sms_capable(INSTRUMENTS.get(w.instrument))),
                      key=lambda w: w.closes_at)
     if not windows:
-        return replies.NO_QUESTIONNAIRE, "no_questionnaire"
+        return replies.say(lang, replies.NO_QUESTIONNAIRE), "no_questionnaire"
     window = windows[0]
     replace_conversation(session, p.id, "questionnaire",
                          {"instrument": window.instrument, "window_id": window.id,
                           "answers": {}}, now, min(now + ttl, window.closes_at))
-    return prompt(INSTRUMENTS[window.instrument], 0), "questionnaire_started"
+    return prompt(INSTRUMENTS[window.instrument], 0, lang), "questionnaire_started"
 
 
 def answer_questionnaire(session: Session, p: Participant, conversation: SmsConversation,
-                         value: int, sid: str, now: datetime) -> tuple[str, str]:
+                         value: int, sid: str, now: datetime,
+                         lang: str = "en") -> tuple[str, str]:
     """Take the answer to the current item; ask the next or record the response."""
     state = dict(conversation.state)
     instrument = INSTRUMENTS[state["instrument"]]
@@ -98,12 +102,12 @@ def answer_questionnaire(session: Session, p: Participant, conversation: SmsConv
     item = instrument.items[len(answers)]
     if not item.accepts(value):
         low, high = _range(item)
-        return replies.answer_range(low, high), "answer_out_of_range"
+        return replies.answer_range(low, high, lang=lang), "answer_out_of_range"
     answers[item.id] = value
     if len(answers) < len(instrument.items):
         conversation.state = {**state, "answers": answers}
         session.commit()
-        return prompt(instrument, len(answers)), "questionnaire_answer"
+        return prompt(instrument, len(answers), lang), "questionnaire_answer"
     session.delete(conversation)
     session.commit()
     try:
@@ -113,6 +117,7 @@ def answer_questionnaire(session: Session, p: Participant, conversation: SmsConv
             actor=audit.Actor(f"participant:{p.id}"), now=now)
     except DomainError as exc:
         session.rollback()
-        return replies.refused(exc.message), "refused"
-    return replies.questionnaire_done(instrument.name, local_date(now, zone(p.timezone))), \
+        return replies.refused(exc.message, lang=lang), "refused"
+    return replies.questionnaire_done(instrument.name, local_date(now, zone(p.timezone)),
+                                      lang=lang), \
         "questionnaire_recorded"

@@ -9,8 +9,9 @@ Text (any case, extra spaces ignored)  Meaning
 ``CANCEL`` ``END`` ``QUIT``
 ``REVOKE`` ``OPTOUT``
 ``START`` ``UNSTOP``                    opt in again
-``HELP`` ``INFO``                       the help text
-``YES`` ``Y`` / ``NO`` ``N``            confirm or refuse a pending correction
+``HELP`` ``INFO`` ``AIDE`` ``HULP``     the help text (also ``AYUDA``)
+``YES`` ``Y`` / ``NO`` ``N``            confirm or refuse a pending correction (also
+``OUI`` ``JA`` ``SI`` / ``NON`` ``NEE``  in French, Dutch and Spanish)
 ``Q`` ``QUESTIONS``                     start the open SMS questionnaire
 ``MED oxycodone 5mg``                  an analgesic taken now (issue 6): drug name,
 ``med paracetamol 1 g R``              dose and unit; ``rescue`` or ``R`` (first or
@@ -28,14 +29,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 STOP_WORDS = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit",
                         "revoke", "optout"})
 START_WORDS = frozenset({"start", "unstop"})
-HELP_WORDS = frozenset({"help", "info"})
-YES_WORDS = frozenset({"yes", "y"})
-NO_WORDS = frozenset({"no", "n"})
+# HELP, YES and NO also in the participant languages (diary.i18n), as their replies
+# ask for them; STOP and START stay the carriers' words in every language.
+HELP_WORDS = frozenset({"help", "info", "aide", "hulp", "ayuda"})
+YES_WORDS = frozenset({"yes", "y", "oui", "ja", "si", "sí"})
+NO_WORDS = frozenset({"no", "n", "non", "nee"})
+CARRIER_YES = frozenset({"yes", "y"})  # opts back in, as carriers treat it (not OUI, JA)
 QUESTION_WORDS = frozenset({"q", "questions", "questionnaire"})
 
 _NUMBER = re.compile(r"^(?:pain\s*[:=]?\s*)?(?P<n>[+-]?\d+)(?:\s*/\s*10)?$")
@@ -55,6 +59,7 @@ class Number:
 @dataclass(frozen=True)
 class Keyword:
     word: str  # one of "stop", "start", "help", "yes", "no", "questions"
+    said: str = field(default="", repr=False, compare=False)  # as typed, normalised
 
 
 @dataclass(frozen=True)
@@ -112,7 +117,7 @@ def parse(body: str | None) -> Command:
                            (YES_WORDS, "yes"), (NO_WORDS, "no"),
                            (QUESTION_WORDS, "questions")):
         if text in words:
-            return Keyword(meaning)
+            return Keyword(meaning, text)
     match = _NUMBER.fullmatch(text)
     if match and match["n"].isascii() and len(match["n"].lstrip("+-")) <= MAX_DIGITS:
         return Number(int(match["n"]))

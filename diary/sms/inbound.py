@@ -33,7 +33,8 @@ from . import opt_out, replies
 from .commands import accepts_medication, help_for
 from .conversation import answer_questionnaire, replace_conversation, start_questionnaire
 from .days import reply_day
-from .grammar import Keyword, Medication, Number, Unclear, parse
+from .grammar import CARRIER_YES, Keyword, Medication, Number, Unclear, parse
+from .language import language_of
 from .medication import record_sms_intake
 
 CONFIRM_FOR = timedelta(hours=12)
@@ -71,7 +72,7 @@ def handle_inbound(session: Session, vault: PhoneVault, form: dict[str, str],
     people = participants_for(session, log.from_index)
     opt_out_type = (form.get("OptOutType") or "").strip().upper()
     if not people:
-        reply = Reply(replies.UNKNOWN_NUMBER, "unknown_number")
+        reply = Reply(replies.say("en", replies.UNKNOWN_NUMBER), "unknown_number")
     elif opt_out_type in ADVANCED_OPT_OUT:
         reply = advanced_opt_out(session, people, opt_out_type, now)
     else:
@@ -106,49 +107,51 @@ def participants_for(session: Session, phone_index: str | None) -> list[Particip
 
 def act(session: Session, people: list[Participant], cmd, sid: str, now: datetime) -> Reply:
     p = people[0]
+    lang = language_of(session, p)
     if isinstance(cmd, Keyword) and cmd.word == "stop":
         set_opt_out(session, people, now, opted_out=True, source=opt_out.KEYWORD)
-        return Reply(replies.STOPPED, "opt_out")
+        return Reply(replies.say(lang, replies.STOPPED), "opt_out")
     if isinstance(cmd, Keyword) and cmd.word == "start":
         set_opt_out(session, people, now, opted_out=False, source=opt_out.KEYWORD)
-        return Reply(replies.STARTED, "opt_in")
+        return Reply(replies.say(lang, replies.STARTED), "opt_in")
     if isinstance(cmd, Keyword) and cmd.word == "help":
-        return Reply(help_for(protocol_for(session, p)), "help")
+        return Reply(help_for(protocol_for(session, p), lang), "help")
     if p.withdrawn_at is not None and p.withdrawn_at <= now:
-        return Reply(replies.NOT_ENROLLED_ANYMORE, "withdrawn")
+        return Reply(replies.say(lang, replies.NOT_ENROLLED_ANYMORE), "withdrawn")
     conversation = session.get(SmsConversation, p.id)
     if conversation is not None and conversation.expires_at <= now:
         session.delete(conversation)
         session.commit()
         conversation = None
-    if isinstance(cmd, Keyword) and cmd.word == "yes" and p.sms_opted_out_at is not None \
-            and conversation is None:
-        # carriers treat YES as opt-in
+    if isinstance(cmd, Keyword) and cmd.said in CARRIER_YES \
+            and p.sms_opted_out_at is not None and conversation is None:
+        # carriers treat YES as opt-in (the English word only: OUI, JA are answers)
         set_opt_out(session, people, now, opted_out=False, source=opt_out.KEYWORD)
-        return Reply(replies.STARTED, "opt_in")
+        return Reply(replies.say(lang, replies.STARTED), "opt_in")
     if isinstance(cmd, Keyword) and cmd.word in ("yes", "no"):
         if conversation is None or conversation.kind != "correction":
-            return Reply(replies.NOTHING_PENDING, "nothing_pending")
-        return confirm_correction(session, p, conversation, cmd.word == "yes", now)
+            return Reply(replies.say(lang, replies.NOTHING_PENDING), "nothing_pending")
+        return confirm_correction(session, p, conversation, cmd.word == "yes", now, lang)
     if isinstance(cmd, Keyword) and cmd.word == "questions":
-        text, outcome = start_questionnaire(session, p, now, CONFIRM_FOR)
+        text, outcome = start_questionnaire(session, p, now, CONFIRM_FOR, lang)
         return Reply(text, outcome)
     if isinstance(cmd, Number) and conversation is not None \
             and conversation.kind == "questionnaire":
-        text, outcome = answer_questionnaire(session, p, conversation, cmd.value, sid, now)
+        text, outcome = answer_questionnaire(session, p, conversation, cmd.value, sid, now,
+                                             lang)
         return Reply(text, outcome)
     if isinstance(cmd, Number):
-        return record_score(session, p, cmd.value, sid, now)
+        return record_score(session, p, cmd.value, sid, now, lang)
     protocol = protocol_for(session, p)
     if isinstance(cmd, Medication) or getattr(cmd, "reason", "") == "medication":
         if not accepts_medication(protocol):
-            return Reply(replies.NO_MED_BY_TEXT, "refused")
+            return Reply(replies.say(lang, replies.NO_MED_BY_TEXT), "refused")
     if isinstance(cmd, Medication):
-        return Reply(*record_sms_intake(session, p, cmd, sid, now))
+        return Reply(*record_sms_intake(session, p, cmd, sid, now, lang))
     assert isinstance(cmd, Unclear | Keyword)
     reason = getattr(cmd, "reason", "")
-    text = {"decimal": replies.RANGE, "medication": replies.MED_HELP}.get(reason) \
-        or help_for(protocol)
+    msgid = {"decimal": replies.RANGE, "medication": replies.MED_HELP}.get(reason)
+    text = replies.say(lang, msgid) if msgid else help_for(protocol, lang)
     return Reply(text, "unclear")
 
 
@@ -165,45 +168,45 @@ def set_opt_out(session: Session, people: list[Participant], now: datetime, *,
 
 
 def record_score(session: Session, p: Participant, score: int, sid: str,
-                 now: datetime) -> Reply:
+                 now: datetime, lang: str = "en") -> Reply:
     if not 0 <= score <= 10:
-        return Reply(replies.RANGE, "out_of_range")
+        return Reply(replies.say(lang, replies.RANGE), "out_of_range")
     protocol = protocol_for(session, p)
     if protocol.daily_diary is None:
-        return Reply(replies.refused("this study has no daily diary"), "refused")
+        return Reply(replies.refused(replies.NO_DIARY_IN_STUDY, lang=lang), "refused")
     choice = reply_day(session, p, protocol, now,
                        filled=lambda d: _current(session, p.id, d) is not None)
     if choice.day is None and choice.closed_day is not None:
         closed = choice.closed_at.astimezone(zone(p.timezone))
-        return Reply(replies.too_late(choice.closed_day, closed), "too_late")
+        return Reply(replies.too_late(choice.closed_day, closed, lang=lang), "too_late")
     if choice.day is None:
-        return Reply(replies.no_diary_today(choice.next_day), "no_diary_today")
+        return Reply(replies.no_diary_today(choice.next_day, lang=lang), "no_diary_today")
     day = choice.day
     current = _current(session, p.id, day)
     if current is not None and current.client_id != sid:
         if current.score == score:
-            return Reply(replies.recorded(score, day), "duplicate_score")
+            return Reply(replies.recorded(score, day, lang=lang), "duplicate_score")
         replace_conversation(session, p.id, "correction",
                              {"date": day.isoformat(), "score": score, "old": current.score,
                               "message_sid": sid}, now, now + CONFIRM_FOR)
-        return Reply(replies.already(current.score, score, day), "confirm_correction")
+        return Reply(replies.already(current.score, score, day, lang=lang), "confirm_correction")
     try:
         record_diary_entry(session, p, protocol, NewEntry(day, score, sid, None, channel="sms"),
                            actor=_actor(p), now=now)
     except DomainError as exc:
         session.rollback()
-        return Reply(replies.refused(exc.message), "refused")
-    return Reply(replies.recorded(score, day), "recorded")
+        return Reply(replies.refused(exc.message, lang=lang), "refused")
+    return Reply(replies.recorded(score, day, lang=lang), "recorded")
 
 
 def confirm_correction(session: Session, p: Participant, conversation: SmsConversation,
-                       yes: bool, now: datetime) -> Reply:
+                       yes: bool, now: datetime, lang: str = "en") -> Reply:
     state = dict(conversation.state)
     day = date.fromisoformat(state["date"])
     session.delete(conversation)
     session.commit()
     if not yes:
-        return Reply(replies.kept(state["old"], day), "correction_declined")
+        return Reply(replies.kept(state["old"], day, lang=lang), "correction_declined")
     protocol = protocol_for(session, p)
     entry = NewEntry(day, state["score"], state["message_sid"], None,
                      reason="corrected by SMS: participant replied YES to confirm",
@@ -212,8 +215,8 @@ def confirm_correction(session: Session, p: Participant, conversation: SmsConver
         record_diary_entry(session, p, protocol, entry, actor=_actor(p), now=now)
     except DomainError as exc:
         session.rollback()
-        return Reply(replies.refused(exc.message), "refused")
-    return Reply(replies.corrected(state["old"], state["score"], day), "corrected")
+        return Reply(replies.refused(exc.message, lang=lang), "refused")
+    return Reply(replies.corrected(state["old"], state["score"], day, lang=lang), "corrected")
 
 
 def _current(session: Session, participant_id: str, day: date) -> DiaryEntry | None:

@@ -27,10 +27,10 @@ from .grammar import Medication
 
 
 def record_sms_intake(session: Session, p: Participant, cmd: Medication, sid: str,
-                      now: datetime) -> tuple[str, str]:
+                      now: datetime, lang: str = "en") -> tuple[str, str]:
     """The reply and the outcome logged with the inbound message."""
     if cmd.unit is None:
-        return replies.MED_UNIT, "unclear"
+        return replies.say(lang, replies.MED_UNIT), "unclear"
     protocol = protocol_for(session, p)
     table = load_table(protocol.medication_table)
     drug = table.find(cmd.drug)
@@ -40,10 +40,10 @@ def record_sms_intake(session: Session, p: Participant, cmd: Medication, sid: st
             suggestions: tuple[str, ...] = ()
         except IntakeError as exc:
             suggestions = exc.suggestions
-        return replies.unknown_drug(cmd.drug, suggestions), "unknown_drug"
+        return replies.unknown_drug(cmd.drug, suggestions, lang=lang), "unknown_drug"
     if "oral" not in drug.routes:
         patch = "transdermal" in drug.routes
-        return replies.not_by_text(drug.code, patch=patch), "refused"
+        return replies.not_by_text(drug.code, patch=patch, lang=lang), "refused"
     n = NewIntake(drug=drug.code, dose=cmd.dose, unit=cmd.unit, route="oral", taken_at=now,
                   client_id=sid, rescue=cmd.rescue, channel="sms")
     try:
@@ -51,9 +51,10 @@ def record_sms_intake(session: Session, p: Participant, cmd: Medication, sid: st
                             now=now).intake
     except DomainError as exc:
         session.rollback()
-        return replies.refused(exc.message), "refused"
+        return replies.refused(exc.message, lang=lang), "refused"
     at = now.astimezone(zone(p.timezone)).strftime("%H:%M")
     shown = row.mme if drug.is_opioid else None
     unit = unit_code(cmd.unit) or cmd.unit
-    return (replies.medication_recorded(drug.code, cmd.dose, unit, at, shown, cmd.rescue),
+    return (replies.medication_recorded(drug.code, cmd.dose, unit, at, shown, cmd.rescue,
+                                        lang=lang),
             "medication_recorded")

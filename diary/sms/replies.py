@@ -1,108 +1,144 @@
-"""What we text back: each reply one GSM-7 segment (<= 160 characters), checked in tests."""
+"""What we text back, in the participant's language: each reply one segment where it can
+be (tests/unit/test_sms_segments.py counts them in every language).
+
+Each text is an English message id of the participant catalogs (diary.i18n); ``lang`` is
+the language chosen by ``diary.i18n.language_for``; ``say`` translates, fills and fits.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+from diary.i18n import N_, translate
+from diary.i18n import day_label as _day_label
 
-RANGE = "Please reply with a whole number from 0 (no pain) to 10 (worst pain), e.g. 6."
-UNKNOWN_NUMBER = ("This number is not registered with a study. "
-                  "Please contact your study team.")
-STOPPED = ("You will get no more texts from the pain diary. Reply START to get them again. "
-           "Your study team can still call you.")
-STARTED = "Pain diary texts are on again. Reply HELP for help, STOP to stop."
-NOTHING_PENDING = "There is nothing to confirm. " + RANGE
-NOT_ENROLLED_ANYMORE = ("You are no longer taking part in the diary, so nothing was "
-                        "recorded. Please contact your study team.")
-NO_QUESTIONNAIRE = "There is no questionnaire to answer by text right now. " + RANGE
+from .segments import SMS_LIMIT, fit, segments
+
+RANGE = N_("Please reply with a whole number from 0 (no pain) to 10 (worst pain), e.g. 6.")
+UNKNOWN_NUMBER = N_("This number is not registered with a study. "
+                    "Please contact your study team.")
+STOPPED = N_("You will get no more texts from the pain diary. Reply START to get them again. "
+             "Your study team can still call you.")
+STARTED = N_("Pain diary texts are on again. Reply HELP for help, STOP to stop.")
+NOTHING_TO_CONFIRM = N_("There is nothing to confirm.")
+NOTHING_PENDING = NOTHING_TO_CONFIRM + " " + RANGE  # English; say() joins the translations
+NOT_ENROLLED_ANYMORE = N_("You are no longer taking part in the diary, so nothing was "
+                          "recorded. Please contact your study team.")
+NO_QUESTIONNAIRE_NOW = N_("There is no questionnaire to answer by text right now.")
+NO_QUESTIONNAIRE = NO_QUESTIONNAIRE_NOW + " " + RANGE
+NO_DIARY_IN_STUDY = N_("this study has no daily diary")
+
+HELP_PAIN = N_("Pain diary: text your pain from 0 to 10 (worst), e.g. 6.")
+HELP_MED = N_("Medicine taken: MED name dose, e.g. MED oxycodone 5mg.")
+HELP_Q = N_("Q: answer a questionnaire.")
+HELP_STOP = N_("STOP to stop texts.")
+HELP_TEAM = N_("Questions? Contact your study team.")
+NO_MED_BY_TEXT = N_("This study does not record medicines by text. Please use the app or "
+                    "tell your study team.")
+_JOINED = {NOTHING_PENDING: (NOTHING_TO_CONFIRM, RANGE),
+           NO_QUESTIONNAIRE: (NO_QUESTIONNAIRE_NOW, RANGE)}
 
 
-HELP_PAIN = "Pain diary: text your pain from 0 to 10 (worst), e.g. 6."
-HELP_MED = " Medicine taken: MED name dose, e.g. MED oxycodone 5mg."
-HELP_Q = " Q: answer a questionnaire."
-HELP_STOP = " STOP to stop texts."
-HELP_TEAM = " Questions? Contact your study team."
-NO_MED_BY_TEXT = ("This study does not record medicines by text. Please use the app or tell "
-                  "your study team.")
+def say(lang: str, msgid: str, /, **params: object) -> str:
+    """``msgid`` translated to ``lang``, filled, and fitted to one segment if it can be."""
+    if msgid in _JOINED:
+        return fit(" ".join(translate(lang, part) for part in _JOINED[msgid]))
+    return fit(translate(lang, msgid, **params))
 
 
-def help_text(*, medication: bool, questionnaires: bool) -> str:
+def help_text(*, medication: bool, questionnaires: bool, lang: str = "en") -> str:
     """The commands a study accepts: MED with a medication diary, Q with questionnaires
     answerable by text; the study-team line only where it still fits one segment."""
-    text = (HELP_PAIN + (HELP_MED if medication else "") + (HELP_Q if questionnaires else "")
-            + HELP_STOP)
-    return text + HELP_TEAM if len(text + HELP_TEAM) <= 160 else text
+    parts = [HELP_PAIN, *([HELP_MED] if medication else []),
+             *([HELP_Q] if questionnaires else []), HELP_STOP]
+    text = fit(" ".join(translate(lang, part) for part in parts))
+    with_team = fit(text + " " + translate(lang, HELP_TEAM))
+    return with_team if segments(with_team) == 1 else text
 
 
-def day_label(day: date) -> str:
-    """``Mon 3 Mar``: the day a reply is about, as the reminders name it."""
-    return f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]}"
+def day_label(day: date, lang: str = "en") -> str:
+    """``Mon 3 Mar`` (``lun 3 mars``): the day a reply is about, as the reminders name it."""
+    return _day_label(day, lang)
 
 
-def recorded(score: int, day: date) -> str:
-    return f"Thanks, pain {score} recorded for {day_label(day)}."
+def recorded(score: int, day: date, *, lang: str = "en") -> str:
+    return say(lang, N_("Thanks, pain {score} recorded for {day}."), score=score,
+               day=day_label(day, lang))
 
 
-def already(old: int, new: int, day: date) -> str:
-    return (f"You already sent pain {old} for {day_label(day)}. Reply YES to change it "
-            f"to {new}, or NO to keep {old}.")
+def already(old: int, new: int, day: date, *, lang: str = "en") -> str:
+    return say(lang, N_("You already sent pain {old} for {day}. Reply YES to change it to "
+                        "{new}, or NO to keep {old}."),
+               old=old, new=new, day=day_label(day, lang))
 
 
-def corrected(old: int, new: int, day: date) -> str:
-    return f"Changed: pain {new} recorded for {day_label(day)} (was {old})."
+def corrected(old: int, new: int, day: date, *, lang: str = "en") -> str:
+    return say(lang, N_("Changed: pain {new} recorded for {day} (was {old})."), old=old,
+               new=new, day=day_label(day, lang))
 
 
-def kept(old: int, day: date) -> str:
-    return f"OK, pain {old} kept for {day_label(day)}."
+def kept(old: int, day: date, *, lang: str = "en") -> str:
+    return say(lang, N_("OK, pain {old} kept for {day}."), old=old, day=day_label(day, lang))
 
 
-def no_diary_today(next_day: date | None) -> str:
+def no_diary_today(next_day: date | None, *, lang: str = "en") -> str:
     """A score on a day that is no diary day (before the diary, between periods)."""
     if next_day is None:
-        return ("No diary today, so nothing was recorded. Your study team will tell you "
-                "when it starts.")
-    return f"No diary today; your next diary day is {day_label(next_day)}. Nothing was recorded."
+        return say(lang, N_("No diary today, so nothing was recorded. Your study team will "
+                            "tell you when it starts."))
+    return say(lang, N_("No diary today; your next diary day is {day}. Nothing was "
+                        "recorded."), day=day_label(next_day, lang))
 
 
-def too_late(day: date, closed: datetime) -> str:
+def too_late(day: date, closed: datetime, *, lang: str = "en") -> str:
     """A score after the last diary day's late-entry limit (``closed``, local time)."""
-    return (f"Too late for {day_label(day)}: entries closed {day_label(closed.date())} "
-            f"{closed:%H:%M}. Your diary has ended, so nothing was recorded.")
+    return say(lang, N_("Too late for {day}: entries closed {closed} {time}. Your diary has "
+                        "ended, so nothing was recorded."),
+               day=day_label(day, lang), closed=day_label(closed.date(), lang),
+               time=f"{closed:%H:%M}")
 
 
-def refused(reason: str) -> str:
-    """A diary rule refused the entry (no open diary day, ...): say why, briefly."""
-    text = f"Not recorded: {reason}. Please contact your study team if this is wrong."
-    return text if len(text) <= 160 else text[:157] + "..."
+def refused(reason: str, *, lang: str = "en") -> str:
+    """A diary rule refused the entry (no open diary day, ...): say why, briefly (the
+    reason is translated when the catalog knows it, else as the service gave it)."""
+    text = say(lang, N_("Not recorded: {reason}. Please contact your study team if this is "
+                        "wrong."), reason=translate(lang, reason))
+    return text if len(text) <= SMS_LIMIT else text[:SMS_LIMIT - 3] + "..."
 
 
-def question(text: str, low: int, high: int, *, meaning: str = "", step: str = "") -> str:
+def question(text: str, low: int, high: int, *, meaning: str = "", step: str = "",
+             lang: str = "en") -> str:
     """One item of an SMS questionnaire: only the question text is shortened to fit, never
     the step (``2/3``), what the numbers mean or the range to reply with."""
     head = f"{step}: " if step else ""
-    tail = (f" {meaning}" if meaning else "") + f" Reply {low}-{high}."
-    room = 160 - len(head) - len(tail)
+    tail = (f" {meaning}" if meaning else "") + " " + translate(
+        lang, N_("Reply {low}-{high}."), low=low, high=high)
     if not text.endswith((".", "?", "!")):
         text += "."
+    whole = fit(head + text + tail)
+    if segments(whole) == 1:
+        return whole
+    head, text, tail = (fit(part) for part in (head, text, tail))  # folded where it helps
+    room = SMS_LIMIT - len(head) - len(tail)
     text = text if len(text) <= room else text[:room - 3].rstrip() + "..."
-    return head + text + tail
+    return fit(head + text + tail)
 
 
-def answer_range(low: int, high: int) -> str:
-    return f"Please reply with a whole number from {low} to {high}."
+def answer_range(low: int, high: int, *, lang: str = "en") -> str:
+    return say(lang, N_("Please reply with a whole number from {low} to {high}."), low=low,
+               high=high)
 
 
-def questionnaire_done(label: str, day: date) -> str:
-    return f"Thank you, your {label[:80]} answers for {day_label(day)} are recorded."
+def questionnaire_done(label: str, day: date, *, lang: str = "en") -> str:
+    return say(lang, N_("Thank you, your {label} answers for {day} are recorded."),
+               label=translate(lang, label)[:80], day=day_label(day, lang))
 
 
 # --- the medication diary by text (issue 6) --------------------------------------------
 
-MED_HELP = ("To record a medicine you took, text MED, its name, dose and unit, e.g. "
-            "MED oxycodone 5mg. Add R for a rescue dose.")
-MED_UNIT = "Please add the unit to the dose, e.g. MED oxycodone 5mg or MED paracetamol 1g."
+MED_HELP = N_("To record a medicine you took, text MED, its name, dose and unit, e.g. "
+              "MED oxycodone 5mg. Add R for a rescue dose.")
+MED_UNIT = N_("Please add the unit to the dose, e.g. MED oxycodone 5mg or MED paracetamol 1g.")
 
 
 def _plain_name(text: str) -> str:
@@ -111,22 +147,27 @@ def _plain_name(text: str) -> str:
     return kept.strip()[:30]
 
 
-def unknown_drug(typed: str, suggestions: tuple[str, ...] | list[str]) -> str:
-    hint = f" Did you mean {' or '.join(suggestions[:2])}?" if suggestions else ""
-    return (f"Unknown medicine '{_plain_name(typed)}'.{hint} Text e.g. MED oxycodone 5mg, "
-            "or ask your study team.")
+def unknown_drug(typed: str, suggestions: tuple[str, ...] | list[str], *,
+                 lang: str = "en") -> str:
+    hint = (" " + translate(lang, N_("Did you mean {names}?"),
+                            names=translate(lang, N_(" or ")).join(suggestions[:2]))
+            if suggestions else "")
+    return say(lang, N_("Unknown medicine '{typed}'.{hint} Text e.g. MED oxycodone 5mg, or "
+                        "ask your study team."), typed=_plain_name(typed), hint=hint)
 
 
-def not_by_text(drug: str, *, patch: bool) -> str:
+def not_by_text(drug: str, *, patch: bool, lang: str = "en") -> str:
     """A drug a text cannot record: only doses taken by mouth are (a patch needs its wear)."""
-    what = f"{drug} patches" if patch else f"{drug} (not taken by mouth)"
-    return (f"Not recorded: {what} cannot be recorded by text. Please use the app "
-            "or tell your study team.")
+    what = (translate(lang, N_("{drug} patches"), drug=drug) if patch
+            else translate(lang, N_("{drug} (not taken by mouth)"), drug=drug))
+    return say(lang, N_("Not recorded: {what} cannot be recorded by text. Please use the app "
+                        "or tell your study team."), what=what)
 
 
 def medication_recorded(drug: str, dose: str, unit: str, at: str, mme: str | None,
-                        rescue: bool) -> str:
+                        rescue: bool, *, lang: str = "en") -> str:
     """``Recorded: oxycodone 5 mg at 20:15 (7.5 MME). Reply HELP for help.``"""
-    what = f"{drug} {dose} {unit}" + (" (rescue)" if rescue else "")
+    what = f"{drug} {dose} {unit}" + (" " + translate(lang, N_("(rescue)")) if rescue else "")
     tail = f" ({mme} MME)" if mme is not None else ""
-    return f"Recorded: {what} at {at}{tail}. Reply HELP for help."
+    return say(lang, N_("Recorded: {what} at {at}{tail}. Reply HELP for help."), what=what,
+               at=at, tail=tail)

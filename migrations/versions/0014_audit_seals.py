@@ -44,5 +44,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("audit_seal_marks")
     op.drop_table("audit_seals")
-    with op.batch_alter_table("audit_records", schema=None) as batch_op:
-        batch_op.drop_column("signature")
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite drops the column in place; batch mode would copy the table and lose the
+        # append-only triggers that 0001's downgrade drops.
+        op.execute("ALTER TABLE audit_records DROP COLUMN signature")
+    else:
+        op.drop_column("audit_records", "signature")

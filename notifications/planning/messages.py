@@ -1,8 +1,13 @@
-"""SMS texts for reminders: one GSM-7 segment (<= 160 characters) each.
+"""SMS texts for reminders, in the participant's language: one segment each.
 
-Bodies are rendered at send time from the reminder's template key and params, so a
-wording fix never changes a key. Free text from the protocol (an assessment's label) or
-an id is folded to GSM-7 and shortened to fit; the result is checked, never assumed.
+Bodies are rendered from the reminder's template key and params (the planner stores only
+those), so a wording fix never changes a key. The wording comes from the participant
+catalogs (diary.i18n; the English text is the message id), dates are Babel's
+(``ven 5 mars``), and a window's label (the assessment's label or the instrument's name)
+is translated when the catalog knows it. A text keeps its spelling when it fits one
+segment (160 GSM-7 or 70 UCS-2 characters); otherwise it is folded to GSM-7 and only the
+free text (a label, a participant id) is shortened, never the wording or the dates; the
+result is checked, never assumed.
 """
 
 from __future__ import annotations
@@ -11,7 +16,8 @@ import unicodedata
 from datetime import date, datetime
 from functools import lru_cache
 
-from diary.sms.replies import day_label
+from diary.i18n import N_, day_label, day_time_label, gettext, language_for
+from diary.sms.segments import SMS_LIMIT, fold, gsm7_length, segments
 
 from .model import (
     DIARY,
@@ -24,72 +30,46 @@ from .model import (
     Reminder,
 )
 
-SMS_LIMIT = 160
-GSM7_BASIC = frozenset(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-GSM7_EXTENDED = frozenset("^{}\\[~]|€\f")  # each costs two septets (escape + char)
-
+__all__ = ["SMS_LIMIT", "TEMPLATES", "gsm7_length", "render", "render_text"]
 
 TEMPLATES: dict[str, dict[str, str]] = {
     "en": {
-        DIARY: "Pain diary: how was your pain today (0-10)? Reply with a number, e.g. 6",
-        DIARY_NUDGE: "Pain diary: no score yet for {date}. Reply with your pain (0-10), "
-                     "e.g. 6, before {deadline}.",
-        WINDOW_OPEN: "Study questionnaire now open: {label}. Please complete it by {until}.",
-        WINDOW_CLOSING: "Reminder: {label} closes soon. Please complete it by {until}.",
-        SIDE_EFFECTS_OPEN: "Side effects: please answer the side-effect checklist in the app "
-                           "by {until}.",
-        SIDE_EFFECTS_CLOSING: "Reminder: the side-effect checklist closes soon. Please "
-                              "answer it in the app by {until}.",
-        MISSED_DAYS: "Coordinator alert: participant {participant} has missed {days} diary "
-                     "days in a row, from {first}.",
+        DIARY: N_("Pain diary: how was your pain today (0-10)? Reply with a number, e.g. 6"),
+        DIARY_NUDGE: N_("Pain diary: no score yet for {date}. Reply with your pain (0-10), "
+                        "e.g. 6, before {deadline}."),
+        WINDOW_OPEN: N_("Study questionnaire now open: {label}. Please complete it by "
+                        "{until}."),
+        WINDOW_CLOSING: N_("Reminder: {label} closes soon. Please complete it by {until}."),
+        SIDE_EFFECTS_OPEN: N_("Side effects: please answer the side-effect checklist in the "
+                              "app by {until}."),
+        SIDE_EFFECTS_CLOSING: N_("Reminder: the side-effect checklist closes soon. Please "
+                                 "answer it in the app by {until}."),
+        MISSED_DAYS: N_("Coordinator alert: participant {participant} has missed {days} "
+                        "diary days in a row, from {first}."),
     },
 }
-"""Texts per language; a language without a text falls back to English."""
+"""The English texts, which are the catalogs' message ids; other languages come from
+``diary/i18n/locales`` (a missing translation falls back to English)."""
 
 _FREE_TEXT = ("label", "participant")
+_DATES = ("date", "first", "until", "deadline")
 
 
-def gsm7_length(text: str) -> int | None:
-    """Septets ``text`` takes in GSM-7 (extension characters count two); None if it cannot
-    be sent in GSM-7 at all (the message would switch to UCS-2, 70 characters a segment)."""
-    total = 0
-    for char in text:
-        if char in GSM7_BASIC:
-            total += 1
-        elif char in GSM7_EXTENDED:
-            total += 2
-        else:
-            return None
-    return total
-
-
-def _fold(text: str) -> str:
-    """Free text as plain GSM-7: accents the alphabet lacks are stripped (ê -> e), other
-    characters outside it and control characters become spaces, runs of spaces one."""
-    out = []
-    for char in unicodedata.normalize("NFC", text):
-        if char in GSM7_BASIC and char not in "\n\r":
-            out.append(char)
-            continue
-        base = unicodedata.normalize("NFKD", char)
-        out.append("".join(c for c in base if c in GSM7_BASIC and c not in "\n\r") or " ")
-    return " ".join("".join(out).split())
-
-
-def _day(value: str) -> str:
+def _day(value: str, lang: str) -> str:
     """``2027-03-01`` -> ``Mon 1 Mar``; ``2027-03-01T14:25`` -> ``Mon 1 Mar 14:25``."""
     if "T" in value:
-        at = datetime.fromisoformat(value)
-        return f"{_day(at.date().isoformat())} {at:%H:%M}"
-    d = date.fromisoformat(value)
-    return day_label(d)
+        return day_time_label(datetime.fromisoformat(value), lang)
+    return day_label(date.fromisoformat(value), lang)
+
+
+def _printable(text: str) -> str:
+    """Free text on one line: control and format characters become spaces, runs one."""
+    return " ".join("".join(" " if unicodedata.category(c)[0] in "CZ" else c
+                            for c in text).split())
 
 
 def render(reminder: Reminder, language: str = "en") -> str:
-    """The SMS body for ``reminder``: GSM-7, at most 160 characters.
+    """The SMS body for ``reminder``: one segment.
 
     >>> from notifications.planning.model import Reminder
     >>> from datetime import UTC, datetime
@@ -104,23 +84,45 @@ def render(reminder: Reminder, language: str = "en") -> str:
 
 @lru_cache(maxsize=4096)  # a tick renders the same reminder for thousands of participants
 def render_text(key: str, params: tuple[tuple[str, str], ...], language: str = "en") -> str:
-    """The body of template ``key`` with ``params`` (see ``render``)."""
-    texts = TEMPLATES.get(language) or TEMPLATES["en"]
-    template = texts.get(key) or TEMPLATES["en"][key]
+    """The body of template ``key`` with ``params`` in ``language`` (see ``render``).
+
+    Pure: plain strings in, a string out, cached. ``key`` is ``Reminder.template``;
+    ``params`` the reminder's ``(name, value)`` pairs sorted by name (dates as ISO text:
+    the daily reminder's are ``(("date", "2027-03-05"),)``); ``language`` the resolved one,
+    ``diary.i18n.language_for(participant.language, protocol.languages)`` (for a
+    coordinator alert ``language_for(None, protocol.languages)``: see
+    ``notifications.tick.body_language``). A planner that renders per bucket keys its
+    buckets on that resolved language. An unknown ``language`` falls back to English.
+
+    >>> render_text("window_open", (("label", "Brief Pain Inventory (short form)"),
+    ...                             ("until", "2027-03-05")), "nl")
+    'Studievragenlijst nu open: Beknopte pijnvragenlijst (korte vorm). Vul deze uiterlijk vr 5 mrt in.'
+    """  # noqa: E501
+    lang = language_for(language)
+    template = gettext(lang, TEMPLATES["en"][key])
     values = {}
+    gsm7_wording = gsm7_length(template) is not None
     for name, value in params:
-        if name in ("date", "first", "until", "deadline"):
-            values[name] = _day(value)
+        if name in _DATES:
+            values[name] = _day(value, lang)
+        elif name in _FREE_TEXT:
+            text = _printable(gettext(lang, value) if name == "label" else value)
+            # Free text alone never turns a GSM-7 wording into UCS-2 (ê -> e).
+            values[name] = fold(text) if gsm7_wording else text
         else:
-            values[name] = _fold(value) if name in _FREE_TEXT else value
+            values[name] = value
     body = template.format(**values)
-    overflow = len(body) - SMS_LIMIT
-    for name in _FREE_TEXT:  # shorten free text, never the fixed wording or the dates
-        if overflow > 0 and name in values:
-            keep = max(len(values[name]) - overflow - 3, 1)
-            values[name] = values[name][:keep].rstrip() + "..."
-            body = template.format(**values)
-            overflow = len(body) - SMS_LIMIT
+    if segments(body) == 1:
+        return body
+    body = fold(body)
+    for _ in range(8):  # shorten the free text, never the fixed wording or the dates
+        overflow = (gsm7_length(body) or 0) - SMS_LIMIT
+        name = next((n for n in _FREE_TEXT if values.get(n)), None)
+        if overflow <= 0 or name is None:
+            break
+        text = fold(values[name])
+        values[name] = text[:max(len(text) - overflow - 3, 1)].rstrip() + "..."
+        body = fold(template.format(**values))
     length = gsm7_length(body)
     if length is None or length > SMS_LIMIT:
         raise ValueError(f"{key} text does not fit one GSM-7 segment: {body!r}")

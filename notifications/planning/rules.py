@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from diary.i18n.labels import window_label
 from diary.protocol.model import ADVERSE_EVENTS, SIDE_EFFECTS, Protocol, Reminders
 from diary.schedule import Schedule, ScheduledWindow
 from diary.timezones import local_wall_time, start_of_day
@@ -122,8 +123,9 @@ def diary_reminders(ctx: Context, day: date) -> list[Reminder]:
 
 
 def _label(ctx: Context, window: ScheduledWindow) -> str:
-    assessment = ctx.protocol.assessment(window.assessment)
-    return (assessment.label if assessment and assessment.label else window.instrument)
+    """What opens, as the participant knows it (diary.i18n.labels.window_label): an
+    English or protocol text that ``render_text`` translates."""
+    return window_label(ctx.protocol, window)
 
 
 def _until(window: ScheduledWindow) -> str:

@@ -357,3 +357,11 @@ def test_a_planned_anchor_is_moved_then_cancelled_each_with_its_reason(web):
     page = _text(web.get(P))
     assert "Planned anchor cancelled." in page and "v3 · cancel" in page
     assert ">Move<" not in page  # nothing left to change on a cancelled anchor
+
+
+def test_the_language_of_a_participants_texts_is_changed_on_the_page(web, app):
+    assert _enrol(web).status_code == 201
+    assert 'action="/studies/mini-crossover/participants/S1/language"' in _text(web.get(P))
+    r = web.post(P + "/language", {"language": "de"})  # not one of the study's languages
+    assert r.status_code == 422 and any("languages: en" in e for e in _errors(r))
+    assert web.post(P + "/language", {"language": "en"}).status_code == 302

@@ -269,7 +269,8 @@ def test_an_upgrade_may_remove_what_nobody_uses(api, admin, crossover_source, ol
 # --- the API's contract ---------------------------------------------------------------
 
 PUBLIC_OPERATIONS = {("post", "/api/v1/auth/login"), ("post", "/api/v1/participant/activate"),
-                     ("get", "/api/v1/health")}
+                     ("get", "/api/v1/health"),
+                     ("get", "/fhir/metadata")}  # FHIR clients read the CapabilityStatement first
 
 
 def _openapi_path(rule: str) -> str:
@@ -279,7 +280,7 @@ def _openapi_path(rule: str) -> str:
 def test_the_openapi_document_lists_every_route_of_the_api(app, client):
     spec = client.get("/api/openapi.json").json
     routes = {(_openapi_path(rule.rule), method.lower())
-              for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1/")
+              for rule in app.url_map.iter_rules() if rule.rule.startswith(("/api/v1/", "/fhir/"))
               for method in rule.methods - {"HEAD", "OPTIONS"}}
     documented = {(path, method) for path, ops in spec["paths"].items() for method in ops
                   if method != "parameters"}

@@ -16,11 +16,18 @@ from sqlalchemy import select
 
 from diary.api.context import db, now
 from diary.api.event_schemas import CancelIn, ConfirmIn, CorrectIn, EventIn, RescheduleIn
-from diary.api.schemas import EnrolIn, WithdrawIn
+from diary.api.schemas import EnrolIn, LanguageIn, WithdrawIn
 from diary.api.staff_schemas import StaffEntryIn
 from diary.db.models import DiaryEntry
 from diary.errors import DomainError
-from diary.services import activation_link, enrolment, entries, event_changes, events
+from diary.services import (
+    activation_link,
+    enrolment,
+    entries,
+    event_changes,
+    events,
+    languages,
+)
 from web import bp
 from web.access import participant_for, study_for
 from web.auth import caller
@@ -182,6 +189,22 @@ def withdraw(key, subject_id):
     except FormError as exc:
         return _refused(key, subject_id, "withdraw", exc)
     return _back(key, subject_id, _("Participant withdrawn; the data given so far is kept."))
+
+
+@bp.route("/studies/<key>/participants/<subject_id>/language", methods=["POST"])
+def set_language(key, subject_id):
+    """The language of the participant's texts (SMS, app, questionnaires)."""
+    access, p = participant_for(key, subject_id, need="write")
+    try:
+        body = load(LanguageIn(), {"language": text(request.form.get("language")) or ""})
+        try:
+            languages.set_language(db(), p, access.protocol, body["language"],
+                                   actor=access.who.actor, now=now())
+        except DomainError as exc:
+            raise refused(exc) from None
+    except FormError as exc:
+        return _refused(key, subject_id, "language", exc)
+    return _back(key, subject_id, _("Language changed; the next texts use it."))
 
 
 @bp.route("/studies/<key>/participants/<subject_id>/diary-entries", methods=["POST"])

@@ -1,4 +1,5 @@
-"""Properties: keys are unique and deterministic; every text is one GSM-7 segment."""
+"""Properties: keys are unique and deterministic; every text is one segment in every
+language (GSM-7 in English)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from diary.schedule import AnchorEvent
+from diary.sms.segments import segments
 from notifications.planner import (
     KINDS,
     TEMPLATES,
@@ -72,9 +74,9 @@ def test_keys_are_unique_deterministic_and_every_text_fits_one_segment(scenario)
     assert not {r.key for r in due} & {r.key for r in plan(protocol, other, sched, done, now)}
     for r in both:
         assert r.due_at < r.expires_at
-        for language in ("en", "fr"):  # an unknown language falls back to English
+        for language in ("en", "fr", "nl", "es", "xx"):  # unknown: English
             body = render(r, language)
-            assert (n := gsm7_length(body)) is not None and n <= 160, body
+            assert segments(body) == 1, body  # 160 GSM-7 or 70 UCS-2 characters
 
 
 @given(st.sampled_from(KINDS), st.text(max_size=300), st.text(max_size=300),
@@ -91,6 +93,8 @@ def test_any_label_or_participant_id_renders_into_one_gsm7_segment(kind, label, 
                         tuple(sorted(params.items())))
     body = render(reminder)
     assert (n := gsm7_length(body)) is not None and n <= 160, body
+    for language in ("fr", "nl", "es"):
+        assert segments(render(reminder, language)) == 1
 
 
 def test_the_english_texts_match_the_issue_example():

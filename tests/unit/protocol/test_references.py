@@ -209,3 +209,18 @@ def test_a_stored_version_is_read_leniently_by_the_study_service():
         parse_protocol(source)
     version = ProtocolVersion(sha256="0" * 63 + "1", source=source)
     assert protocol_of(version).assessments[0].instrument == "fdi"
+
+
+def test_a_study_words_answer_options_too_and_an_unknown_code_is_refused():
+    """``<item>.<code>`` keys give an option's licensed label (issue 19)."""
+    data = mutated(PARALLEL, {
+        "languages": ["fr"], "screening": [{"instrument": "dn4", "scale": "total",
+                                            "op": ">=", "value": 4}],
+        "instrument_texts": {"dn4": {"fr": {"dn4_1": "Brûlure?", "dn4_1.1": "oui",
+                                            "dn4_1.0": "non"}}}})
+    protocol = parse_protocol(yaml_text(data))
+    assert protocol.instrument_texts["dn4"]["fr"]["dn4_1.1"] == "oui"
+    bad = mutated(data, {"instrument_texts": {"dn4": {"fr": {"dn4_1.7": "peut-être"}}}})
+    with pytest.raises(ProtocolError) as exc:
+        parse_protocol(yaml_text(bad))
+    assert "instrument_texts.dn4.fr" in str(exc.value) and "dn4_1.7" in str(exc.value)
