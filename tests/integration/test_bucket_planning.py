@@ -4,8 +4,9 @@ Every tick below runs twice from the same database state, once with the set-base
 path and once planning everyone one by one, and both must leave the same outbox rows
 (all columns but the random id) and the same cursors. The cohort mixes participants who
 share a bucket with the exceptions: their own reminder time, opted out, withdrawn, no
-phone, pending messages, diary entries, windows, ids that JSON escapes; in Paris, Chicago
-and Kolkata, hour by hour across the spring and autumn clock changes of 2027.
+phone, French texts, pending messages, diary entries, windows, ids that JSON escapes; in
+Paris, Chicago and Kolkata, hour by hour across the spring and autumn clock changes of
+2027.
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ def _cohort(engine) -> dict[str, str]:
                 add("opted out", tz, infusion, sms_opted_out_at=infusion + timedelta(days=5))
                 add("withdrawn", tz, infusion, withdrawn_at=infusion + timedelta(days=6))
                 add("no phone", tz, infusion, phone_index=None)
+                add("french", tz, infusion, language="fr")  # texts in their language
             add("later infusion", tz, infusion + timedelta(days=3, hours=5))
             for odd in ('"', "\\", "é"):  # ids the keys' SQL cannot take as they are
                 add("odd id", tz, infusion, pid=f"{odd}{new_id()[:30]}")
@@ -176,7 +178,8 @@ def test_bucket_path_writes_what_the_one_by_one_planner_writes(database_url, mon
                 bucketed += by_bucket.bucketed
                 left += by_bucket.participants - by_bucket.bucketed
         assert bucketed > 0 and left > 0  # both paths ran
-        assert {"plain", "own time", "opted out", "no phone"} <= {who[p] for p in copied}
+        assert {"plain", "own time", "opted out", "no phone", "french"} <= {
+            who[p] for p in copied}
         assert ways == {bucket_planner.COMMON_MEMBERS, bucket_planner.BUCKET_MEMBERS}
     finally:
         engine.dispose()
