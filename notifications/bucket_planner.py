@@ -121,14 +121,20 @@ def plan_buckets(session_factory: sessionmaker[Session], now: datetime, *,
     total, skip = PlanStats(), []
     with session_factory() as session:
         since = _since(session, now, alert_for)
-    with session_factory() as session:
-        try:
-            total = plan_common(session, now, since, limit, alert_for)
-            session.commit()
-        except OperationalError as exc:
-            if getattr(exc.orig, "sqlstate", None) != SERIALIZATION_FAILURE:
-                raise
-            session.rollback()  # a claimed row changed meanwhile: the passes below
+    while True:  # again while one bucket fills most of a pass (all due at 20:00)
+        with session_factory() as session:
+            try:
+                stats = plan_common(session, now, since, limit, alert_for)
+                session.commit()
+            except OperationalError as exc:
+                if getattr(exc.orig, "sqlstate", None) != SERIALIZATION_FAILURE:
+                    raise
+                session.rollback()  # a claimed row changed meanwhile: the passes below
+                break
+        for name in ("participants", "planned", "inserted"):
+            setattr(total, name, getattr(total, name) + getattr(stats, name))
+        if stats.participants < limit // 2:
+            break
     while True:
         with session_factory() as session:
             try:
