@@ -140,6 +140,20 @@ def _json_as_is(text: str) -> bool:
     return text.isascii() and text.isprintable() and '"' not in text and "\\" not in text
 
 
+def instance_id_sql(*parts: str) -> str:
+    """``instance_id`` as a PostgreSQL expression over SQL text expressions ``parts``, for
+    values it writes as they are: check each with ``as_is_sql`` (the tick's bucket path
+    computes its keys in the statement that inserts them)."""
+    joined = """ || '","' || """.join(f"({p})" for p in parts)
+    return f"""left(encode(sha256(convert_to('["' || {joined} || '"]', 'UTF8')), 'hex'), 32)"""
+
+
+def as_is_sql(part: str) -> str:
+    """``_json_as_is`` as a PostgreSQL condition on the SQL text expression ``part``."""
+    return (f"(({part}) ~ '^[ -~]*$' AND strpos({part}, '\"') = 0 "
+            f"AND strpos({part}, '\\') = 0)")
+
+
 def treatment_in(protocol: Protocol, sequence_key: str | None, period: int | None) -> str | None:
     """The treatment a crossover sequence gives in a period (None outside a crossover)."""
     sequence = protocol.sequence(sequence_key) if sequence_key else None

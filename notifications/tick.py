@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from diary.db.messaging import OutboxMessage, ReminderCursor
 from diary.db.models import new_id
 from diary.i18n import language_for
-from diary.schedule import schedule
+from diary.schedule import Schedule, schedule
 
 from .batch_planner import BatchPlanner
 from .loading import PlanningInput, among, load_inputs
@@ -42,6 +42,7 @@ class PlanStats:
     planned: int = 0  # reminders due now (new or already in the outbox)
     inserted: int = 0
     cancelled: int = 0
+    bucketed: int = 0  # participants planned set-based, per bucket (PostgreSQL)
 
 
 def due_participants(session: Session, now: datetime, limit: int) -> list[str]:
@@ -55,7 +56,7 @@ def due_participants(session: Session, now: datetime, limit: int) -> list[str]:
 
 
 def plan_all(session_factory: sessionmaker[Session], now: datetime, *,
-             batch: int = BATCH) -> PlanStats:
+             batch: int = BATCH, buckets: bool = True) -> PlanStats:
     """Plan every due participant, one committed batch at a time (short transactions; a
     second scheduler takes the batches this one has locked).
 
@@ -63,10 +64,18 @@ def plan_all(session_factory: sessionmaker[Session], now: datetime, *,
     planned: the database's work then overlaps this process's (the claimed rows stay
     locked until their batch commits, so the next claim skips them). SQLite has one
     writer and no row locks: there the batches run one after the other.
+
+    On PostgreSQL (``buckets``) the common daily reminder goes first, set-based per
+    bucket (``bucket_planner``); this loop then plans the participants left due.
     """
     total = PlanStats()
     with session_factory() as probe:
         overlap = probe.get_bind().dialect.name == "postgresql"
+    if overlap and buckets:
+        from .bucket_planner import plan_buckets  # it builds on this module
+
+        total = plan_buckets(session_factory, now)
+        total.bucketed = total.participants
     with ThreadPoolExecutor(1, thread_name_prefix="tick-writer") as writer:
         writing: Future[PlanStats] | None = None
         try:
@@ -133,22 +142,35 @@ def plan_batch(session: Session, now: datetime, *, limit: int = BATCH,
     if not ids:
         session.rollback()
         return None
-    inputs = load_inputs(session, ids, now, alert_for)
+    return plan_inputs(load_inputs(session, ids, now, alert_for), now, alert_for)
+
+
+def plan_inputs(inputs: list[PlanningInput], now: datetime,
+                alert_for: timedelta = ALERT_FOR) -> PlannedBatch:
+    """Plan loaded participants: their outbox rows, keys and cursors."""
     work = PlannedBatch(inputs, [], set(), [])
     planner, bounds = BatchPlanner(now, horizon=RECHECK, alert_for=alert_for), {}
     for item in inputs:
-        # Only windows open at some point of the planning horizon can have reminders.
-        sched = schedule(item.protocol, item.ref, item.events, near=(now, now + RECHECK),
-                         bounds_cache=bounds)
-        due, nxt = planner.plan(item.protocol, item.planner, sched, item.done)
+        due, nxt, _ = plan_one(planner, item, now, bounds)
         work.rows += [outbox_row(item, r, now) for r in due]
         work.keys.update(r.key for r in due)
-        if item.ref.withdrawn_at is not None:
-            nxt = None
-        elif nxt is None:
-            nxt = now + RECHECK
         work.cursors.append({"pid": item.ref.id, "next_due_at": nxt})
     return work
+
+
+def plan_one(planner: BatchPlanner, item: PlanningInput, now: datetime, bounds: dict
+             ) -> tuple[list[Reminder], datetime | None, Schedule]:
+    """One participant: the reminders due now, the cursor's next instant, and the
+    schedule near now they came from (the bucket path checks it has no windows)."""
+    # Only windows open at some point of the planning horizon can have reminders.
+    sched = schedule(item.protocol, item.ref, item.events, near=(now, now + RECHECK),
+                     bounds_cache=bounds)
+    due, nxt = planner.plan(item.protocol, item.planner, sched, item.done)
+    if item.ref.withdrawn_at is not None:
+        nxt = None
+    elif nxt is None:
+        nxt = now + RECHECK
+    return due, nxt, sched
 
 
 def write_batch(session: Session, work: PlannedBatch, now: datetime) -> PlanStats:

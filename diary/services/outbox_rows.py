@@ -34,6 +34,9 @@ _FOLLOWS_PLAN = (
     " OR {t}.expires_at IS DISTINCT FROM excluded.expires_at)))")
 _REPLAN_SET = ", ".join(f"{c} = excluded.{c}" for c in REPLANNED) + (
     ", state = 'pending', cancelled_at = NULL, cancel_reason = NULL")
+ON_CONFLICT = (f"ON CONFLICT (key) DO UPDATE SET {_REPLAN_SET} "
+               f"WHERE {_FOLLOWS_PLAN.format(t=OUTBOX.name)}")
+"""PostgreSQL: what an insert does with a key that exists (also the tick's bucket path)."""
 
 
 def insert_once(session: Session, rows: Iterable[dict]) -> int:
@@ -70,8 +73,7 @@ def _insert_copied(session: Session, rows: list[dict]) -> int:
             for row in rows:
                 copy.write_row([row[name] for name in names])
         cursor.execute(f"INSERT INTO {OUTBOX.name} ({columns}) SELECT {columns} "
-                       f"FROM {INCOMING} ON CONFLICT (key) DO UPDATE SET {_REPLAN_SET} "
-                       f"WHERE {_FOLLOWS_PLAN.format(t=OUTBOX.name)}")
+                       f"FROM {INCOMING} {ON_CONFLICT}")
         inserted = cursor.rowcount
         cursor.execute(f"DELETE FROM {INCOMING}")  # a second call in this transaction
     return inserted

@@ -8,7 +8,7 @@ from datetime import date, datetime, time
 from functools import lru_cache
 
 from diary.protocol.model import SIDE_EFFECTS
-from diary.schedule import ScheduledWindow, instance_id
+from diary.schedule import ScheduledWindow, instance_id, instance_id_sql
 
 DIARY = "diary"
 DIARY_NUDGE = "diary_nudge"
@@ -113,6 +113,12 @@ def reminder_key(participant_id: str, kind: str, target: str, attempt: int) -> s
     quiet hours or a changed reminder time keeps its key, so it is never sent twice.
     """
     return instance_id("reminder", participant_id, kind, target, attempt)
+
+
+def reminder_key_sql(participant_id: str, kind: str, target: str, attempt: str) -> str:
+    """``reminder_key`` as a PostgreSQL expression over SQL text expressions, for values
+    ``instance_id`` writes as they are (``diary.schedule.as_is_sql``)."""
+    return instance_id_sql("'reminder'", participant_id, kind, target, attempt)
 
 
 @dataclass(frozen=True)
