@@ -56,6 +56,8 @@ STAFF_ENDPOINTS = [
     ("POST", P + "/withdrawal", {"reason": "moved away"}),
     # reminder times: tests/e2e/test_reminder_times.py
     ("PUT", P + "/reminder-time", {"reminder_time": "19:00"}),
+    # languages: tests/e2e/test_participant_languages.py
+    ("PUT", P + "/language", {"language": "en"}),
     ("GET", P + "/entries", None),
     # roles per layout and format: tests/e2e/test_endpoint_export.py
     ("GET", "/api/v1/studies/{study}/endpoints", None),
@@ -107,6 +109,7 @@ ME_ENDPOINTS = [
     ("GET", "/api/v1/me", None),
     ("GET", "/api/v1/me/tasks", None),
     ("PUT", "/api/v1/me/reminder-time", {"reminder_time": "19:00"}),
+    ("PUT", "/api/v1/me/language", {"language": "en"}),
     ("GET", "/api/v1/me/diary-entries", None),
     ("POST", "/api/v1/me/diary-entries",
      {"diary_date": "2027-03-01", "score": 5, "client_id": "9b1f2a4e-0000-4000-8000-000000000001",
