@@ -67,6 +67,8 @@ def plan_all(session_factory: sessionmaker[Session], now: datetime, *,
     total = PlanStats()
     with session_factory() as probe:
         overlap = probe.get_bind().dialect.name == "postgresql"
+    if not overlap:  # no thread to start and join at every tick: nothing would overlap
+        return _plan_in_turn(session_factory, now, batch, total)
     with ThreadPoolExecutor(1, thread_name_prefix="tick-writer") as writer:
         writing: Future[PlanStats] | None = None
         try:
@@ -83,15 +85,30 @@ def plan_all(session_factory: sessionmaker[Session], now: datetime, *,
                 if writing is not None:
                     _add(total, writing.result())
                 writing = writer.submit(_write_and_close, session, work, now)
-                if not overlap:
-                    _add(total, writing.result())
-                    writing = None
                 if work.participants < batch:
                     break
         finally:
             if writing is not None:
                 _add(total, writing.result())
     return total
+
+
+def _plan_in_turn(session_factory: sessionmaker[Session], now: datetime, batch: int,
+                  total: PlanStats) -> PlanStats:
+    """SQLite: each batch planned, then written and committed, before the next."""
+    while True:
+        session = session_factory()
+        try:
+            work = plan_batch(session, now, limit=batch)
+        except BaseException:
+            session.close()
+            raise
+        if work is None:
+            session.close()
+            return total
+        _add(total, _write_and_close(session, work, now))
+        if work.participants < batch:
+            return total
 
 
 def _add(total: PlanStats, stats: PlanStats) -> None:
