@@ -231,7 +231,7 @@ def _cancel_unplanned(session: Session, inputs: list[PlanningInput], keys: set[s
     by_id = {i.ref.id: i for i in inputs}
     stale: dict[str, list[str]] = {}
     for of_these in among(session, OutboxMessage.participant_id, list(by_id)):
-        for mid, key, pid, kind, target, expires_at in session.execute(
+        for mid, key, pid, kind, target, expires_at in session.connection().execute(
                 select(OutboxMessage.id, OutboxMessage.key, OutboxMessage.participant_id,
                        OutboxMessage.kind, OutboxMessage.target, OutboxMessage.expires_at)
                 .where(of_these,
