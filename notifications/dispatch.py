@@ -116,9 +116,12 @@ class Dispatcher:
 
     def _loop(self, worker: str, until: datetime | None) -> DispatchStats:
         stats = DispatchStats()
+        fresh = True  # run() has just released the stale claims: not again at once
         while until is None or self.now() < until:
             with self.session_factory() as session:
-                release_stale_claims(session, self.now())
+                if not fresh:
+                    release_stale_claims(session, self.now())
+                fresh = False
                 claimed = claim(session, self.now(), worker, self.batch)
                 if not claimed:
                     if until is not None and self._wait_for_stale_claims(session, until):

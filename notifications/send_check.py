@@ -11,18 +11,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from diary.db.models import Participant
 
+_P = Participant.__table__
+# A Core statement on the session's connection (no ORM work): one per message sent.
+_SMS_STATE = select(_P.c.sms_opted_out_at, _P.c.sms_problem, _P.c.withdrawn_at,
+                    _P.c.phone_encrypted.is_(None).label("no_phone")
+                    ).where(_P.c.id == bindparam("pid"))
+
 
 def blocked_at_send(session: Session, participant_id: str | None, now: datetime) -> str | None:
     """Why this participant must not be texted now (the cancel reason), or None."""
-    row = session.execute(select(
-        Participant.sms_opted_out_at, Participant.sms_problem, Participant.withdrawn_at,
-        Participant.phone_encrypted.is_(None).label("no_phone"))
-        .where(Participant.id == participant_id)).one_or_none() if participant_id else None
+    row = session.connection().execute(_SMS_STATE, {"pid": participant_id}).one_or_none() \
+        if participant_id else None
     session.commit()
     if row is None:
         return "no participant"

@@ -71,7 +71,9 @@ def plan_all(session_factory: sessionmaker[Session], now: datetime, *,
     total = PlanStats()
     with session_factory() as probe:
         overlap = probe.get_bind().dialect.name == "postgresql"
-    if overlap and buckets:
+    if not overlap:  # no thread to start and join at every tick: nothing would overlap
+        return _plan_in_turn(session_factory, now, batch, total)
+    if buckets:
         from .bucket_planner import plan_buckets  # it builds on this module
 
         total = plan_buckets(session_factory, now)
@@ -92,15 +94,30 @@ def plan_all(session_factory: sessionmaker[Session], now: datetime, *,
                 if writing is not None:
                     _add(total, writing.result())
                 writing = writer.submit(_write_and_close, session, work, now)
-                if not overlap:
-                    _add(total, writing.result())
-                    writing = None
                 if work.participants < batch:
                     break
         finally:
             if writing is not None:
                 _add(total, writing.result())
     return total
+
+
+def _plan_in_turn(session_factory: sessionmaker[Session], now: datetime, batch: int,
+                  total: PlanStats) -> PlanStats:
+    """SQLite: each batch planned, then written and committed, before the next."""
+    while True:
+        session = session_factory()
+        try:
+            work = plan_batch(session, now, limit=batch)
+        except BaseException:
+            session.close()
+            raise
+        if work is None:
+            session.close()
+            return total
+        _add(total, _write_and_close(session, work, now))
+        if work.participants < batch:
+            return total
 
 
 def _add(total: PlanStats, stats: PlanStats) -> None:
@@ -236,7 +253,7 @@ def _cancel_unplanned(session: Session, inputs: list[PlanningInput], keys: set[s
     by_id = {i.ref.id: i for i in inputs}
     stale: dict[str, list[str]] = {}
     for of_these in among(session, OutboxMessage.participant_id, list(by_id)):
-        for mid, key, pid, kind, target, expires_at in session.execute(
+        for mid, key, pid, kind, target, expires_at in session.connection().execute(
                 select(OutboxMessage.id, OutboxMessage.key, OutboxMessage.participant_id,
                        OutboxMessage.kind, OutboxMessage.target, OutboxMessage.expires_at)
                 .where(of_these,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -74,7 +77,13 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Straight on the driver's connection: a statement through SQLAlchemy's execution
+        # path costs more than SQLite's BEGIN itself, and every transaction starts here.
+        try:
+            connection.connection.dbapi_connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:  # as SQLAlchemy would raise it ("database is locked")
+            raise sa_exc.DBAPIError.instance("BEGIN IMMEDIATE", None, exc, sqlite3.Error,
+                                             hide_parameters=True) from exc
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

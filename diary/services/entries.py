@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -55,12 +55,16 @@ class Recorded:
     created: bool  # False when a retry returned the original
 
 
+# A Core statement on the session's connection: read on every SMS and many requests.
+_PV, _ST = ProtocolVersion.__table__, Study.__table__
+_CURRENT_SHA = (select(_PV.c.sha256).join(_ST, _ST.c.id == _PV.c.study_id)
+                .where(_ST.c.id == bindparam("study"), _PV.c.version == _ST.c.current_version))
+
+
 def protocol_for(session: Session, p: Participant, sha256: str | None = None) -> Protocol:
     """The study's current protocol (``sha256``, when the caller already knows it)."""
     if sha256 is None:
-        sha256 = session.scalar(
-            select(ProtocolVersion.sha256).join(Study, Study.id == ProtocolVersion.study_id)
-            .where(Study.id == p.study_id, ProtocolVersion.version == Study.current_version))
+        sha256 = session.connection().scalar(_CURRENT_SHA, {"study": p.study_id})
     return protocol_by_sha(session, sha256)
 
 

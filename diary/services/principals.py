@@ -84,19 +84,25 @@ class Principal:
 
 
 _PARTICIPANT_COLUMNS = [c.key for c in Participant.__table__.columns]
+# Core tables, not ORM entities: the statement is run on the session's connection, which
+# skips the ORM's per-execution work (every authenticated request runs it).
+_TOKENS, _ACCOUNTS, _PARTICIPANTS = ApiToken.__table__, Account.__table__, Participant.__table__
+_STUDIES, _VERSIONS = Study.__table__, ProtocolVersion.__table__
 _TOKEN_QUERY = (
-    select(ApiToken.account_id, ApiToken.expires_at, ApiToken.revoked_at,
-           ApiToken.id.label("token_id"), ApiToken.created_at.label("token_created_at"),
-           ApiToken.last_used_at, Account.disabled_at,
-           *Participant.__table__.columns, ProtocolVersion.sha256)
-    .select_from(ApiToken)
-    .outerjoin(Account, Account.id == ApiToken.account_id)
-    .outerjoin(Participant, Participant.id == ApiToken.participant_id)
-    .outerjoin(Study, Study.id == Participant.study_id)
-    .outerjoin(ProtocolVersion, (ProtocolVersion.study_id == Study.id)
-               & (ProtocolVersion.version == Study.current_version))
-    .where(ApiToken.token_hash == bindparam("h"))
+    select(_TOKENS.c.account_id, _TOKENS.c.expires_at, _TOKENS.c.revoked_at,
+           _TOKENS.c.id.label("token_id"), _TOKENS.c.created_at.label("token_created_at"),
+           _TOKENS.c.last_used_at, _ACCOUNTS.c.disabled_at,
+           *_PARTICIPANTS.columns, _VERSIONS.c.sha256)
+    .select_from(_TOKENS)
+    .outerjoin(_ACCOUNTS, _ACCOUNTS.c.id == _TOKENS.c.account_id)
+    .outerjoin(_PARTICIPANTS, _PARTICIPANTS.c.id == _TOKENS.c.participant_id)
+    .outerjoin(_STUDIES, _STUDIES.c.id == _PARTICIPANTS.c.study_id)
+    .outerjoin(_VERSIONS, (_VERSIONS.c.study_id == _STUDIES.c.id)
+               & (_VERSIONS.c.version == _STUDIES.c.current_version))
+    .where(_TOKENS.c.token_hash == bindparam("h"))
 )
+_TOUCH = (update(_TOKENS).where(_TOKENS.c.id == bindparam("tid"))
+          .values(last_used_at=bindparam("now")))
 
 
 # A device token's last use is written at most this often: idle expiry counts in days,
@@ -113,7 +119,7 @@ def authenticate(session: Session, token: str, now: datetime,
     A participant's token comes back with its participant row and the study's current
     protocol version in the same query: the diary path needs all three on every request.
     """
-    row = session.execute(_TOKEN_QUERY, {"h": token_hash(token)}).one_or_none()
+    row = session.connection().execute(_TOKEN_QUERY, {"h": token_hash(token)}).one_or_none()
     if row is None or row.revoked_at is not None or (row.expires_at and row.expires_at <= now):
         raise Unauthorized("invalid or expired token")
     if row.disabled_at is not None:
@@ -126,8 +132,7 @@ def authenticate(session: Session, token: str, now: datetime,
                                "was signed out; ask your site for a new activation code",
                                code="device_idle")
         if last_used + TOUCH_EVERY <= now or row.last_used_at is None:
-            session.execute(update(ApiToken).where(ApiToken.id == row.token_id)
-                            .values(last_used_at=now))
+            session.connection().execute(_TOUCH, {"tid": row.token_id, "now": now})
             session.commit()  # its own transaction: the request may end in a rollback
         # A detached row object: the request reads it, and writes go through Core.
         p = Participant(**{c: row._mapping[c] for c in _PARTICIPANT_COLUMNS})
