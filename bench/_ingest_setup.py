@@ -27,14 +27,9 @@ import aiohttp  # noqa: E402
 from sqlalchemy import insert, text  # noqa: E402
 
 from diary import audit  # noqa: E402
+from diary.db.audit_models import AuditChainHead, AuditRecord  # noqa: E402
 from diary.db.engine import make_engine  # noqa: E402
-from diary.db.models import (  # noqa: E402
-    AnchorEvent,
-    ApiToken,
-    AuditChainHead,
-    AuditRecord,
-    Participant,
-)
+from diary.db.models import AnchorEvent, ApiToken, Participant  # noqa: E402
 from diary.security import new_token, token_hash  # noqa: E402
 
 ADMIN_EMAIL = "bench-admin@example.org"

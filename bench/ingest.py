@@ -63,15 +63,9 @@ from _ingest_setup import (  # noqa: E402
 from _loadgen import cpu_seconds  # noqa: E402
 from sqlalchemy import func, select, text  # noqa: E402
 
+from diary.db.audit_models import AuditPending  # noqa: E402
 from diary.db.engine import make_engine  # noqa: E402
-from diary.db.models import (  # noqa: E402
-    Account,
-    ApiToken,
-    AuditPending,
-    DiaryEntry,
-    Participant,
-    Study,
-)
+from diary.db.models import Account, ApiToken, DiaryEntry, Participant, Study  # noqa: E402
 from diary.security import token_hash  # noqa: E402
 from diary.services.fast_ingest import libpq_url  # noqa: E402
 

@@ -72,8 +72,9 @@ from _loadgen import (  # noqa: E402
 )
 from sqlalchemy import func, select  # noqa: E402
 
+from diary.db.audit_models import AuditRecord  # noqa: E402
 from diary.db.engine import make_engine  # noqa: E402
-from diary.db.models import Account, AuditRecord, DiaryEntry, Participant, Study  # noqa: E402
+from diary.db.models import Account, DiaryEntry, Participant, Study  # noqa: E402
 
 GOAL_RATIO = 0.35
 GOAL_P99_MS = 50.0

@@ -20,7 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from diary.db.models import AuditChainHead, AuditPending, AuditRecord
+from diary.db.audit_models import AuditChainHead, AuditPending, AuditRecord
 
 GENESIS = "0" * 64
 

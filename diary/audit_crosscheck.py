@@ -20,14 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from diary.audit import participant_chain, plain
-from diary.db.models import (
-    AnchorEvent,
-    AuditRecord,
-    DiaryEntry,
-    Participant,
-    QuestionnaireResponse,
-    Study,
-)
+from diary.db.audit_models import AuditRecord
+from diary.db.models import AnchorEvent, DiaryEntry, Participant, QuestionnaireResponse, Study
 from diary.db.safety_models import MedicationIntake
 from diary.services import entries, medications, questionnaires
 from diary.services.events import audited_view as event_view

@@ -22,7 +22,8 @@ from sqlalchemy import literal, or_, select
 from sqlalchemy.orm import Session
 
 from diary import audit
-from diary.db.models import Account, AuditRecord, Participant
+from diary.db.audit_models import AuditRecord
+from diary.db.models import Account, Participant
 from diary.errors import RuleViolation
 from diary.services.blinding import AllocationView, allocation_view
 from diary.services.enrolment import get_participant

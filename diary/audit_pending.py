@@ -16,7 +16,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from diary import audit
-from diary.db.models import AuditPending
+from diary.db.audit_models import AuditPending
 
 CHAIN_LOCK = 0x70656e64  # "pend": one chainer at a time on PostgreSQL
 BATCH = 2000

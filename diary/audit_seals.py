@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from diary.audit_keys import Signer, key_id
-from diary.db.models import AuditChainHead, AuditSeal, AuditSealMark
+from diary.db.audit_models import AuditChainHead, AuditSeal, AuditSealMark
 
 log = logging.getLogger("paindiary.audit")
 

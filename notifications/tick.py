@@ -82,14 +82,8 @@ def plan_all(session_factory: sessionmaker[Session], now: datetime, *,
         writing: Future[PlanStats] | None = None
         try:
             while True:
-                session = session_factory()
-                try:
-                    work = plan_batch(session, now, limit=batch)
-                except BaseException:
-                    session.close()
-                    raise
+                session, work = _next_batch(session_factory, now, batch)
                 if work is None:
-                    session.close()
                     break
                 if writing is not None:
                     _add(total, writing.result())
@@ -106,18 +100,27 @@ def _plan_in_turn(session_factory: sessionmaker[Session], now: datetime, batch: 
                   total: PlanStats) -> PlanStats:
     """SQLite: each batch planned, then written and committed, before the next."""
     while True:
-        session = session_factory()
-        try:
-            work = plan_batch(session, now, limit=batch)
-        except BaseException:
-            session.close()
-            raise
+        session, work = _next_batch(session_factory, now, batch)
         if work is None:
-            session.close()
             return total
         _add(total, _write_and_close(session, work, now))
         if work.participants < batch:
             return total
+
+
+def _next_batch(session_factory: sessionmaker[Session], now: datetime,
+                batch: int) -> tuple[Session, PlannedBatch | None]:
+    """The next batch planned in a session of its own, which is left open for the write;
+    closed here when there is nothing to plan or planning fails."""
+    session = session_factory()
+    try:
+        work = plan_batch(session, now, limit=batch)
+    except BaseException:
+        session.close()
+        raise
+    if work is None:
+        session.close()
+    return session, work
 
 
 def _add(total: PlanStats, stats: PlanStats) -> None:

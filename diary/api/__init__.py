@@ -38,7 +38,10 @@ def init_api(app: Flask) -> LazySpecApi:
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     api.register_blueprint(fhir.blp)  # the FHIR base is /fhir, as FHIR clients look for it
     app.register_blueprint(sms.blp)  # Twilio's form-posted webhooks: outside the JSON API
-    from diary.api.fast_entries import init_fast_ingest
+    if app.extensions["paindiary"].engine.dialect.name == "postgresql":
+        # A day's first entry in two round trips (issue 20); imported only here, so that
+        # SQLite start-up doesn't load psycopg.
+        from diary.api.fast_entries import init_fast_ingest
 
-    init_fast_ingest(app)  # PostgreSQL: a day's first entry in two round trips (issue 20)
+        init_fast_ingest(app)
     return api

@@ -66,9 +66,9 @@ def _bearer(header: str) -> str | None:
 
 
 def init_fast_ingest(app: Flask) -> None:
-    """Wrap the app in :class:`FastIngest` on PostgreSQL unless ``FAST_INGEST`` is off."""
+    """Wrap the (PostgreSQL) app in :class:`FastIngest` unless ``FAST_INGEST`` is off."""
     runtime = app.extensions["paindiary"]
-    if runtime.engine.dialect.name != "postgresql" or not app.config.get("FAST_INGEST", True):
+    if not app.config.get("FAST_INGEST", True):
         return
     url = libpq_url(runtime.engine.url.render_as_string(hide_password=False))
     fast = FastIngest(app, app.wsgi_app, Connections(url))

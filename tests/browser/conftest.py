@@ -20,11 +20,14 @@ import shutil
 import threading
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
 from tests.conftest import MINIMAL_CROSSOVER
+
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 
 CHROMIUM = os.environ.get("PAINDIARY_CHROMIUM", "/usr/bin/chromium")
 STUDY = "mini-crossover"
@@ -99,10 +102,17 @@ def seeded(api, live_server):
     return live_server
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
-    page = context.new_page()
+def axe_serious(page) -> list:
+    """axe-core's serious and critical findings on the page (id, impact, first targets)."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+            for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def watch_errors(page) -> list[str]:
+    """The page's script errors, console errors and failed asset loads, as they happen
+    (with a 10 s default timeout set on the page)."""
     page.set_default_timeout(10_000)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -113,6 +123,14 @@ def page(browser):
     page.on("response", lambda r: errors.append(f"{r.status} {r.url}")
             if r.status >= 400 and r.request.resource_type not in ("document", "fetch", "xhr")
             else None)
+    return errors
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    errors = watch_errors(page)
     page.expected_errors = []  # a test that provokes an error lists its text here
     yield page
     context.close()

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import ADMIN, STUDY
+from tests.browser.conftest import ADMIN, STUDY, axe_serious
 
-AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 PAGES = {
     "studies": "/studies",
     "study-overview": f"/studies/{STUDY}",
@@ -56,10 +55,7 @@ def test_the_main_pages_fit_the_screen_and_pass_axe(browser, showcase, size, sho
             overflow = page.evaluate(
                 "document.documentElement.scrollWidth - document.documentElement.clientWidth")
             assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {width}px"
-            page.add_script_tag(path=str(AXE))
-            result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-            serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-                       for v in result["violations"] if v["impact"] in ("serious", "critical")]
+            serious = axe_serious(page)
             assert serious == [], f"{path}: {serious}"
             page.screenshot(path=shots / f"{name}-{size}.png", full_page=True)
     finally:

@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import func, select
 
 from diary.db.allocation_models import AllocationSlot
-from diary.db.models import AuditRecord, Participant
+from diary.db.audit_models import AuditRecord
+from diary.db.models import Participant
 
 STUDY = "list-crossover"
 LISTED = """

@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from sqlalchemy import delete, func, select
 
 from diary.db.allocation_models import BlindingCode
-from diary.db.models import AuditRecord
+from diary.db.audit_models import AuditRecord
 from notifications.transport import ConsoleTransport
 from tests.e2e.reminder_support import Harness
 from tests.e2e.sms_support import text_in

@@ -9,7 +9,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from diary.db.models import AuditRecord, Participant
+from diary.db.audit_models import AuditRecord
+from diary.db.models import Participant
 from tests.conftest import MINIMAL_CROSSOVER
 from tests.e2e.test_dashboard_records import Browser
 

@@ -247,7 +247,7 @@ def test_unknown_export_options_are_refused(api, study, params, field):
 def test_every_export_is_audited(api, study, app):
     from sqlalchemy import select
 
-    from diary.db.models import AuditRecord
+    from diary.db.audit_models import AuditRecord
 
     _export(api, study["admin"], study["key"], layout="summary", format="csv")
     with app.extensions["paindiary"].session_factory() as s:

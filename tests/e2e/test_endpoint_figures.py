@@ -125,7 +125,7 @@ def test_unknown_figures_are_refused(api, study, params, field):
 def test_a_figure_export_is_audited(api, study, app):
     from sqlalchemy import select
 
-    from diary.db.models import AuditRecord
+    from diary.db.audit_models import AuditRecord
 
     _figure(api, study["viewer"], study["key"], format="svg", figure="participants")
     with app.extensions["paindiary"].session_factory() as s:

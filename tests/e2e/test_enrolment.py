@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from diary.audit_pending import chain_pending
-from diary.db.models import AuditRecord, Participant
+from diary.db.audit_models import AuditRecord
+from diary.db.models import Participant
 
 STUDY = "mini-crossover"
 S001 = f"/api/v1/studies/{STUDY}/participants/S001"

@@ -11,8 +11,9 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from diary.db.audit_models import AuditRecord
 from diary.db.export_job_models import ExportJob
-from diary.db.models import AuditRecord, Study
+from diary.db.models import Study
 
 KEY = "jobs-demo"
 PROTOCOL = """

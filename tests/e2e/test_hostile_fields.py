@@ -21,6 +21,13 @@ from diary.api.safety_schemas import AdverseEventIn, IntakeIn
 from diary.api.schemas import AccountIn, EnrolIn, LoginIn, RoleIn
 from diary.api.staff_schemas import StaffEntryIn, StaffResponseIn
 from diary.db.allocation_models import AllocationList, AllocationSlot, BlindingCode
+from diary.db.audit_models import (
+    AuditChainHead,
+    AuditPending,
+    AuditRecord,
+    AuditSeal,
+    AuditSealMark,
+)
 from diary.db.auth_models import AuthThrottle
 from diary.db.export_job_models import ExportJob
 from diary.db.messaging import InboundSms, OutboxMessage, ReminderCursor, SmsConversation
@@ -30,11 +37,6 @@ from diary.db.models import (
     AnchorEvent,
     AnchorEventVersion,
     ApiToken,
-    AuditChainHead,
-    AuditPending,
-    AuditRecord,
-    AuditSeal,
-    AuditSealMark,
     Base,
     DiaryEntry,
     Participant,

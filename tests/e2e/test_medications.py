@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from diary.db.models import AuditRecord
+from diary.db.audit_models import AuditRecord
 
 STUDY = "mini-crossover"
 PARIS = ZoneInfo("Europe/Paris")

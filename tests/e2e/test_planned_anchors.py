@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from diary.db.models import AuditRecord
+from diary.db.audit_models import AuditRecord
 from notifications.tick import plan_due
 from tests.e2e.reminder_support import Harness
 from tests.e2e.sms_support import PHONE

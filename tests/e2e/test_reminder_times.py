@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from diary.db.models import AuditRecord
+from diary.db.audit_models import AuditRecord
 from tests.e2e.reminder_support import REMINDING_CROSSOVER, STUDY, Harness, local_times
 from tests.e2e.sms_support import PHONE
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from diary.db.models import AuditRecord
+from diary.db.audit_models import AuditRecord
 
 STUDY = "mini-crossover"
 ADMIN_PW = "correct horse battery"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from diary.db.models import AuditRecord
+from diary.db.audit_models import AuditRecord
 from tests.conftest import MINIMAL_CROSSOVER
 
 PASSWORD = "correct horse battery"  # the conftest admin's

@@ -10,8 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from diary.db.audit_models import AuditRecord
 from diary.db.messaging import InboundSms
-from diary.db.models import AuditRecord, DiaryEntry, Participant
+from diary.db.models import DiaryEntry, Participant
 from diary.db.safety_models import MedicationIntake
 from diary.sms.signature import sign
 from tests.e2e.sms_support import (

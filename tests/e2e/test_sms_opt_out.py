@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, update
 
+from diary.db.audit_models import AuditRecord
 from diary.db.messaging import InboundSms
-from diary.db.models import AuditRecord, Participant
+from diary.db.models import Participant
 from tests.e2e.reminder_support import REMINDING_CROSSOVER, STUDY, Harness, enrol_cohort
 from tests.e2e.sms_support import PHONE, message_sid, post_signed, text_in
 

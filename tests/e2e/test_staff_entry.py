@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from diary.db.models import Account, AuditRecord
+from diary.db.audit_models import AuditRecord
+from diary.db.models import Account
 
 PROTOCOL = """
 key: staff-demo

@@ -20,7 +20,8 @@ from sqlalchemy import select, text
 
 from diary import audit
 from diary.audit_keys import public_pem
-from diary.db.models import AuditRecord, DiaryEntry
+from diary.db.audit_models import AuditRecord
+from diary.db.models import DiaryEntry
 from notifications.scheduler import seal_when_due
 
 RECORDS = AuditRecord.__table__

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from diary.db.models import AuditRecord
+from diary.db.audit_models import AuditRecord
 
 
 @pytest.fixture

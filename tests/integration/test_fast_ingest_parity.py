@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 
 from app import create_app
 from diary.audit_verify import verify_all
-from diary.db.models import AuditPending, AuditRecord, DiaryEntry
+from diary.db.audit_models import AuditPending, AuditRecord
+from diary.db.models import DiaryEntry
 
 pytestmark = pytest.mark.postgres
 

@@ -89,6 +89,22 @@
     return reason;
   }
 
+  /* Before sending: shows the first problem (a catalog key, or a correction without its
+     reason) in ``messages``; true when the form must not be sent. */
+  function refused(messages, problem, reason) {
+    messages.innerHTML = "";
+    if (problem) {
+      messages.appendChild(notice("error", P.t(problem.key, problem.params)));
+      return true;
+    }
+    if (reason && !reason.value.trim()) {
+      messages.appendChild(notice("error", P.t("correction.reason_needed")));
+      reason.focus();
+      return true;
+    }
+    return false;
+  }
+
   function addDays(iso, days) {
     var d = new Date(iso + "T12:00:00Z");
     d.setUTCDate(d.getUTCDate() + days);
@@ -97,5 +113,5 @@
 
   P.forms = {el: el, uid: uid, radioGroup: radioGroup, checked: checked, uuid: uuid,
              localInstant: localInstant, localInputValue: localInputValue, notice: notice,
-             addDays: addDays, reasonField: reasonField};
+             addDays: addDays, reasonField: reasonField, refused: refused};
 }());

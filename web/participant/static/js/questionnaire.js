@@ -138,20 +138,9 @@
         if (answers[item.id] === null && item.scored !== false) { missing += 1; }  // unscored: optional
         if (Number.isNaN(answers[item.id])) { wrong += 1; }
       });
-      messages.innerHTML = "";
-      if (wrong) {
-        messages.appendChild(P.forms.notice("error", t("q.check_numbers")));
-        return;
-      }
-      if (missing) {
-        messages.appendChild(P.forms.notice("error", t("q.missing", {count: missing})));
-        return;
-      }
-      if (reason && !reason.value.trim()) {
-        messages.appendChild(P.forms.notice("error", t("correction.reason_needed")));
-        reason.focus();
-        return;
-      }
+      var problem = wrong ? {key: "q.check_numbers"}
+        : missing ? {key: "q.missing", params: {count: missing}} : null;
+      if (P.forms.refused(messages, problem, reason)) { return; }
       form.querySelector("button[type=submit]").disabled = true;
       var body = {instrument: instrument.id, answers: answers, window_id: window_.id,
                   client_id: P.forms.uuid(), device_time: P.forms.localInstant()};

@@ -64,16 +64,8 @@
         answers[symptom.code] = value === null ? null : Number(value);
         if (value === null) { missing += 1; }
       });
-      messages.innerHTML = "";
-      if (missing) {
-        messages.appendChild(P.forms.notice("error", t("q.missing", {count: missing})));
-        return;
-      }
-      if (reason && !reason.value.trim()) {
-        messages.appendChild(P.forms.notice("error", t("correction.reason_needed")));
-        reason.focus();
-        return;
-      }
+      var problem = missing ? {key: "q.missing", params: {count: missing}} : null;
+      if (P.forms.refused(messages, problem, reason)) { return; }
       form.querySelector("button[type=submit]").disabled = true;
       var body = {diary_date: ctx.tasks.today, answers: answers, client_id: P.forms.uuid(),
                   device_time: P.forms.localInstant(), free_text: other.value.trim() || null};

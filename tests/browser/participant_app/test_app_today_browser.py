@@ -1,122 +1,23 @@
-"""The participant's app (issue 19) on a phone-sized headless Chromium: activation by the
-QR link and by typing the code, today's pain, answers given offline and sent once when
-the network returns, the other forms, history, the language switch, installability
-(manifest and service worker), and axe-core on each screen. Screenshots go to the folder
-``PAINDIARY_SCREENSHOTS`` names (``docs/screenshots`` refreshes the README's), else to
-pytest's temporary directory."""
+"""The participant's app (issue 19) on a phone-sized headless Chromium, the day's work:
+activation by the QR link and by typing the code, today's pain, corrections, a past day,
+answers given offline and sent once when the network returns, a lost reply, the
+questionnaires and the side-effect checklist, with axe-core on each screen. Screenshots go
+to the folder ``PAINDIARY_SCREENSHOTS`` names (``docs/screenshots`` refreshes the
+README's), else to pytest's temporary directory."""
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import datetime
-from pathlib import Path
 
-import pytest
-
-from tests.browser.conftest import ADMIN, ADMIN_PASSWORD
-
-AXE = Path(__file__).parent / "vendor" / "axe.min.js"
-STUDY = "app-study"
-# A 7-day window for the PGIC, the daily side-effect checklist and the daily diary, all
-# open on the frozen clock's day (2027-03-01, 18:00 in Paris) after an infusion on 02-25.
-APP_STUDY = """
-key: app-study
-title: Ketamine infusion and daily pain
-timezone: Europe/Paris
-design: parallel
-sites: [PAR]
-languages: [en, fr, nl, es]
-arms: [{key: A}, {key: B}]
-anchors: [{key: infusion, max_count: 1}]
-daily_diary: {anchor: infusion, from_day: -7, to_day: 35,
-              late_entry: {days_after: 1, until: "12:00"}}
-assessments:
-  - {key: pgic_d7, instrument: pgic, anchor: infusion, offset: P7D,
-     window: {open: -P7D, close: P7D}}
-  - {key: psqi_d7, instrument: psqi, anchor: infusion, offset: P7D,
-     window: {open: -P7D, close: P7D}, label: Sleep}
-  - {key: se_daily, form: side_effects, anchor: infusion, offset: P0D,
-     repeat: {every: P1D, count: 20}, window: {open: P0D, close: P0D}}
-side_effects: [nausea, vomiting, dizziness]
-"""
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
-         "device_scale_factor": 2, "timezone_id": "Europe/Paris"}
-
-
-@pytest.fixture
-def shots(tmp_path) -> Path:
-    folder = Path(os.environ.get("PAINDIARY_SCREENSHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-@pytest.fixture
-def study(api, live_server):
-    """The study, an administrator, and a way to enrol participants (their codes)."""
-    admin = api.create_admin(ADMIN, ADMIN_PASSWORD)
-    api.create_study(admin, APP_STUDY)
-
-    def enrol(subject: str, language: str = "en") -> str:
-        code = api.enrol(admin, STUDY, subject_id=subject, site="PAR", arm="A",
-                         language=language)["activation_code"]
-        r = api.event(admin, STUDY, subject, type="infusion",
-                      occurred_at="2027-02-25T08:00:00+00:00")
-        assert r.status_code == 201, r.json
-        return code
-
-    live_server.enrol = enrol
-    return live_server
-
-
-@pytest.fixture
-def phone(browser):
-    """A phone-sized page; like the dashboard's ``page`` fixture, a script error, a CSP
-    refusal or a missing asset fails the test. axe is injected by the test, so the
-    policy is bypassed in this context (the app's own tests check the header)."""
-    context = browser.new_context(locale="en-GB", bypass_csp=True, **PHONE)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error"
-            and not m.text.startswith("Failed to load resource") else None)
-    page.on("response", lambda r: errors.append(f"{r.status} {r.url}")
-            if r.status >= 400 and r.request.resource_type not in ("document", "fetch", "xhr")
-            else None)
-    yield page
-    context.close()
-    assert errors == [], errors
-
-
-def axe_serious(page) -> list:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-            for v in result["violations"] if v["impact"] in ("serious", "critical")]
-
-
-def no_sideways_scroll(page) -> None:
-    overflow = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0, f"the page scrolls sideways by {overflow}px on a phone"
-
-
-def activate_by_typing(page, url: str, code: str) -> None:
-    page.goto(url + "/app/")
-    page.get_by_label("Activation code").fill(code)
-    page.get_by_role("button", name="Start").click()
-    page.locator("main[data-ready=today]").wait_for()
-
-
-def token_of(page) -> str:
-    return page.evaluate("localStorage.getItem('paindiary.token')")
-
-
-def mine(api, token: str, path: str) -> dict:
-    r = api.c.get("/api/v1/me/" + path, headers=api.bearer(token))
-    assert r.status_code == 200, r.json
-    return r.json
+from tests.browser.conftest import axe_serious
+from tests.browser.participant_app.support import (
+    PHONE,
+    activate_by_typing,
+    mine,
+    no_sideways_scroll,
+    token_of,
+)
 
 
 def test_the_qr_link_activates_the_phone_and_todays_pain_takes_one_tap_and_a_confirmation(
@@ -376,121 +277,3 @@ def test_the_side_effect_checklist_and_a_rescue_dose_are_recorded(study, api, ph
     intake = mine(api, token, "medications")["items"][0]
     assert (intake["drug"], str(intake["dose"]), intake["unit"], intake["route"],
             intake["rescue"]) == ("morphine", "7.5", "mg", "oral", True)
-
-
-def test_history_shows_the_participants_own_pain_curve(study, api, phone, clock, shots):
-    from zoneinfo import ZoneInfo
-
-    paris = ZoneInfo("Europe/Paris")
-    clock.set(datetime(2027, 2, 25, 10, tzinfo=paris))  # enrolled on the infusion's day
-    token = api.activate(study.enrol("S001"))
-    scores = [5, 6, 4, 7, 3]
-    for day, score in zip(range(25, 29), scores, strict=False):
-        evening = datetime(2027, 2, day, 20, tzinfo=paris)
-        clock.set(evening)
-        assert api.entry(token, evening.date().isoformat(), score,
-                         device_time=evening.isoformat()).status_code == 201
-    clock.set(datetime(2027, 3, 1, 18, tzinfo=paris))
-    phone.goto(study.url + "/app/")
-    phone.evaluate("t => localStorage.setItem('paindiary.token', t)", token)
-    phone.goto(study.url + "/app/#history")
-    phone.locator("main[data-ready=history]").wait_for()
-    chart = phone.get_by_role("img", name="Daily pain, 0 to 10, by date")
-    assert chart.get_attribute("data-points") == "4"
-    assert chart.locator("canvas").count() == 1
-    phone.get_by_text("Show as a table").click()
-    assert phone.locator("table tbody tr").count() == 4
-    no_sideways_scroll(phone)
-    assert axe_serious(phone) == []
-    phone.screenshot(path=shots / "app-history-phone.png", full_page=True)
-
-
-def test_the_app_speaks_the_participants_language_and_switches(study, api, phone, shots):
-    activate_by_typing(phone, study.url, study.enrol("S001", language="fr"))
-    assert phone.locator("html").get_attribute("lang") == "fr"
-    assert phone.get_by_role("heading", name="Quelle a été l'intensité de votre douleur "
-                                             "aujourd'hui ?").is_visible()
-    phone.screenshot(path=shots / "app-today-fr-phone.png", full_page=True)
-    phone.get_by_role("link", name="Réglages").click()
-    phone.locator("main[data-ready=settings]").wait_for()
-    phone.get_by_label("Langue").select_option("nl")
-    phone.get_by_role("link", name="Vandaag").wait_for()
-    assert phone.locator("html").get_attribute("lang") == "nl"
-    assert phone.get_by_label("Taal").input_value() == "nl"
-    # The participant's language on the server follows (reminders and SMS replies too).
-    token = token_of(phone)
-    for _ in range(50):  # the PUT runs beside the redraw
-        if api.c.get("/api/v1/me", headers=api.bearer(token)).json["language"] == "nl":
-            break
-        phone.wait_for_timeout(100)
-    assert api.c.get("/api/v1/me", headers=api.bearer(token)).json["language"] == "nl"
-    assert axe_serious(phone) == []
-    phone.screenshot(path=shots / "app-settings-nl-phone.png")
-    phone.get_by_role("link", name="Vandaag").click()
-    phone.get_by_role("heading", name="Hoe erg was uw pijn vandaag?").wait_for()
-    assert phone.title() == "Pijndagboek"
-    phone.reload()  # the choice is kept on the phone
-    phone.get_by_role("heading", name="Hoe erg was uw pijn vandaag?").wait_for()
-    phone.get_by_role("link", name="Instellingen").click()
-    phone.get_by_label("Taal").select_option("es")
-    phone.get_by_role("link", name="Hoy").click()
-    phone.get_by_role("heading", name="¿Qué intensidad tuvo su dolor hoy?").wait_for()
-    phone.screenshot(path=shots / "app-today-es-phone.png", full_page=True)
-
-
-def test_the_participant_sets_the_evening_reminder_time(study, api, phone, shots):
-    activate_by_typing(phone, study.url, study.enrol("S001"))
-    phone.get_by_role("link", name="Settings").click()
-    phone.locator("main[data-ready=settings]").wait_for()
-    reminder = phone.get_by_label("Evening reminder")
-    assert reminder.input_value() == "20:00"  # the study's time
-    reminder.fill("21:15")
-    phone.get_by_role("button", name="Save the reminder time").click()
-    phone.get_by_text("Reminder time saved: 21:15.").wait_for()
-    assert axe_serious(phone) == []
-    phone.screenshot(path=shots / "app-settings-phone.png")
-    me = api.c.get("/api/v1/me", headers=api.bearer(token_of(phone))).json
-    assert (me["reminder_time"], me["reminder_time_chosen"]) == ("21:15", True)
-
-
-def test_the_app_is_installable_manifest_and_service_worker(study, phone):
-    phone.goto(study.url + "/app/")
-    href = phone.locator("link[rel=manifest]").get_attribute("href")
-    r = phone.request.get(study.url + href)
-    assert r.ok and r.headers["content-type"].startswith("application/manifest+json")
-    manifest = r.json()
-    assert manifest["name"] == "Pain diary" and manifest["short_name"]
-    assert manifest["start_url"] == "/app/" and manifest["scope"] == "/app/"
-    assert manifest["display"] == "standalone"
-    sizes = {i["sizes"] for i in manifest["icons"] if i.get("purpose", "any") == "any"}
-    assert {"192x192", "512x512"} <= sizes
-    for icon in manifest["icons"]:
-        got = phone.request.get(study.url + icon["src"])
-        assert got.ok and got.headers["content-type"] == icon["type"] == "image/png"
-        width, height = (int(x) for x in icon["sizes"].split("x"))
-        png = got.body()
-        assert png[:8] == b"\x89PNG\r\n\x1a\n"
-        assert (int.from_bytes(png[16:20]), int.from_bytes(png[20:24])) == (width, height)
-
-    scope = phone.evaluate("navigator.serviceWorker.ready.then(r => r.scope)")
-    assert scope == study.url + "/app/"
-    phone.wait_for_function("navigator.serviceWorker.controller !== null")
-    assert phone.evaluate("navigator.serviceWorker.controller.scriptURL") == \
-        study.url + "/app/sw.js"
-    cached = phone.evaluate("""async () => {
-        const keys = await caches.keys();
-        const cache = await caches.open(keys.find(k => k.startsWith('paindiary-app-')));
-        return (await cache.keys()).map(r => new URL(r.url).pathname);
-    }""")
-    assert "/app/" in cached and "/app/static/js/app.js" in cached
-    assert not [u for u in cached if u.startswith("/api/")]  # health data is never cached
-
-    # Chromium's own verdict: the manifest parses without errors and nothing but the
-    # test's private window stops installing the app (a manifest with "display":
-    # "browser" fails here with manifest-display-not-supported).
-    cdp = phone.context.new_cdp_session(phone)
-    parsed = cdp.send("Page.getAppManifest")
-    assert parsed["errors"] == [] and parsed["url"] == study.url + href
-    errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
-    # Playwright's contexts are incognito ones, where Chromium installs nothing.
-    assert [e["errorId"] for e in errors if e["errorId"] != "in-incognito"] == []
