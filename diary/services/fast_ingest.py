@@ -1,15 +1,17 @@
-"""A day's first diary entry on PostgreSQL in two round trips (issue 20).
+"""A day's first diary entry on PostgreSQL in two round trips and no BEGIN or COMMIT
+(issue 20).
 
-One statement authenticates the device token (refreshing its last use when due), inserts
-the entry, and writes its audit record unchained to ``audit_pending`` (diary/audit_pending.py
-chains it later, so no request waits on a chain head). It is sent pipelined with BEGIN;
-the second round trip is COMMIT or ROLLBACK. The diary's rules stay in one place: the
-statement returns what :func:`diary.services.entries.check_entry_rules` needs, and the
-entry is committed only if they pass.
+The connection is in autocommit mode. The first statement authenticates the device token
+and reads what :func:`diary.services.entries.check_entry_rules` needs, so the diary's
+rules stay in one place and run here in Python. The second statement, its own transaction,
+checks again that nothing they were checked against has changed, refreshes the token's last
+use when due, inserts the entry, and writes its audit record unchained to ``audit_pending``
+(diary/audit_pending.py chains it later, so no request waits on a chain head).
 
 Anything but a clean first entry (unknown, idle or expired token, a rule that fails, a
-retry, a second entry for the day) rolls back and returns None: the caller then takes the
-portable path, which gives the answer and the error it always gave.
+retry, a second entry for the day, a change in between) stores nothing and returns None:
+the caller then takes the portable path, which gives the answer and the error it always
+gave.
 """
 
 from __future__ import annotations
@@ -28,18 +30,35 @@ from diary.services.entries import NewEntry, check_entry_rules
 from diary.services.principals import TOUCH_EVERY
 from diary.services.studies import protocol_by_sha
 
-STATEMENT = """
+# Token conditions shared by both statements: not revoked, not expired, not idle too long.
+_LIVE = """k.revoked_at IS NULL
+    AND (k.expires_at IS NULL OR k.expires_at > %(now)s)
+    AND (%(idle)s::interval IS NULL
+         OR coalesce(k.last_used_at, k.created_at) + %(idle)s::interval > %(now)s)"""
+
+# First round trip: authenticate the token and read what the diary's rules need.
+LOOKUP = f"""
+SELECT k.id, p.id, p.timezone, p.enrolled_at, p.withdrawn_at, v.sha256, s.current_version
+FROM api_tokens k
+JOIN participants p ON p.id = k.participant_id
+JOIN studies s ON s.id = p.study_id
+JOIN protocol_versions v ON v.study_id = s.id AND v.version = s.current_version
+WHERE k.token_hash = %(h)s AND {_LIVE}
+"""
+
+# Second round trip, its own transaction: store the entry and its audit record only if
+# nothing the rules were checked against changed in between (token still live, the same
+# participant facts, the same protocol version). Zero rows stored means "decline".
+STORE = f"""
 WITH t AS (
-  SELECT k.id AS token_id, p.id AS pid, p.timezone, p.enrolled_at, p.withdrawn_at,
-         v.sha256
+  SELECT k.id AS token_id, p.id AS pid
   FROM api_tokens k
   JOIN participants p ON p.id = k.participant_id
   JOIN studies s ON s.id = p.study_id
-  JOIN protocol_versions v ON v.study_id = s.id AND v.version = s.current_version
-  WHERE k.token_hash = %(h)s AND k.revoked_at IS NULL
-    AND (k.expires_at IS NULL OR k.expires_at > %(now)s)
-    AND (%(idle)s::interval IS NULL
-         OR coalesce(k.last_used_at, k.created_at) + %(idle)s::interval > %(now)s)
+  WHERE k.id = %(token)s AND {_LIVE}
+    AND p.timezone = %(tz)s AND p.enrolled_at = %(enrolled)s
+    AND p.withdrawn_at IS NOT DISTINCT FROM %(withdrawn)s
+    AND s.current_version = %(version)s
 ), touch AS (
   UPDATE api_tokens k SET last_used_at = %(now)s FROM t
   WHERE k.id = t.token_id
@@ -58,9 +77,7 @@ WITH t AS (
          'diary_entry.create', 'diary_entry', %(id)s, %(after)s::json, %(rid)s
   FROM e
 )
-SELECT t.pid, t.timezone, t.enrolled_at, t.withdrawn_at, t.sha256,
-       (SELECT count(*) FROM e) AS inserted
-FROM t
+SELECT count(*) FROM e
 """
 
 
@@ -86,8 +103,8 @@ class FastEntry:
 
 
 class Connections:
-    """One psycopg connection per worker thread, kept open: no pool checkout and no
-    pre-ping round trip per request. A broken one is dropped and reopened next time."""
+    """One autocommit psycopg connection per worker thread, kept open: no pool checkout
+    and no pre-ping round trip per request. A broken one is dropped and reopened next time."""
 
     def __init__(self, url: str) -> None:
         self.url, self.mine, self.every, self.lock = url, threading.local(), [], threading.Lock()
@@ -95,7 +112,7 @@ class Connections:
     def get(self) -> psycopg.Connection:
         conn = getattr(self.mine, "conn", None)
         if conn is None or conn.closed:
-            conn = self.mine.conn = psycopg.connect(self.url)
+            conn = self.mine.conn = psycopg.connect(self.url, autocommit=True)
             with self.lock:
                 self.every.append(conn)
         return conn
@@ -125,7 +142,14 @@ def record_first_entry(conn: psycopg.Connection, protocol_session, token_hash: s
                        e: NewEntry, *, now: datetime, request_id: str | None,
                        device_idle: timedelta | None) -> FastEntry | None:
     """Store ``e`` as a day's first entry, or return None (nothing stored) for anything
-    else. ``protocol_session`` opens a SQLAlchemy session when a protocol is not cached."""
+    else. ``conn`` is in autocommit mode: each statement is its own transaction, so there
+    is no BEGIN or COMMIT to send. ``protocol_session`` opens a SQLAlchemy session when a
+    protocol is not cached."""
+    live = {"h": token_hash, "now": now, "idle": device_idle}
+    row = conn.execute(LOOKUP, live, prepare=True).fetchone()
+    if row is None or not _rules_pass(protocol_session, row, e, now):
+        return None
+    token_id, pid, tz, enrolled_at, withdrawn_at, _sha256, version = row
     entry = FastEntry(audit_id := new_id(), e.diary_date, e.score, e.client_id,
                       e.device_time, now)
     # audit.plain(audit_view(entry)) of the portable path, written out: dates as str().
@@ -133,26 +157,17 @@ def record_first_entry(conn: psycopg.Connection, protocol_session, token_hash: s
              "version": 1, "client_id": e.client_id, "channel": "app",
              "device_time": str(e.device_time), "entry_source": "participant",
              "recorded_by": None}
-    params = {"h": token_hash, "now": now, "idle": device_idle, "touch": TOUCH_EVERY,
-              "id": audit_id, "day": e.diary_date, "score": e.score, "cid": e.client_id,
-              "dt": e.device_time, "after": json.dumps(after), "rid": request_id}
-    try:
-        with conn.pipeline():
-            cur = conn.execute(STATEMENT, params, prepare=True)
-        row = cur.fetchone()
-        if row is None or not row[5] or not _rules_pass(protocol_session, row, e, now):
-            conn.rollback()
-            return None
-        conn.commit()
-    except psycopg.Error:
-        # Whatever happened, the portable path decides (a committed entry is a retry there).
-        conn.rollback() if not conn.closed and not conn.broken else None
-        raise
-    return entry
+    stored = conn.execute(STORE, {
+        **live, "token": token_id, "tz": tz, "enrolled": enrolled_at,
+        "withdrawn": withdrawn_at, "version": version, "touch": TOUCH_EVERY,
+        "id": audit_id, "day": e.diary_date, "score": e.score, "cid": e.client_id,
+        "dt": e.device_time, "after": json.dumps(after), "rid": request_id,
+    }, prepare=True).fetchone()[0]
+    return entry if stored else None
 
 
 def _rules_pass(protocol_session, row, e: NewEntry, now: datetime) -> bool:
-    pid, tz, enrolled_at, withdrawn_at, sha256, _ = row
+    _token_id, pid, tz, enrolled_at, withdrawn_at, sha256, _version = row
     p = SimpleNamespace(id=pid, timezone=tz, enrolled_at=enrolled_at,
                         withdrawn_at=withdrawn_at)
     try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import psycopg
 import pytest
 from sqlalchemy import func, select
 
@@ -119,3 +120,72 @@ def test_the_fast_and_portable_paths_answer_every_case_alike(api, app, portable_
     for chain, action in actions:
         by_chain.setdefault(chain, []).append(action)
     assert len(by_chain) == 2 and len(set(map(tuple, by_chain.values()))) == 1
+
+
+CHANGES = {
+    "token revoked": "UPDATE api_tokens SET revoked_at = now() WHERE id = %(token)s",
+    "participant withdrawn": "UPDATE participants SET withdrawn_at = now() WHERE id = %(pid)s",
+    "timezone moved": "UPDATE participants SET timezone = 'Asia/Tokyo' WHERE id = %(pid)s",
+    "protocol upgraded": "UPDATE studies SET current_version = current_version + 1 "
+                         "WHERE id = (SELECT study_id FROM participants WHERE id = %(pid)s)",
+    None: None,
+}
+
+
+@pytest.mark.parametrize("change", list(CHANGES), ids=lambda c: c or "no change")
+def test_a_change_between_the_lookup_and_the_store_makes_the_fast_path_decline(
+        api, app, clock, crossover_source, change):
+    """The rules run between the two statements; what they were checked against must still
+    hold when the second one stores, or nothing is stored."""
+    from diary.security import token_hash
+    from diary.services.entries import NewEntry
+    from diary.services.fast_ingest import Connections, libpq_url, record_first_entry
+
+    admin = api.create_admin()
+    study = api.create_study(admin, crossover_source)
+    token = api.activate(api.enrol(admin, study, subject_id="S001", site="PAR",
+                                   sequence="KP")["activation_code"])
+    runtime = app.extensions["paindiary"]
+    connections = Connections(libpq_url(runtime.engine.url.render_as_string(
+        hide_password=False)))
+    conn = connections.get()
+
+    class ChangeAfterLookup:
+        """The fast path's connection, with ``change`` committed by another session right
+        after the first statement."""
+
+        def __init__(self):
+            self.calls = 0
+
+        def execute(self, sql, params, **kw):
+            cur = conn.execute(sql, params, **kw)
+            self.calls += 1
+            if self.calls == 1 and change:
+                row = cur.fetchone()
+                with psycopg.connect(connections.url, autocommit=True) as other:
+                    other.execute(CHANGES[change], {"token": row[0], "pid": row[1]})
+                return _Rows(row)
+            return cur
+
+    entry = NewEntry(diary_date=clock.now().date(), score=5, client_id=str(uuid.uuid4()),
+                     device_time=clock.now(), reason=None)
+    wrapped = ChangeAfterLookup()
+    try:
+        stored = record_first_entry(wrapped, runtime.session_factory, token_hash(token),
+                                    entry, now=clock.now(), request_id=None, device_idle=None)
+    finally:
+        connections.close_all()
+    assert wrapped.calls == 2
+    with runtime.session_factory() as s:
+        counts = (s.scalar(select(func.count()).select_from(DiaryEntry)),
+                  s.scalar(select(func.count()).select_from(AuditPending)))
+    assert (stored is not None, counts) == ((True, (1, 1)) if change is None
+                                            else (False, (0, 0)))
+
+
+class _Rows:
+    def __init__(self, row):
+        self.row = row
+
+    def fetchone(self):
+        return self.row
