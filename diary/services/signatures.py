@@ -16,6 +16,7 @@ from diary.db.models import Account
 from diary.errors import Forbidden, RuleViolation
 from diary.protocol.model import Protocol
 from diary.security import verify_secret
+from diary.services import throttle
 from diary.services.principals import Principal
 
 # The texts a signer may read, in one place (issue 19 wraps them for translation).
@@ -23,6 +24,7 @@ NEEDED = ("this {action} needs your electronic signature: send signature.passwor
           "password again) and signature.meaning (what you sign for)")
 NOT_STAFF = "only a staff account can sign"
 WRONG_PASSWORD = "the password does not match your account's: nothing was changed"
+TOO_MANY = "too many wrong signature passwords"
 MEANING_ONE_OF = "must be one of the protocol's meanings: {meanings}"
 
 
@@ -31,7 +33,8 @@ def sign(session: Session, principal: Principal, protocol: Protocol, action: str
     """The signature to record with ``action``, or None when none was needed nor given.
 
     Raises 422 when the protocol asks for one and none was sent (or its meaning is not
-    one the protocol lists), 403 when the password is wrong."""
+    one the protocol lists), 403 when the password is wrong, 429 after repeated wrong
+    passwords (throttled like a sign-in; a failure is committed, nothing else is)."""
     if given is None:
         if action in protocol.signatures:
             raise RuleViolation(NEEDED.format(action=action.replace("_", " ")),
@@ -48,8 +51,15 @@ def sign(session: Session, principal: Principal, protocol: Protocol, action: str
         raise RuleViolation(MEANING_ONE_OF.format(meanings="; ".join(meanings)),
                             field="signature.meaning", code="signature_meaning")
     account = session.get(Account, principal.account_id)
-    if account is None or not verify_secret(ph, account.password_hash,
-                                            given.get("password") or ""):
+    if account is None:
         raise Forbidden(WRONG_PASSWORD, field="signature.password", code="signature_invalid")
+    keys = throttle.esign_keys(account.email)
+    throttle.check(session, keys, now, TOO_MANY, field="signature.password")
+    if not verify_secret(ph, account.password_hash, given.get("password") or ""):
+        session.rollback()  # the signed action's own changes, if any, are not kept
+        throttle.record_failure(session, keys, now)
+        session.commit()
+        raise Forbidden(WRONG_PASSWORD, field="signature.password", code="signature_invalid")
+    throttle.clear(session, keys[:1])
     return {"signer": account.email, "account_id": account.id, "signed_at": now,
             "meaning": meaning, "action": action}

@@ -50,6 +50,10 @@ LOGIN_CLIENT = Limit("login-client", 20, timedelta(seconds=1), timedelta(hours=1
 LOGIN_ACCOUNT_CLIENT = Limit("login-account-client", 5, timedelta(seconds=2),
                              timedelta(minutes=15))
 LOGIN_ACCOUNT = Limit("login-account", 50, timedelta(seconds=1), timedelta(minutes=5))
+# A wrong password in an electronic signature: whoever sends it already holds the
+# account's session, so it is counted per account (and on the account's sign-in counter,
+# so the two ways in share one allowance of guesses).
+ESIGN_ACCOUNT = Limit("esign-account", 5, timedelta(seconds=2), timedelta(minutes=15))
 ACTIVATE_CLIENT = Limit("activate-client", 10, timedelta(seconds=2), timedelta(hours=1))
 # An activation secret has about 40 bits: a handful of tries per code, then a wait that
 # reaches an hour, is far from enough to guess one before the code expires.
@@ -75,6 +79,11 @@ def login_keys(email: str, client: str) -> list[Key]:
 
 def account_key(email: str) -> Key:
     return key(LOGIN_ACCOUNT, email.strip().lower())
+
+
+def esign_keys(email: str) -> list[Key]:
+    email = email.strip().lower()
+    return [key(ESIGN_ACCOUNT, email), account_key(email)]
 
 
 def activation_keys(lookup: str, client: str) -> list[Key]:

@@ -4,6 +4,8 @@ meaning go into the action's audit record. ``studies check`` validates the secti
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -53,6 +55,25 @@ def test_a_wrong_password_is_refused_with_403(api, app, study):
     assert r.status_code == 403
     assert (r.json["code"], r.json["field"]) == ("signature_invalid", "signature.password")
     assert _record(app, "participant.withdraw") is None
+
+
+def test_wrong_signature_passwords_are_throttled_like_sign_ins(api, app, study, clock):
+    """A held session cannot be used to guess its account's password through signatures:
+    after five wrong ones the sixth waits (429 with Retry-After), even with the right
+    password, and the wait passes with time."""
+    admin, key = study
+    wrong = {"password": "not my password", "meaning": "I withdraw S1"}
+    assert [_withdraw(api, admin, key, signature=wrong).status_code
+            for _ in range(5)] == [403] * 5
+    r = _withdraw(api, admin, key, signature={**wrong, "password": PASSWORD})
+    assert r.status_code == 429
+    assert (r.json["code"], r.json["field"]) == ("too_many_attempts", "signature.password")
+    assert int(r.headers["Retry-After"]) >= 1
+    assert _record(app, "participant.withdraw") is None
+    clock.advance(timedelta(seconds=int(r.headers["Retry-After"])))
+    r = _withdraw(api, admin, key, signature={**wrong, "password": PASSWORD})
+    assert r.status_code == 200, r.json
+    assert _record(app, "participant.withdraw") is not None
 
 
 def test_a_signature_without_a_meaning_is_refused(api, study):
