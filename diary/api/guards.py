@@ -126,19 +126,27 @@ def check_json_body() -> None:
         text = request.get_data(cache=True).decode("utf-8")
     except UnicodeDecodeError:
         return
+    refusal = json_body_refusal(text)
+    if refusal is not None:
+        raise refusal
+
+
+def json_body_refusal(text: str) -> DomainError | None:
+    """What :func:`check_json_body` refuses in the JSON text ``text``, or None."""
     if json_depth(text) > MAX_JSON_DEPTH:
-        raise JsonTooDeep()
+        return JsonTooDeep()
     if not _MAYBE_REFUSED.search(text):
-        return
+        return None
     try:
         document = json.loads(text, parse_int=_parse_int, parse_float=_parse_float,
                               parse_constant=lambda _: _Refused(NOT_JSON_NUMBER_RULE))
     except ValueError:
-        return
+        return None
     for path, value in _strings(document, ""):
         rule = value.rule if isinstance(value, _Refused) else bad_text_rule(value)
         if rule:
-            raise InputRefused(path or "json", rule)
+            return InputRefused(path or "json", rule)
+    return None
 
 
 def check_url_and_form() -> None:

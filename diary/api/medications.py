@@ -22,7 +22,7 @@ def _mine():
     return session, p, entries.protocol_for(session, p, who.protocol_sha256)
 
 
-def _new(body, channel: str) -> medications.NewIntake:
+def new_intake(body, channel: str) -> medications.NewIntake:
     return medications.NewIntake(
         drug=body["drug"], dose=body["dose"], unit=body["unit"], route=body["route"],
         taken_at=body["taken_at"].astimezone(UTC), client_id=str(body["client_id"]),
@@ -68,7 +68,7 @@ class MyMedications(MethodView):
     def post(self, body):
         """Record an analgesic intake (converted to MME); a retry returns the original"""
         session, p, protocol = _mine()
-        result = medications.record_intake(session, p, protocol, _new(body, "app"),
+        result = medications.record_intake(session, p, protocol, new_intake(body, "app"),
                                            actor=principal().actor, now=now())
         return result.intake, 201 if result.created else 200
 
@@ -99,7 +99,7 @@ class ParticipantMedications(MethodView):
         """Record an intake for a participant (from a chart or a call; no late-entry limit)"""
         session, who = db(), principal()
         _, protocol, p = get_participant(session, who, key, subject_id, need="write")
-        result = medications.record_intake(session, p, protocol, _new(body, "coordinator"),
+        result = medications.record_intake(session, p, protocol, new_intake(body, "coordinator"),
                                            actor=who.actor, now=now(),
                                            recorded_by=who.account_id, late_rule=False)
         return result.intake, 201 if result.created else 200

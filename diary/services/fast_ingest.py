@@ -1,17 +1,19 @@
-"""A day's first diary entry on PostgreSQL in two round trips and no BEGIN or COMMIT
-(issue 20).
+"""A day's first diary entry, or a participant's new medication intake, on PostgreSQL in
+two round trips and no BEGIN or COMMIT (issue 20).
 
 The connection is in autocommit mode. The first statement authenticates the device token
-and reads what :func:`diary.services.entries.check_entry_rules` needs, so the diary's
-rules stay in one place and run here in Python. The second statement, its own transaction,
-checks again that nothing they were checked against has changed, refreshes the token's last
-use when due, inserts the entry, and writes its audit record unchained to ``audit_pending``
-(diary/audit_pending.py chains it later, so no request waits on a chain head).
+and reads what the rules need (:func:`diary.services.entries.check_entry_rules`, or the
+medication diary's own checks), so they stay in one place and run here in Python. The
+second statement, its own transaction, checks again that nothing they were checked
+against has changed, refreshes the token's last use when due, inserts the row, and writes
+its audit record unchained to ``audit_pending`` (diary/audit_pending.py chains it later,
+so no request waits on a chain head).
 
-Anything but a clean first entry (unknown, idle or expired token, a rule that fails, a
-retry, a second entry for the day, a change in between) stores nothing and returns None:
-the caller then takes the portable path, which gives the answer and the error it always
-gave.
+Anything else (unknown, idle or expired token, a rule that fails, a retry, a second entry
+for the day, a correction, a change in between) stores nothing and returns None: the
+caller then takes the portable path, which gives the answer and the error it always gave.
+Questionnaire responses and side-effect reports always take the portable path: they may
+answer a window (the participant is re-planned) or raise a safety alert.
 """
 
 from __future__ import annotations
@@ -24,9 +26,13 @@ from types import SimpleNamespace
 
 import psycopg
 
+from diary import audit
 from diary.db.models import new_id
-from diary.errors import RuleViolation
+from diary.db.safety_models import MedicationIntake
+from diary.errors import DomainError, RuleViolation
+from diary.services import medications
 from diary.services.entries import NewEntry, check_entry_rules
+from diary.services.medications import NewIntake
 from diary.services.principals import TOUCH_EVERY
 from diary.services.studies import protocol_by_sha
 
@@ -46,10 +52,14 @@ JOIN protocol_versions v ON v.study_id = s.id AND v.version = s.current_version
 WHERE k.token_hash = %(h)s AND {_LIVE}
 """
 
-# Second round trip, its own transaction: store the entry and its audit record only if
-# nothing the rules were checked against changed in between (token still live, the same
-# participant facts, the same protocol version). Zero rows stored means "decline".
-STORE = f"""
+
+
+def _store(insert: str) -> str:
+    """The second round trip, its own transaction: ``insert`` (a CTE named ``e``, reading
+    the participant's id from ``t`` and returning ``participant_id``) and its audit record,
+    only if nothing the rules were checked against changed in between (token still live,
+    the same participant facts, the same protocol version). Zero rows stored: decline."""
+    return f"""
 WITH t AS (
   SELECT k.id AS token_id, p.id AS pid
   FROM api_tokens k
@@ -63,22 +73,34 @@ WITH t AS (
   UPDATE api_tokens k SET last_used_at = %(now)s FROM t
   WHERE k.id = t.token_id
     AND (k.last_used_at IS NULL OR k.last_used_at + %(touch)s::interval <= %(now)s)
-), e AS (
+), e AS ({insert}
+), a AS (
+  INSERT INTO audit_pending (chain, at, actor, action, entity, entity_id, after, request_id)
+  SELECT 'participant:' || e.participant_id, %(now)s, 'participant:' || e.participant_id,
+         %(action)s, %(entity)s, %(id)s, %(after)s::json, %(rid)s
+  FROM e
+)
+SELECT count(*) FROM e
+"""
+
+
+STORE_ENTRY = _store("""
   INSERT INTO diary_entries (id, participant_id, diary_date, score, client_id, device_time,
                              received_at, channel, version, is_current, entry_source)
   SELECT %(id)s, t.pid, %(day)s, %(score)s, %(cid)s, %(dt)s, %(now)s, 'app', 1, true,
          'participant'
   FROM t
   ON CONFLICT DO NOTHING
-  RETURNING participant_id
-), a AS (
-  INSERT INTO audit_pending (chain, at, actor, action, entity, entity_id, after, request_id)
-  SELECT 'participant:' || e.participant_id, %(now)s, 'participant:' || e.participant_id,
-         'diary_entry.create', 'diary_entry', %(id)s, %(after)s::json, %(rid)s
-  FROM e
-)
-SELECT count(*) FROM e
-"""
+  RETURNING participant_id""")
+
+# Every column of the row medications.intake_row builds, the participant's from ``t``.
+_INTAKE_COLUMNS = [c.key for c in MedicationIntake.__table__.columns if c.key != "participant_id"]
+STORE_INTAKE = _store(f"""
+  INSERT INTO medication_intakes (participant_id, {", ".join(_INTAKE_COLUMNS)})
+  SELECT t.pid, {", ".join(f"%(c_{c})s" for c in _INTAKE_COLUMNS)}
+  FROM t
+  ON CONFLICT DO NOTHING
+  RETURNING participant_id""")
 
 
 @dataclass(frozen=True)
@@ -145,11 +167,14 @@ def record_first_entry(conn: psycopg.Connection, protocol_session, token_hash: s
     else. ``conn`` is in autocommit mode: each statement is its own transaction, so there
     is no BEGIN or COMMIT to send. ``protocol_session`` opens a SQLAlchemy session when a
     protocol is not cached."""
-    live = {"h": token_hash, "now": now, "idle": device_idle}
-    row = conn.execute(LOOKUP, live, prepare=True).fetchone()
-    if row is None or not _rules_pass(protocol_session, row, e, now):
+    looked = _look_up(conn, protocol_session, token_hash, now, device_idle)
+    if looked is None:
         return None
-    token_id, pid, tz, enrolled_at, withdrawn_at, _sha256, version = row
+    p, protocol, params = looked
+    try:
+        check_entry_rules(protocol, p, e, now)
+    except RuleViolation:
+        return None
     entry = FastEntry(audit_id := new_id(), e.diary_date, e.score, e.client_id,
                       e.device_time, now)
     # audit.plain(audit_view(entry)) of the portable path, written out: dates as str().
@@ -157,24 +182,52 @@ def record_first_entry(conn: psycopg.Connection, protocol_session, token_hash: s
              "version": 1, "client_id": e.client_id, "channel": "app",
              "device_time": str(e.device_time), "entry_source": "participant",
              "recorded_by": None}
-    stored = conn.execute(STORE, {
-        **live, "token": token_id, "tz": tz, "enrolled": enrolled_at,
-        "withdrawn": withdrawn_at, "version": version, "touch": TOUCH_EVERY,
-        "id": audit_id, "day": e.diary_date, "score": e.score, "cid": e.client_id,
-        "dt": e.device_time, "after": json.dumps(after), "rid": request_id,
+    stored = conn.execute(STORE_ENTRY, {
+        **params, "action": "diary_entry.create", "entity": "diary_entry", "id": audit_id,
+        "after": json.dumps(after), "rid": request_id, "day": e.diary_date,
+        "score": e.score, "cid": e.client_id, "dt": e.device_time,
     }, prepare=True).fetchone()[0]
     return entry if stored else None
 
 
-def _rules_pass(protocol_session, row, e: NewEntry, now: datetime) -> bool:
-    _token_id, pid, tz, enrolled_at, withdrawn_at, sha256, _version = row
+def record_new_intake(conn: psycopg.Connection, protocol_session, token_hash: str,
+                      n: NewIntake, *, now: datetime, request_id: str | None,
+                      device_idle: timedelta | None) -> MedicationIntake | None:
+    """Store ``n``, a participant's new intake (not a correction), checked and converted by
+    the medication diary's own functions; None (nothing stored) for anything else."""
+    if n.corrects is not None or n.reason is not None:
+        return None
+    looked = _look_up(conn, protocol_session, token_hash, now, device_idle)
+    if looked is None:
+        return None
+    p, protocol, params = looked
+    try:
+        intake, day = medications.checked_intake(protocol, p, n, now)
+    except DomainError:
+        return None
+    row = medications.intake_row(p, n, intake, day, None, now=now, recorded_by=None)
+    stored = conn.execute(STORE_INTAKE, {
+        **params, "action": "medication.create", "entity": "medication_intake",
+        "id": row.id, "after": json.dumps(audit.plain(medications.audit_view(row))),
+        "rid": request_id, **{f"c_{c}": getattr(row, c) for c in _INTAKE_COLUMNS},
+    }, prepare=True).fetchone()[0]
+    return row if stored else None
+
+
+def _look_up(conn: psycopg.Connection, protocol_session, token_hash: str, now: datetime,
+             device_idle: timedelta | None):
+    """The token's participant (what the rules read), its protocol, and the parameters
+    that make the store statement check that none of it changed; None: no live token."""
+    live = {"h": token_hash, "now": now, "idle": device_idle}
+    row = conn.execute(LOOKUP, live, prepare=True).fetchone()
+    if row is None:
+        return None
+    token_id, pid, tz, enrolled_at, withdrawn_at, sha256, version = row
     p = SimpleNamespace(id=pid, timezone=tz, enrolled_at=enrolled_at,
                         withdrawn_at=withdrawn_at)
-    try:
-        check_entry_rules(_protocol(protocol_session, sha256), p, e, now)
-    except RuleViolation:
-        return False
-    return True
+    return p, _protocol(protocol_session, sha256), {
+        **live, "token": token_id, "tz": tz, "enrolled": enrolled_at,
+        "withdrawn": withdrawn_at, "version": version, "touch": TOUCH_EVERY}
 
 
 def _protocol(protocol_session, sha256: str):

@@ -10,7 +10,7 @@ table's version, so an export never re-derives it with other factors.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -94,22 +94,23 @@ def _replay(session: Session, protocol: Protocol, p: Participant,
     return RecordedIntake(row, created=False)
 
 
-def record_intake(session: Session, p: Participant, protocol: Protocol, n: NewIntake, *,
-                  actor: audit.Actor, now: datetime, recorded_by: int | None = None,
-                  late_rule: bool = True) -> RecordedIntake:
-    """Check, convert and store one intake (or a correction); audited; commits."""
-    replay = _replay(session, protocol, p, n)
-    if replay is not None:
-        return replay
+def checked_intake(protocol: Protocol, p: Participant, n: NewIntake, now: datetime, *,
+                   late_rule: bool = True) -> tuple[Intake, date]:
+    """The intake in canonical form and the diary day it counts on, or the refusal."""
     intake = check_intake(protocol, n)
     if n.taken_at > now + CLOCK_SKEW:
         raise RuleViolation("is in the future", field="taken_at")
     day = local_date(n.taken_at, zone(p.timezone))
     check_day(protocol, p, day, now, field="taken_at", late_rule=late_rule)
-    previous = version_to_correct(session, MedicationIntake, p.id, n.corrects, n.reason)
+    return intake, day
+
+
+def intake_row(p: Participant, n: NewIntake, intake: Intake, day: date, previous, *,
+               now: datetime, recorded_by: int | None) -> MedicationIntake:
+    """The row to store for a checked intake (``previous``: the version it corrects)."""
     result = mme(intake, load_table(intake.table))
     row_id = new_id()
-    row = MedicationIntake(
+    return MedicationIntake(
         participant_id=p.id, client_id=n.client_id,
         is_current=True, channel=n.channel, recorded_by=recorded_by, drug=intake.drug,
         dose=f"{intake.dose:f}", unit=intake.unit, route=intake.route, taken_at=n.taken_at,
@@ -118,6 +119,18 @@ def record_intake(session: Session, p: Participant, protocol: Protocol, n: NewIn
         mme_reason=result.reason,
         mme_daily=None if result.daily is None else f"{result.daily:f}",
         **version_fields(previous, row_id, now, n.reason))
+
+
+def record_intake(session: Session, p: Participant, protocol: Protocol, n: NewIntake, *,
+                  actor: audit.Actor, now: datetime, recorded_by: int | None = None,
+                  late_rule: bool = True) -> RecordedIntake:
+    """Check, convert and store one intake (or a correction); audited; commits."""
+    replay = _replay(session, protocol, p, n)
+    if replay is not None:
+        return replay
+    intake, day = checked_intake(protocol, p, n, now, late_rule=late_rule)
+    previous = version_to_correct(session, MedicationIntake, p.id, n.corrects, n.reason)
+    row = intake_row(p, n, intake, day, previous, now=now, recorded_by=recorded_by)
     try:
         add_version(session, row, previous, participant_id=p.id, actor=actor,
                     entity="medication_intake", created="medication.create",

@@ -7,6 +7,7 @@ status, body (ids aside) and stored rows must agree, and the audit trail must ve
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -18,9 +19,11 @@ from app import create_app
 from diary.audit_verify import verify_all
 from diary.db.audit_models import AuditPending, AuditRecord
 from diary.db.models import DiaryEntry
+from diary.db.safety_models import MedicationIntake
 
 pytestmark = pytest.mark.postgres
 
+ENTRIES, INTAKES = "/api/v1/me/diary-entries", "/api/v1/me/medications"
 CID = [str(uuid.uuid4()) for _ in range(3)]
 T = "2027-03-01T18:00:00+01:00"
 
@@ -63,6 +66,49 @@ CASES = [
 ]
 
 
+def _intake(**fields):
+    return {"drug": "oxycodone", "dose": 10, "unit": "mg", "route": "oral", "rescue": True,
+            "taken_at": "2027-03-01T19:30:00+01:00", "client_id": ICID[0], **fields}
+
+
+ICID = [str(uuid.uuid4()) for _ in range(3)]
+INTAKE_CASES = [
+    ("first intake", datetime(2027, 3, 1, 19, tzinfo=UTC), _intake()),
+    ("intake retry", None, _intake()),
+    ("intake client id reused", None, _intake(dose=5)),
+    ("patch", None, _intake(drug="fentanyl", dose=25, unit="mcg/h", route="transdermal",
+                            rescue=False, client_id=str(uuid.uuid4()))),
+    ("patch worn 60 h", None, _intake(drug="fentanyl", dose=25, unit="mcg/h",
+                                      route="transdermal", worn_hours=60,
+                                      client_id=str(uuid.uuid4()))),
+    ("dose as text", None, _intake(dose="7.5", client_id=str(uuid.uuid4()))),
+    ("rescue left out", None, {k: v for k, v in _intake(client_id=ICID[1]).items()
+                               if k != "rescue"}),
+    ("non-opioid", None, _intake(drug="paracetamol", dose=1000, rescue=False,
+                                 client_id=str(uuid.uuid4()))),
+    ("unknown drug", None, _intake(drug="oxycodon", client_id=ICID[2])),
+    ("unit that does not fit", None, _intake(unit="mcg/h", client_id=ICID[2])),
+    ("dose zero", None, _intake(dose=0, client_id=ICID[2])),
+    ("dose true", None, _intake(dose=True, client_id=ICID[2])),
+    ("rescue yes", None, _intake(rescue="yes", client_id=ICID[2])),
+    ("taken in the future", None, _intake(taken_at="2027-03-01T23:30:00+01:00",
+                                          client_id=ICID[2])),
+    ("taken before enrolment", None, _intake(taken_at="2027-02-27T09:00:00+01:00",
+                                             client_id=ICID[2])),
+    ("naive taken_at", None, _intake(taken_at="2027-03-01T19:30:00", client_id=ICID[2])),
+    ("unknown field", None, _intake(mood=3, client_id=ICID[2])),
+    ("NaN dose", None, '{"drug": "oxycodone", "dose": NaN, "unit": "mg", "route": "oral", '
+                       f'"taken_at": "2027-03-01T19:30:00+01:00", "client_id": "{ICID[2]}"}}'),
+    ("UTF-16 body", None, json.dumps(_intake(client_id=ICID[2])).encode("utf-16")),
+    ("correction", None, _intake(dose=5, corrects="<first>", reason="took 5 mg, not 10",
+                                 client_id=str(uuid.uuid4()))),
+    ("bad token", None, _intake(client_id=ICID[2]), "not-a-token"),
+    ("too late", datetime(2027, 3, 5, 12, tzinfo=UTC), _intake(client_id=ICID[2])),
+    ("next day", datetime(2027, 3, 2, 9, tzinfo=UTC),
+     _intake(taken_at="2027-03-02T08:00:00Z", client_id=ICID[2])),
+]
+
+
 @pytest.fixture
 def portable_app(database_url, clock, tmp_path, app):
     other = create_app({**{k: app.config[k] for k in (
@@ -84,6 +130,28 @@ def _normal(body, ids: dict):
     return body
 
 
+def _same_answers(api, clients, tokens, path, cases, clock, ids) -> None:
+    """Each case sent through both apps, each with its own participant, answers alike.
+    A body may name ``<first>``: that app's first stored id (a correction of it)."""
+    for label, at, body, *token in cases:
+        clock.set(at or clock.now())
+        answers = []
+        for i, client in enumerate(clients):
+            headers = {**api.bearer(token[0] if token else tokens[i]),
+                       "X-Request-Id": f"parity-{label.replace(' ', '-')}"}
+            if isinstance(body, str | bytes):
+                r = client.post(path, data=body, headers=headers,
+                                content_type="application/json")
+            else:
+                first = next(iter(ids[i]), None)
+                sent = {k: first if v == "<first>" else v for k, v in body.items()} \
+                    if isinstance(body, dict) else body
+                r = client.post(path, json=sent, headers=headers)
+            answers.append((r.status_code, _normal(r.get_json(), ids[i]),
+                            sorted(r.headers.items()), r.get_data().endswith(b"\n")))
+        assert answers[0] == answers[1], label
+
+
 def test_the_fast_and_portable_paths_answer_every_case_alike(api, app, portable_app, clock,
                                                               crossover_source):
     admin = api.create_admin()
@@ -94,16 +162,7 @@ def test_the_fast_and_portable_paths_answer_every_case_alike(api, app, portable_
     clients = [app.test_client(), portable_app.test_client()]
     ids: list[dict] = [{}, {}]
     start = clock.now()
-    for label, at, body, *token in CASES:
-        clock.set(at or clock.now())
-        answers = []
-        for i, client in enumerate(clients):
-            headers = {**api.bearer(token[0] if token else tokens[i]),
-                       "X-Request-Id": f"parity-{label.replace(' ', '-')}"}
-            r = client.post("/api/v1/me/diary-entries", json=body, headers=headers)
-            answers.append((r.status_code, _normal(r.get_json(), ids[i]),
-                            sorted(r.headers.items()), r.get_data().endswith(b"\n")))
-        assert answers[0] == answers[1], label
+    _same_answers(api, clients, tokens, ENTRIES, CASES, clock, ids)
     assert clock.now() > start + timedelta(days=1)
     with app.extensions["paindiary"].session_factory() as s:
         rows = s.execute(select(DiaryEntry.participant_id, func.count())
@@ -120,6 +179,47 @@ def test_the_fast_and_portable_paths_answer_every_case_alike(api, app, portable_
     for chain, action in actions:
         by_chain.setdefault(chain, []).append(action)
     assert len(by_chain) == 2 and len(set(map(tuple, by_chain.values()))) == 1
+
+
+def test_the_fast_and_portable_paths_answer_every_intake_alike(api, app, portable_app, clock,
+                                                                crossover_source, monkeypatch):
+    import diary.api.fast_entries as fast_entries
+
+    stored_fast = []
+    original = fast_entries.record_new_intake
+    monkeypatch.setattr(fast_entries, "record_new_intake",
+                        lambda *a, **kw: stored_fast.append(original(*a, **kw)) or stored_fast[-1])
+    admin = api.create_admin()
+    study = api.create_study(admin, crossover_source)
+    tokens = [api.activate(api.enrol(admin, study, subject_id=s, site="PAR",
+                                     sequence="KP")["activation_code"])
+              for s in ("S001", "S002")]
+    ids: list[dict] = [{}, {}]
+    _same_answers(api, [app.test_client(), portable_app.test_client()], tokens, INTAKES,
+                  INTAKE_CASES, clock, ids)
+    with app.extensions["paindiary"].session_factory() as s:
+        rows = s.execute(select(MedicationIntake.participant_id, func.count())
+                         .group_by(MedicationIntake.participant_id)).all()
+        assert len(rows) == 2 and rows[0][1] == rows[1][1] == 8  # 7 new, 1 correction
+        report = verify_all(s, public=None)
+        assert report.ok, report.problems
+        stored = [s.execute(select(*_COMPARED).where(MedicationIntake.participant_id == pid)
+                            .order_by(MedicationIntake.received_at,
+                                      MedicationIntake.version)).all()
+                  for pid, _ in rows]
+        trails = [s.execute(select(AuditRecord.action, AuditRecord.after)
+                            .where(AuditRecord.chain == f"participant:{pid}",
+                                   AuditRecord.entity == "medication_intake")
+                            .order_by(AuditRecord.seq)).all() for pid, _ in rows]
+    assert stored[0] == stored[1]
+    assert sum(r is not None for r in stored_fast) == 7  # the correction: portable path
+    ignore = {"id", "series_id", "supersedes_id"}
+    assert [(a, {k: v for k, v in after.items() if k not in ignore}) for a, after in trails[0]] \
+        == [(a, {k: v for k, v in after.items() if k not in ignore}) for a, after in trails[1]]
+
+
+_COMPARED = [c for c in MedicationIntake.__table__.columns
+             if c.key not in ("id", "participant_id", "series_id", "supersedes_id")]
 
 
 CHANGES = {
