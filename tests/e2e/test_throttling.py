@@ -112,6 +112,23 @@ def test_one_client_trying_many_emails_is_slowed_down(api):
     assert _login(api.c, "user99@site.org", "Summer2027!", OWNER).status_code == 401
 
 
+def test_an_ipv6_client_rotating_through_its_64_is_one_client(api):
+    """A host owns a whole /64 (RFC 8981 temporary addresses): a new address per guess
+    inside it is still the same client; another /64 is not concerned."""
+    statuses = [_login(api.c, f"user{i}@site.org", "Summer2027!", f"2001:db8:1:2::{i:x}")
+                .status_code for i in range(21)]
+    assert statuses == [401] * 20 + [429]
+    assert _login(api.c, "user99@site.org", "Summer2027!", "2001:db8:1:3::1").status_code \
+        == 401
+
+
+def test_an_ipv4_client_seen_as_ipv4_mapped_ipv6_is_the_same_client(api):
+    for i in range(20):
+        _login(api.c, f"user{i}@site.org", "Summer2027!", STRANGER)
+    assert _login(api.c, "user98@site.org", "Summer2027!", f"::ffff:{STRANGER}").status_code \
+        == 429
+
+
 def test_guessing_one_account_from_many_addresses_is_slowed_down_too(api):
     api.create_admin()
     statuses = [_login(api.c, "admin@site.org", "not the password", f"203.0.113.{i}")
