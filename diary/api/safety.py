@@ -17,7 +17,9 @@ from diary.api.safety_schemas import (
     SideEffectsPage,
     VersionListArgs,
 )
-from diary.safety import SEVERITIES
+from diary.api.schemas import LangArgs
+from diary.i18n import language_for
+from diary.i18n.labels import severity_labels, symptom_labels
 from diary.services import adverse_events, entries, side_effects
 from diary.services.enrolment import get_participant
 from diary.services.principals import participant_of
@@ -30,15 +32,17 @@ P = "/studies/<key>/participants/<subject_id>"
 class MyChecklist(MethodView):
     @authenticated
     @blp.doc(security=BEARER)
+    @blp.arguments(LangArgs, location="query")
     @blp.response(200, ChecklistOut)
-    def get(self):
-        """Your study's side-effect checklist: each symptom with its label, and the
-        severities to answer it with"""
+    def get(self, args):
+        """Your study's side-effect checklist: each symptom with its label (in your
+        language, or ``lang``'s), and the severities to answer it with"""
         session, who = db(), principal()
         p = participant_of(session, who)
-        checklist = entries.protocol_for(session, p, who.protocol_sha256).side_effects
-        return {"symptoms": checklist.symptoms,
-                "severities": [{"code": i, "label": s} for i, s in enumerate(SEVERITIES)]}
+        protocol = entries.protocol_for(session, p, who.protocol_sha256)
+        language = language_for(args["lang"] or p.language, protocol.languages)
+        return {"symptoms": symptom_labels(protocol.side_effects, language),
+                "severities": severity_labels(language), "language": language}
 
 
 @blp.route("/me/side-effects")

@@ -121,6 +121,7 @@ class ChecklistOut(ma.Schema):
     symptoms = fields.List(fields.Nested(SymptomOut),
                            metadata={"description": "In display order; answer every one"})
     severities = fields.List(fields.Nested(SeverityOut))
+    language = fields.String(metadata={"description": "The language of the labels"})
 
 
 class SideEffectsIn(In):

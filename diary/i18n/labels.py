@@ -7,9 +7,12 @@ The result is English or the protocol's own wording, i.e. a catalog message id:
 from __future__ import annotations
 
 from diary.protocol.model import SIDE_EFFECTS
+from diary.safety.checklist import DEFAULT_SYMPTOMS, SEVERITIES, Checklist, Symptom
 from scoring.instruments.registry import INSTRUMENTS
 
-from . import N_
+from . import N_, gettext
+
+_DEFAULT_LABELS = {s.code: s.label for s in DEFAULT_SYMPTOMS}
 
 SIDE_EFFECT_CHECKLIST = N_("Side-effect checklist")
 
@@ -24,3 +27,15 @@ def window_label(protocol, window) -> str:
         return SIDE_EFFECT_CHECKLIST
     instrument = INSTRUMENTS.get(window.instrument) if window.instrument else None
     return instrument.name if instrument is not None else (window.instrument or "")
+
+
+def symptom_labels(checklist: Checklist, lang: str) -> list[Symptom]:
+    """The checklist's symptoms as a participant reads them in ``lang``: our default
+    symptoms translated, a study's own symptoms in the study's own words."""
+    return [Symptom(s.code, gettext(lang, s.label)) if _DEFAULT_LABELS.get(s.code) == s.label
+            else s for s in checklist.symptoms]
+
+
+def severity_labels(lang: str) -> list[dict]:
+    """The four severities (0 none ... 3 severe), their words in ``lang``."""
+    return [{"code": i, "label": gettext(lang, word)} for i, word in enumerate(SEVERITIES)]

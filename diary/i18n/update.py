@@ -2,8 +2,9 @@
 each language's ``participant.po`` and compile ``participant.mo``.
 
 Sources: the SMS replies and reminder texts (``N_``, ``translate``, ``gettext``, ``say``
-calls) and the shipped instruments' display names, plus the item and option labels of
-the free instruments a participant can answer by SMS (licensed wording comes from the
+calls), the default side-effect symptoms' labels, and the shipped instruments' display
+names, plus the item and option labels of the free instruments a participant can answer
+by SMS (licensed wording comes from the
 protocol's ``instrument_texts``, never from here). ``--check`` changes nothing and exits
 1 when a catalog is out of date or lacks a translation (CI runs it).
 """
@@ -30,9 +31,15 @@ SMS_INSTRUMENTS = ("nrs_pain", "pgic")  # free, answerable by text: labels trans
 
 def template() -> Catalog:
     """Every participant message id, with where it comes from."""
+    from diary.safety.checklist import DEFAULT_SYMPTOMS, SEVERITIES
     from scoring.instruments.registry import INSTRUMENTS
 
     cat = Catalog(project="paindiary", domain=DOMAIN, charset="utf-8")
+    for symptom in DEFAULT_SYMPTOMS:  # a study's own symptoms keep the study's wording
+        cat.add(symptom.label, locations=[(f"diary/safety/checklist.py ({symptom.code})", 0)])
+    for word in SEVERITIES:
+        cat.add(word, locations=[("diary/safety/checklist.py (SEVERITIES)", 0)],
+                auto_comments=["a side effect's severity: none, mild, moderate, severe"])
     for pattern in SOURCES:
         for path in sorted(ROOT.glob(pattern)):
             rel = path.relative_to(ROOT).as_posix()

@@ -80,6 +80,20 @@ def test_the_app_fetches_the_studys_checklist_with_labels_and_severities(api, to
                                                           "severe"]
 
 
+@pytest.mark.parametrize("lang, nausea, severe", [
+    ("fr", "Nausées", "sévère"), ("nl", "Misselijkheid", "ernstig"),
+    ("es", "Náuseas", "grave"), ("de", "Nausea", "severe")])
+def test_the_checklist_speaks_the_asked_language_but_keeps_the_studys_own_words(
+        api, token, lang, nausea, severe):
+    """Our default symptoms are translated; a study's own symptom keeps its wording; a
+    language we have no catalog for falls back as every participant text does."""
+    r = api.c.get(f"/api/v1/me/side-effect-checklist?lang={lang}", headers=api.bearer(token))
+    assert r.status_code == 200, r.json
+    assert (r.json["symptoms"][0]["label"], r.json["symptoms"][2]["label"],
+            r.json["severities"][3]["label"]) == (nausea, "Metallic taste", severe)
+    assert r.json["language"] == (lang if lang != "de" else "en")
+
+
 def test_the_checklist_is_for_participants_only(api, token):
     r = api.c.get("/api/v1/me/side-effect-checklist", headers=api.bearer(_staff(api)))
     assert r.status_code == 403, r.json

@@ -12,7 +12,7 @@
     var open = q.windows(ctx, "side_effects", false).length;
     var done = q.windows(ctx, "side_effects", true).length;
     if (!open && !done) { return Promise.resolve(); }
-    var jobs = [P.api.read("/me/side-effect-checklist").then(function (r) {
+    var jobs = [P.api.read(P.api.withLang("/me/side-effect-checklist")).then(function (r) {
       ctx.checklist = r.body;
     })];
     if (done) {
