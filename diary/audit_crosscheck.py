@@ -1,12 +1,13 @@
 """Do the clinical tables still say what the audit trail says they were set to?
 
-Every write of a diary entry, questionnaire response, medication intake, anchor event or
-enrolment appends an audit record whose ``after`` holds the row's audited fields. A
-score changed, a row deleted or inserted by SQL, past the application, leaves the trail
-behind: this check folds each row's records (later ``after`` values over earlier ones),
-compares the fields they name with the row, and reports rows with no record and
-recorded rows that are gone (issue 17). Participants are read in batches, each batch's
-rows and its participants' chains together, so memory follows the batch, not the study.
+Every write of a diary entry, questionnaire response, medication intake, side-effect
+report, adverse event, anchor event or enrolment appends an audit record whose ``after``
+holds the row's audited fields. A score changed, a row deleted or inserted by SQL, past
+the application, leaves the trail behind: this check folds each row's records (later
+``after`` values over earlier ones), compares the fields they name with the row, and
+reports rows with no record and recorded rows that are gone (issue 17). Participants are
+read in batches, each batch's rows and its participants' chains together, so memory
+follows the batch, not the study.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from sqlalchemy.orm import Session
 from diary.audit import participant_chain, plain
 from diary.db.audit_models import AuditRecord
 from diary.db.models import AnchorEvent, DiaryEntry, Participant, QuestionnaireResponse, Study
-from diary.db.safety_models import MedicationIntake
-from diary.services import entries, medications, questionnaires
+from diary.db.safety_models import AdverseEventRecord, MedicationIntake, SideEffectReport
+from diary.services import adverse_events, entries, medications, questionnaires, side_effects
 from diary.services.events import audited_view as event_view
 
 BATCH = 500
@@ -64,6 +65,10 @@ TABLES = (
     Checked("medication_intake", MedicationIntake, medications.audit_view,
             MedicationIntake.participant_id),
     Checked("anchor_event", AnchorEvent, event_view, AnchorEvent.participant_id),
+    Checked("side_effect_report", SideEffectReport, side_effects.audit_view,
+            SideEffectReport.participant_id),
+    Checked("adverse_event", AdverseEventRecord, adverse_events.audit_view,
+            AdverseEventRecord.participant_id),
 )
 ENTITIES = tuple(t.entity for t in TABLES)
 
@@ -75,7 +80,7 @@ class CrossCheck:
 
 
 def cross_check(session: Session, *, batch: int = BATCH) -> CrossCheck:
-    """Compare every row of the five clinical tables with its audit records."""
+    """Compare every row of the clinical tables with its audit records."""
     out = CrossCheck()
     for ids in _batches(_participant_ids(session), batch):
         subjects = _subjects(session, ids)

@@ -22,6 +22,7 @@ from diary import audit
 from diary.audit_keys import public_pem
 from diary.db.audit_models import AuditRecord
 from diary.db.models import DiaryEntry
+from diary.safety.checklist import DEFAULT_SYMPTOMS
 from notifications.scheduler import seal_when_due
 
 RECORDS = AuditRecord.__table__
@@ -222,6 +223,36 @@ def test_questionnaire_and_medication_tables_are_cross_checked(trail, app, table
                                                                statement, named):
     token = trail.activate(_new_code(trail))
     r = trail.c.post(path, headers=trail.bearer(token),
+                     json={**body, "client_id": str(uuid.uuid4())})
+    assert r.status_code == 201, r.json
+    assert _verify(app).exit_code == 0
+    conn, trans = _tampering(app)
+    conn.execute(text(statement))
+    trans.commit()
+    conn.close()
+    assert named in _problems(_verify(app))
+
+
+_SYMPTOMS_MILD_NAUSEA = {s.code: 1 if s.code == "nausea" else 0 for s in DEFAULT_SYMPTOMS}
+
+
+@pytest.mark.parametrize("path, body, statement, named", [
+    ("/me/side-effects", {"diary_date": "2027-03-01", "answers": _SYMPTOMS_MILD_NAUSEA,
+                          "device_time": "2027-03-01T18:00:00+01:00"},
+     "UPDATE side_effect_reports SET answers = '{\"nausea\": 0}'", "answers is"),
+    ("/me/side-effects", {"diary_date": "2027-03-01", "answers": _SYMPTOMS_MILD_NAUSEA,
+                          "device_time": "2027-03-01T18:00:00+01:00"},
+     "DELETE FROM side_effect_reports", "in the audit trail but not in its table"),
+    ("/studies/mini-crossover/participants/S1/adverse-events",
+     {"term": "Headache", "onset": "2027-03-01", "severity": "mild", "serious": False,
+      "relatedness": "possible"},
+     "UPDATE adverse_events SET serious = true", "serious is True"),
+])
+def test_side_effect_and_adverse_event_tables_are_cross_checked(trail, app, path, body,
+                                                                statement, named):
+    token = (trail.login("admin@site.org", "correct horse battery") if "adverse" in path
+             else trail.activate(_new_code(trail)))
+    r = trail.c.post(f"/api/v1{path}", headers=trail.bearer(token),
                      json={**body, "client_id": str(uuid.uuid4())})
     assert r.status_code == 201, r.json
     assert _verify(app).exit_code == 0
