@@ -100,6 +100,24 @@ def test_the_database_refuses_to_change_audit_records(trail, app, statement):
             conn.execute(text(statement))
 
 
+def test_the_database_refuses_to_change_a_pending_audit_record(trail, app):
+    """Before the sealer chains it, a fast-path record is as protected as the trail."""
+    engine = app.extensions["paindiary"].engine
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO audit_pending (chain, at, actor, action, entity, "
+                          "entity_id) VALUES ('participant:x', '2027-03-01 10:00:00', "
+                          "'participant:x', 'diary_entry.create', 'diary_entry', 'e1')"))
+    with pytest.raises(DBAPIError, match="append-only"):
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE audit_pending SET entity_id = 'e2'"))
+    if engine.dialect.name == "postgresql":
+        with pytest.raises(DBAPIError, match="append-only"):
+            with engine.begin() as conn:
+                conn.execute(text("TRUNCATE audit_pending"))
+    with engine.begin() as conn:  # chaining deletes what it moves
+        conn.execute(text("DELETE FROM audit_pending"))
+
+
 @pytest.mark.postgres
 def test_postgresql_refuses_to_truncate_the_audit_trail(trail, app):
     engine = app.extensions["paindiary"].engine
