@@ -277,3 +277,33 @@ def test_the_side_effect_checklist_and_a_rescue_dose_are_recorded(study, api, ph
     intake = mine(api, token, "medications")["items"][0]
     assert (intake["drug"], str(intake["dose"]), intake["unit"], intake["route"],
             intake["rescue"]) == ("morphine", "7.5", "mg", "oral", True)
+
+
+def test_a_medication_intake_is_corrected_with_a_reason(study, api, phone, shots):
+    """The intake just noted is listed; "Correct" reopens it filled in, a reason is
+    required, and the correction is stored as its next version."""
+    activate_by_typing(phone, study.url, study.enrol("S001"))
+    phone.get_by_label("Medicine").fill("morphine")
+    phone.get_by_label("How it was taken").select_option("oral")
+    phone.get_by_label("Dose", exact=True).fill("10")
+    phone.get_by_label("Unit").select_option("mg")
+    phone.get_by_label("When you took it").fill("2027-03-01T14:30")
+    phone.get_by_role("button", name="Add this medicine").click()
+    phone.get_by_text("Medicine added: morphine 10 mg.").wait_for()
+
+    phone.get_by_role("button", name=re.compile("^Correct morphine 10 mg")).click()
+    assert phone.get_by_label("Dose", exact=True).input_value() == "10"
+    assert phone.get_by_label("Medicine").input_value() == "morphine"
+    phone.get_by_label("Dose", exact=True).fill("5")
+    phone.get_by_role("button", name="Save the correction").click()
+    phone.get_by_text("Please say why you are changing this answer.").wait_for()
+    phone.get_by_label("Why are you changing this answer?").fill("took half a tablet")
+    assert axe_serious(phone) == []
+    phone.screenshot(path=shots / "app-medication-correction-phone.png", full_page=True)
+    phone.get_by_role("button", name="Save the correction").click()
+    phone.get_by_text("Medicine corrected: morphine 5 mg.").wait_for()
+
+    items = mine(api, token_of(phone), "medications")["items"]
+    assert [(i["dose"], i["version"], i["is_current"], i["reason"]) for i in items] == [
+        ("5", 2, True, "took half a tablet"), ("10", 1, False, None)]
+    assert items[0]["series_id"] == items[1]["id"] == items[0]["supersedes_id"]

@@ -1,5 +1,7 @@
 /* The medication form: the study's coded drug list with search (a datalist of every
-   name), how it was taken, dose and unit, when, and whether it was a rescue dose. */
+   name), how it was taken, dose and unit, when, and whether it was a rescue dose. The
+   latest intakes are listed under it, each with a button that reopens it in the form,
+   which then sends a correction (the version it replaces, and a reason). */
 (function () {
   "use strict";
   var P = window.PainApp = window.PainApp || {};
@@ -34,7 +36,18 @@
     return el("div", {class: "field"}, el("label", {for: input.id}, labelText), hintNode, input);
   }
 
-  function form(drugs) {
+  function drugName(drugs, code) {
+    var d = drugs.filter(function (x) { return x.code === code; })[0];
+    return d ? d.names[0] : code;
+  }
+
+  function itemParams(drugs, intake) {
+    return {drug: drugName(drugs, intake.drug), dose: intake.dose, unit: intake.unit,
+            when: P.i18n.formatInstant(intake.taken_at)};
+  }
+
+  /* ``fixing``: the intake this form corrects (its fields filled in), or none. */
+  function form(drugs, fixing, onCancel) {
     var f = el("form", {class: "medication", novalidate: true});
     var listId = P.forms.uid("drugs");
     var datalist = el("datalist", {id: listId});
@@ -79,8 +92,28 @@
     details.appendChild(field(t("med.taken_at"), takenAt));
     details.appendChild(el("div", {class: "check"}, rescue, el("label", {for: rescueId}, t("med.rescue"))));
     f.appendChild(details);
+    var reason = null;
+    if (fixing) {
+      f.insertBefore(el("p", {class: "correcting"}, t("med.correcting", itemParams(drugs, fixing))),
+                     f.firstChild);
+      drug.value = drugName(drugs, fixing.drug);
+      drug.dispatchEvent(new Event("input"));
+      route.value = fixing.route;
+      syncUnits();
+      unit.value = fixing.unit;
+      dose.value = fixing.dose;
+      takenAt.value = P.forms.localInputValue(new Date(fixing.taken_at));
+      rescue.checked = fixing.rescue;
+      reason = P.forms.reasonField(f);
+    }
     f.appendChild(messages);
-    f.appendChild(el("button", {type: "submit", class: "primary"}, t("med.submit")));
+    f.appendChild(el("button", {type: "submit", class: "primary"},
+                     fixing ? t("med.save_correction") : t("med.submit")));
+    if (fixing) {
+      var cancel = el("button", {type: "button", class: "secondary"}, t("med.cancel"));
+      cancel.addEventListener("click", onCancel);
+      f.appendChild(cancel);
+    }
 
     f.addEventListener("submit", function (event) {
       event.preventDefault();
@@ -97,25 +130,59 @@
         dose.focus();
         return;
       }
+      if (P.forms.refused(messages, null, reason)) { return; }
       var when = takenAt.value ? new Date(takenAt.value) : new Date();
       var body = {drug: d.code, dose: amount, unit: unit.value, route: route.value,
                   taken_at: P.forms.localInstant(when), rescue: rescue.checked,
                   client_id: P.forms.uuid()};
+      if (fixing) {
+        body.corrects = fixing.id;
+        body.reason = reason.value.trim();
+      }
       var params = {drug: d.names[0], dose: amount, unit: unit.value};
+      var done = fixing ? t("med.corrected", params) : t("med.saved", params);
       P.outbox.add("medication", "/me/medications", body, {key: "kind.medication", params: params})
-        .then(function (outcome) {
-          P.app.afterAnswer(outcome, t("med.saved", params), t("med.saved", params));
-        });
+        .then(function (outcome) { P.app.afterAnswer(outcome, done, done); });
     });
     return f;
   }
 
+  /* The latest intakes, each with a button that opens it for correction in ``holder``. */
+  function recent(drugs, intakes, holder, fresh) {
+    if (!intakes.length) { return null; }
+    var list = el("ul", {class: "recent"});
+    intakes.forEach(function (intake) {
+      var params = itemParams(drugs, intake);
+      var fix = el("button", {type: "button", class: "secondary",
+                              "aria-label": t("med.correct_item", params)}, t("med.correct"));
+      fix.addEventListener("click", function () {
+        holder.innerHTML = "";
+        holder.appendChild(form(drugs, intake, function () {
+          holder.innerHTML = "";
+          holder.appendChild(fresh());
+        }));
+        holder.querySelector("textarea").focus();
+      });
+      list.appendChild(el("li", {}, el("span", {}, t("med.recent_item", params)), fix));
+    });
+    return el("div", {}, el("h3", {}, t("med.recent")), list);
+  }
+
   function section() {
-    return P.api.read("/me/medication-drugs").then(function (r) {
-      if (!r.body || !r.body.drugs || !r.body.drugs.length) { return null; }
+    return Promise.all([
+      P.api.read("/me/medication-drugs"),
+      // Offline or refused: the list is left out, adding an intake still works.
+      P.api.read("/me/medications?current_only=true&page_size=5").catch(function () { return {}; }),
+    ]).then(function (answers) {
+      var drugs = answers[0].body && answers[0].body.drugs;
+      if (!drugs || !drugs.length) { return null; }
+      var intakes = (answers[1].body && answers[1].body.items) || [];
+      var holder = el("div", {});
+      var fresh = function () { return form(drugs); };
+      holder.appendChild(fresh());
       return el("section", {class: "card", "aria-labelledby": "med-h"},
                 el("h2", {id: "med-h"}, t("med.title")), el("p", {}, t("med.intro")),
-                form(r.body.drugs));
+                holder, recent(drugs, intakes, holder, fresh));
     });
   }
 
