@@ -41,7 +41,7 @@ def init_api(app: Flask) -> LazySpecApi:
     if app.extensions["paindiary"].engine.dialect.name == "postgresql":
         # A day's first entry in two round trips (issue 20); imported only here, so that
         # SQLite start-up doesn't load psycopg.
-        from diary.api.fast_entries import init_fast_ingest
+        from diary.api.fast_ingest import init_fast_ingest
 
         init_fast_ingest(app)
     return api

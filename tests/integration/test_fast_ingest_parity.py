@@ -183,11 +183,11 @@ def test_the_fast_and_portable_paths_answer_every_case_alike(api, app, portable_
 
 def test_the_fast_and_portable_paths_answer_every_intake_alike(api, app, portable_app, clock,
                                                                 crossover_source, monkeypatch):
-    import diary.api.fast_entries as fast_entries
+    import diary.api.fast_ingest as fast_ingest
 
     stored_fast = []
-    original = fast_entries.record_new_intake
-    monkeypatch.setattr(fast_entries, "record_new_intake",
+    original = fast_ingest.record_new_intake
+    monkeypatch.setattr(fast_ingest, "record_new_intake",
                         lambda *a, **kw: stored_fast.append(original(*a, **kw)) or stored_fast[-1])
     admin = api.create_admin()
     study = api.create_study(admin, crossover_source)
