@@ -8,12 +8,13 @@ instant, so the same seed gives the same bytes.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
 import zipfile
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -45,19 +46,29 @@ def write_csv(path: Path, header: list[str], rows: Iterable[Iterable]) -> Path:
 # --- endpoint tables and figures --------------------------------------------------------
 
 def endpoint_files(app, key: str, out: Path, now: datetime,
-                   refused: list[str] | None = None) -> list[Path]:
+                   refused: list[str] | None = None, worker=None) -> Callable[[], list[Path]]:
     """Every layout in every table format, with dictionaries, and every figure. An export
     the app refuses (an XPORT value over 200 bytes, a sheet over Excel's rows) is listed
-    in ``refused`` with its reason, as the API would have answered it, and skipped."""
+    in ``refused`` with its reason, as the API would have answered it, and skipped.
+
+    With a ``worker`` (simulation/worker.py) the XLSX and XPORT files and the figures are
+    written in that second process while this one scores the layouts and writes the CSV
+    files; the files, and the order of ``refused`` and of the list returned, are the same.
+    """
     from diary.errors import RuleViolation
-    from diary.exports.csv_xlsx import atomic_path
-    from diary.exports.files import write_export
-    from diary.exports.service import export_endpoints, export_figure
+    from diary.exports.service import export_endpoints
 
     rt = app.extensions["paindiary"]
-    written: list[Path] = []
     tables = out / "endpoints"
     tables.mkdir(parents=True, exist_ok=True)
+    figures = out / "figures"
+    figures.mkdir(parents=True, exist_ok=True)
+    done: dict[tuple[str, str], tuple[list[Path], str | None]] = {}
+    if worker is not None:  # the figures read the database themselves: they go first
+        for figure in FIGURES:
+            for fmt in FIGURE_FORMATS:
+                worker.submit((figure, fmt), ("figure", key, figure, fmt,
+                                              figures / f"{key}_{figure}.{fmt}", now))
     with rt.session_factory() as session:
         for layout in LAYOUTS:
             exports = {}
@@ -68,34 +79,72 @@ def endpoint_files(app, key: str, out: Path, now: datetime,
                 if kind not in exports:
                     exports[kind] = export_endpoints(session, cli_principal(), key,
                                                      layout=layout, fmt=kind, now=now)
-                export = exports[kind]
-                try:
-                    paths = write_export(export, fmt, tables / f"{key}_{layout}.{fmt}")
-                except RuleViolation as exc:
+                path = tables / f"{key}_{layout}.{fmt}"
+                if worker is not None and fmt != "csv":
+                    worker.submit((layout, fmt), ("table", exports[kind], fmt, path, now))
+                else:
+                    done[(layout, fmt)] = write_table(exports[kind], fmt, path, now)
+        if worker is None:
+            for figure in FIGURES:
+                for fmt in FIGURE_FORMATS:
+                    done[(figure, fmt)] = draw_figure(app, key, figure, fmt,
+                                                      figures / f"{key}_{figure}.{fmt}",
+                                                      now, session)
+
+    def finish() -> list[Path]:
+        if worker is not None:
+            done.update(worker.results())
+        written: list[Path] = []
+        for layout in LAYOUTS:
+            for fmt in TABLE_FORMATS:
+                paths, refusal = done[(layout, fmt)]
+                written += paths
+                if refusal is not None:
                     if refused is None:
-                        raise
-                    data = tables / f"{key}_{layout}.{fmt}"
-                    if data.exists():  # the data file was written, its dictionary was not
-                        normalise(data, now)
-                        written.append(data)
-                    what = "dictionary" if data.exists() else "table"
-                    refused.append(f"endpoints/{key}_{layout}.{fmt} ({what}) not written: "
-                                   f"{exc.message}")
-                    continue
-                for path in paths:
-                    normalise(path, now)
-                    written.append(path)
-        figures = out / "figures"
-        figures.mkdir(parents=True, exist_ok=True)
+                        raise RuleViolation(refusal)
+                    refused.append(refusal)
         for figure in FIGURES:
             for fmt in FIGURE_FORMATS:
-                drawn = export_figure(session, cli_principal(), key, figure=figure, fmt=fmt,
-                                      now=now)
-                path = figures / f"{key}_{figure}.{fmt}"
-                with atomic_path(path) as tmp:
-                    tmp.write_bytes(drawn.content)
-                written.append(path)
-    return written
+                written += done[(figure, fmt)][0]
+        return written
+
+    return finish
+
+
+def write_table(export, fmt: str, path: Path, now: datetime) -> tuple[list[Path], str | None]:
+    """One export's files in ``fmt``, normalised; a refusal gives the file written if any
+    (the data without its dictionary) and the line for refusals.txt."""
+    from diary.errors import RuleViolation
+    from diary.exports.files import write_export
+
+    try:
+        paths = write_export(export, fmt, path)
+    except RuleViolation as exc:
+        kept = []
+        if path.exists():  # the data file was written, its dictionary was not
+            normalise(path, now)
+            kept.append(path)
+        what = "dictionary" if path.exists() else "table"
+        return kept, (f"endpoints/{path.name} ({what}) not written: {exc.message}")
+    for written in paths:
+        normalise(written, now)
+    return paths, None
+
+
+def draw_figure(app, key: str, figure: str, fmt: str, path: Path, now: datetime,
+                session=None) -> tuple[list[Path], None]:
+    """One figure, drawn and audited as the export command does, written to ``path``."""
+    from diary.exports.csv_xlsx import atomic_path
+    from diary.exports.service import export_figure
+
+    with contextlib.ExitStack() as stack:
+        if session is None:
+            session = stack.enter_context(app.extensions["paindiary"].session_factory())
+        drawn = export_figure(session, cli_principal(), key, figure=figure, fmt=fmt,
+                              now=now)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(drawn.content)
+    return [path], None
 
 
 def normalise(path: Path, now: datetime) -> None:

@@ -29,6 +29,7 @@ from .models import Models
 from .report import render_report
 from .sandbox import sandbox_app, seeded_ids
 from .stats import Difference, difference
+from .worker import OutputWorker
 
 PROTOCOLS = Path(__file__).resolve().parents[1] / "protocols"
 
@@ -90,11 +91,15 @@ def _difference(trial: Trial, rows: list[dict]) -> Difference | None:
 
 def run_trial(factory, source: str, out: Path, models: Models, *, participants: int,
               seed: int, database_url: str | None = None,
-              progress: Callable[[float], None] | None = None) -> tuple[Trial, object]:
-    """Simulate into a fresh sandbox under ``out``; returns the trial and its app."""
+              progress: Callable[[float], None] | None = None,
+              on_sandbox: Callable[[object], None] | None = None) -> tuple[Trial, object]:
+    """Simulate into a fresh sandbox under ``out``; returns the trial and its app.
+    ``on_sandbox`` gets the sandbox app before the trial starts."""
     clock = FrozenClock()
     logging.getLogger("paindiary.sms").setLevel(logging.WARNING)  # thousands of texts
     app = sandbox_app(factory, out, clock, database_url)
+    if on_sandbox is not None:
+        on_sandbox(app)
     with seeded_ids(random.Random(f"{seed}:ids")), _collector_paused():
         trial = simulate(app, source, models, participants=participants, seed=seed,
                          clock=clock, progress=progress)
@@ -123,18 +128,34 @@ def run(factory, name: str, out: Path, models: Models, *, participants: int, see
     protocol = parse_protocol(source)
     out.mkdir(parents=True, exist_ok=True)
     price = models.reminders["price_per_segment"] if price is None else price
-    trial, app = run_trial(factory, source, out, models, participants=participants,
-                           seed=seed, database_url=database_url,
-                           progress=(lambda f: progress("trial 1", f)) if progress else None)
-    with seeded_ids(random.Random(f"{seed}:outputs")):
-        now = trial.clock.now()
-        files = (outputs.endpoint_files(app, trial.key, out, now, trial.export_refusals)
-                 if protocol.endpoints else [])
-        traffic = outputs.reminder_traffic(app, trial.key, trial.tz, price)
-        files += outputs.traffic_files(traffic, out)
-        comp = outputs.compliance(trial, app)
-        files += outputs.compliance_files(comp, out)
-        diff = _difference(trial, _wide_rows(app, trial.key, now)) if protocol.endpoints else None
+    workers: list[OutputWorker] = []
+
+    def start_worker(app) -> None:
+        # The heavy output formats get a process of their own, started before the trial
+        # so that their libraries load while it runs (simulation/worker.py).
+        if protocol.endpoints and (worker := OutputWorker.start(app, seed)) is not None:
+            workers.append(worker)
+
+    try:
+        trial, app = run_trial(factory, source, out, models, participants=participants,
+                               seed=seed, database_url=database_url,
+                               progress=(lambda f: progress("trial 1", f)) if progress
+                               else None, on_sandbox=start_worker)
+        with seeded_ids(random.Random(f"{seed}:outputs")):
+            now = trial.clock.now()
+            endpoints = (outputs.endpoint_files(app, trial.key, out, now,
+                                                trial.export_refusals,
+                                                worker=workers[0] if workers else None)
+                         if protocol.endpoints else list)
+            traffic = outputs.reminder_traffic(app, trial.key, trial.tz, price)
+            comp = outputs.compliance(trial, app)
+            diff = (_difference(trial, _wide_rows(app, trial.key, now)) if protocol.endpoints
+                    else None)
+            files = [*endpoints(), *outputs.traffic_files(traffic, out),
+                     *outputs.compliance_files(comp, out)]
+    finally:
+        for worker in workers:
+            worker.close()
     app.extensions["paindiary"].engine.dispose()
     reps = None
     if replicates > 1:
