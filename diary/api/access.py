@@ -4,7 +4,6 @@ coordinator. Every action is audited by diary.services.sessions."""
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from diary.api.access_schemas import (
     OptionalReasonIn,
@@ -13,6 +12,7 @@ from diary.api.access_schemas import (
     ReasonIn,
     RevokedOut,
 )
+from diary.api.blueprint import Blueprint
 from diary.api.context import (
     BEARER,
     authenticated,

@@ -2,7 +2,6 @@
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from diary.api.allocation_schemas import (
     ListUploadOut,
@@ -10,6 +9,7 @@ from diary.api.allocation_schemas import (
     UnblindingIn,
     UnblindingOut,
 )
+from diary.api.blueprint import Blueprint
 from diary.api.context import BEARER, authenticated, db, now, principal
 from diary.errors import RuleViolation
 from diary.services import allocation, blinding

@@ -3,9 +3,9 @@ records as CSV or JSON (diary/audit_export.py); each export is itself audited.""
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
+from diary.api.blueprint import Blueprint
 from diary.api.context import BEARER, authenticated, db, now, principal
 from diary.api.schemas import In, fits
 from diary.db.models import Participant

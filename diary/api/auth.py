@@ -2,8 +2,8 @@
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from diary.api.blueprint import Blueprint
 from diary.api.context import (
     BEARER,
     authenticated,

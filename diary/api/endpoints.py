@@ -3,8 +3,8 @@ figures of daily pain by study day and treatment (PNG, SVG)."""
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from diary.api.blueprint import Blueprint
 from diary.api.context import BEARER, authenticated, db, now, principal
 from diary.api.schemas import ExportArgs
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from diary.api.blueprint import Blueprint
 from diary.api.context import BEARER, authenticated, db, now, principal
 from diary.api.event_schemas import (
     CancelIn,

@@ -2,9 +2,9 @@
 
 from flask import current_app, send_file
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from diary.api.blueprint import Blueprint
 from diary.api.context import BEARER, authenticated, db, now, principal
 from diary.api.endpoints import provenance_header
 from diary.api.export_job_schemas import ExportJobIn, ExportJobOut, FileArgs

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from diary.api.blueprint import Blueprint
 from diary.api.context import BEARER, authenticated, now
 from diary.api.fhir_docs import fhir_response
 from diary.api.questionnaires import fhir_json

@@ -1,8 +1,8 @@
 """Liveness: a trivial JSON endpoint (also the baseline of bench/ingest.py)."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from diary.api.blueprint import Blueprint
 from diary.api.schemas import Health
 
 blp = Blueprint("health", __name__, description="Liveness")

@@ -3,8 +3,8 @@
 from datetime import UTC
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from diary.api.blueprint import Blueprint
 from diary.api.context import BEARER, authenticated, db, now, page_body, principal
 from diary.api.schemas import (
     EntryIn,

@@ -4,8 +4,8 @@ and the coded drug list (issue 6)."""
 from datetime import UTC
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from diary.api.blueprint import Blueprint
 from diary.api.context import BEARER, authenticated, db, now, page_body, principal
 from diary.api.safety_schemas import CatalogueOut, IntakeIn, IntakeOut, IntakePage, VersionListArgs
 from diary.services import entries, medications

@@ -5,8 +5,8 @@ from dataclasses import replace
 
 from flask import current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from diary.api.blueprint import Blueprint
 from diary.api.context import BEARER, authenticated, db, now, page_body, principal
 from diary.api.schemas import (
     CodeOut,

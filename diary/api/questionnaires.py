@@ -5,9 +5,9 @@ from datetime import UTC
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from diary.api.blueprint import Blueprint
 from diary.api.context import BEARER, authenticated, db, now, page_body, principal
 from diary.api.fhir_docs import (
     FHIR_JSON,

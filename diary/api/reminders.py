@@ -2,8 +2,8 @@
 and of alerts (missed-day streaks), with acknowledgement."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from diary.api.blueprint import Blueprint
 from diary.api.context import BEARER, authenticated, db, now, page_body, principal
 from diary.api.reminder_schemas import AlertListArgs, ReminderListArgs, ReminderOut, ReminderPage
 from diary.services.reminder_log import ReminderFilter, acknowledge_alert, list_reminders

@@ -1,9 +1,9 @@
 """Studies: create from a protocol file, upgrade to a new version, roles."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from diary.api.blueprint import Blueprint
 from diary.api.context import BEARER, authenticated, db, now, principal
 from diary.api.schemas import (
     ProtocolUpload,
