@@ -8,7 +8,6 @@ instant, so the same seed gives the same bytes.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import re
@@ -51,9 +50,11 @@ def endpoint_files(app, key: str, out: Path, now: datetime,
     the app refuses (an XPORT value over 200 bytes, a sheet over Excel's rows) is listed
     in ``refused`` with its reason, as the API would have answered it, and skipped.
 
-    With a ``worker`` (simulation/worker.py) the XLSX and XPORT files and the figures are
-    written in that second process while this one scores the layouts and writes the CSV
-    files; the files, and the order of ``refused`` and of the list returned, are the same.
+    The layouts are scored (and their exports audited) here and now; what is returned
+    draws the figures and gives every file written, so the caller's other outputs come
+    in between. With a ``worker`` (simulation/worker.py) the XLSX and XPORT files and the
+    figures are written in that second process meanwhile; the files, and the order of
+    ``refused`` and of the list, are the same either way.
     """
     from diary.errors import RuleViolation
     from diary.exports.service import export_endpoints
@@ -64,13 +65,9 @@ def endpoint_files(app, key: str, out: Path, now: datetime,
     figures = out / "figures"
     figures.mkdir(parents=True, exist_ok=True)
     done: dict[tuple[str, str], tuple[list[Path], str | None]] = {}
-    if worker is not None:  # the figures read the database themselves: they go first
-        for figure in FIGURES:
-            for fmt in FIGURE_FORMATS:
-                worker.submit((figure, fmt), ("figure", key, figure, fmt,
-                                              figures / f"{key}_{figure}.{fmt}", now))
     with rt.session_factory() as session:
         for layout in LAYOUTS:
+            formats: dict[str, list[str]] = {}
             exports = {}
             for fmt in TABLE_FORMATS:
                 # One scored (and audited) export per layout serves every format, except
@@ -79,19 +76,27 @@ def endpoint_files(app, key: str, out: Path, now: datetime,
                 if kind not in exports:
                     exports[kind] = export_endpoints(session, cli_principal(), key,
                                                      layout=layout, fmt=kind, now=now)
-                path = tables / f"{key}_{layout}.{fmt}"
-                if worker is not None and fmt != "csv":
-                    worker.submit((layout, fmt), ("table", exports[kind], fmt, path, now))
-                else:
-                    done[(layout, fmt)] = write_table(exports[kind], fmt, path, now)
-        if worker is None:
-            for figure in FIGURES:
-                for fmt in FIGURE_FORMATS:
-                    done[(figure, fmt)] = draw_figure(app, key, figure, fmt,
-                                                      figures / f"{key}_{figure}.{fmt}",
-                                                      now, session)
+                formats.setdefault(kind, []).append(fmt)
+            for kind, export in exports.items():
+                mine = [f for f in formats[kind] if worker is None or f == "csv"]
+                theirs = [f for f in formats[kind] if f not in mine]
+                if theirs:  # one copy of the table sent for all its formats
+                    worker.submit([(layout, f) for f in theirs],
+                                  ("tables", export, theirs, tables, now))
+                for fmt in mine:
+                    done[(layout, fmt)] = write_table(export, fmt,
+                                                      tables / f"{key}_{layout}.{fmt}", now)
 
     def finish() -> list[Path]:
+        # Figures last: a figure's export holds the database while it draws (SQLite: the
+        # write lock), which would have held up the scoring above.
+        for figure in FIGURES:
+            for fmt in FIGURE_FORMATS:
+                path = figures / f"{key}_{figure}.{fmt}"
+                if worker is not None:
+                    worker.submit([(figure, fmt)], ("figure", key, figure, fmt, path, now))
+                else:
+                    done[(figure, fmt)] = draw_figure(app, key, figure, fmt, path, now)
         if worker is not None:
             done.update(worker.results())
         written: list[Path] = []
@@ -109,6 +114,13 @@ def endpoint_files(app, key: str, out: Path, now: datetime,
         return written
 
     return finish
+
+
+def write_tables(export, formats: list[str], tables: Path, now: datetime
+                 ) -> list[tuple[list[Path], str | None]]:
+    """``write_table`` for each of ``formats`` (the worker's task for one export)."""
+    return [write_table(export, fmt, tables / f"{export.study}_{export.layout}.{fmt}", now)
+            for fmt in formats]
 
 
 def write_table(export, fmt: str, path: Path, now: datetime) -> tuple[list[Path], str | None]:
@@ -131,15 +143,13 @@ def write_table(export, fmt: str, path: Path, now: datetime) -> tuple[list[Path]
     return paths, None
 
 
-def draw_figure(app, key: str, figure: str, fmt: str, path: Path, now: datetime,
-                session=None) -> tuple[list[Path], None]:
+def draw_figure(app, key: str, figure: str, fmt: str, path: Path,
+                now: datetime) -> tuple[list[Path], None]:
     """One figure, drawn and audited as the export command does, written to ``path``."""
     from diary.exports.csv_xlsx import atomic_path
     from diary.exports.service import export_figure
 
-    with contextlib.ExitStack() as stack:
-        if session is None:
-            session = stack.enter_context(app.extensions["paindiary"].session_factory())
+    with app.extensions["paindiary"].session_factory() as session:
         drawn = export_figure(session, cli_principal(), key, figure=figure, fmt=fmt,
                               now=now)
     with atomic_path(path) as tmp:

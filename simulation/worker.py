@@ -15,7 +15,9 @@ written in the main process.
 from __future__ import annotations
 
 import multiprocessing
+import queue
 import random
+import threading
 import traceback
 
 
@@ -45,18 +47,20 @@ class OutputWorker:
         theirs.close()
         return cls(process, mine)
 
-    def submit(self, tag: object, task: tuple) -> None:
+    def submit(self, tags: list, task: tuple) -> None:
+        """Queue a task whose results (one per tag) ``results`` will give. The worker
+        reads tasks as they come, so this never waits for the one it is on."""
         self._conn.send(task)
-        self._sent.append(tag)
+        self._sent.append(tags)
 
     def results(self) -> dict[object, object]:
-        """Every submitted task's result, by tag (waits for the last)."""
+        """Every submitted task's results, by tag (waits for the last)."""
         done = {}
-        for tag in self._sent:
+        for tags in self._sent:
             status, value = self._conn.recv()
             if status == "error":
                 raise WorkerFailed(value)
-            done[tag] = value
+            done.update(zip(tags, value, strict=True))
         self._sent = []
         return done
 
@@ -76,43 +80,61 @@ def _serve(conn, app, seed: int) -> None:
     from .sandbox import seeded_ids
 
     app.extensions["paindiary"].engine.dispose(close=False)
+    tasks: queue.SimpleQueue = queue.SimpleQueue()
+    # A thread takes tasks off the pipe as they come: the main process's send of a large
+    # table would otherwise wait until this one is done with the task before.
+    threading.Thread(target=_receive, args=(conn, tasks), daemon=True).start()
     _preload()
     # Row ids of what this process writes (the figures' audit records) are seeded too.
     with seeded_ids(random.Random(f"{seed}:figures")):
-        while True:
-            try:
-                task = conn.recv()
-            except EOFError:
-                return
-            if task is None:
-                return
+        while (task := tasks.get()) is not None:
             try:
                 conn.send(("ok", _run(app, task)))
             except BaseException:  # noqa: BLE001 - reported to the main process, which raises
                 conn.send(("error", traceback.format_exc()))
 
 
+def _receive(conn, tasks: queue.SimpleQueue) -> None:
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            task = None
+        tasks.put(task)
+        if task is None:
+            return
+
+
 def _preload() -> None:
-    """What the heavy formats import on first use, loaded while the trial runs."""
+    """What the heavy formats import on first use, loaded while the trial runs, and a
+    throwaway figure drawn in each format (fonts and renderers load on the first draw;
+    drawing keeps no state from one figure to the next: diary/exports/figures.py)."""
+    import numpy as np
     import openpyxl  # noqa: F401
     import pandas  # noqa: F401
     import pyreadstat  # noqa: F401
 
-    import diary.exports.figures  # noqa: F401
+    from diary.exports.figures import FIGURE_FORMATS, FIGURES, FigureData, draw
+
+    data = FigureData(study="warm-up", treatments=["A", "B"],
+                      values=np.array([[1.0, 2.0], [3.0, np.nan]]), first_day=0, masked=False)
+    for figure in FIGURES:
+        for fmt in FIGURE_FORMATS:
+            draw(data, figure, fmt)
 
 
-def _run(app, task: tuple):
-    from .outputs import draw_figure, write_table
+def _run(app, task: tuple) -> list:
+    from .outputs import draw_figure, write_tables
 
     kind, *args = task
-    if kind == "table":
-        export, fmt, path, now = args
-        return write_table(export, fmt, path, now)
+    if kind == "tables":
+        export, formats, tables, now = args
+        return write_tables(export, formats, tables, now)
     if kind == "figure":
         key, figure, fmt, path, now = args
         clock = app.extensions["paindiary"].clock
         if hasattr(clock, "set"):
             clock.set(now)
-        return draw_figure(app, key, figure, fmt, path, now)
+        return [draw_figure(app, key, figure, fmt, path, now)]
     raise ValueError(f"unknown task {kind!r}")
 
