@@ -228,17 +228,38 @@ def _occurrences(protocol: Protocol, event: AnchorEvent, tz, cache: dict | None
                 if a.anchor == event.type and _is_elapsed(a) == elapsed
                 for k in range(a.occurrences)]
 
-    if cache is None:
-        return of(False) + of(True)
     key = (id(protocol), event.type, tz.key, local_date(event.occurred_at, tz))
+    if cache is None:
+        return _calendar(protocol, tz, key, of) + of(True)
     calendar = cache.get(key)
     if calendar is None:
-        calendar = cache[key] = of(False)
+        calendar = cache[key] = _calendar(protocol, tz, key, of)
     anchored_elapsed = (id(protocol), event.type)  # most protocols have none
     if anchored_elapsed not in cache:
         cache[anchored_elapsed] = any(a.anchor == event.type and _is_elapsed(a)
                                       for a in protocol.assessments)
     return calendar + of(True) if cache[anchored_elapsed] else calendar
+
+
+CALENDAR_MEMO = 2048
+"""Anchors whose calendar windows the process keeps (kBs each), all dropped when
+full: every schedule of a participant asks for the same ones again (the tick, each
+request that checks a window), and they depend on the anchor's local date alone."""
+_calendar_memo: dict[tuple, tuple[Protocol, object, list]] = {}
+
+
+def _calendar(protocol: Protocol, tz, key: tuple, of) -> list:
+    """``of(False)`` (the calendar-offset occurrences) for ``key``, computed once per
+    process. The entry holds the protocol and the zone it was computed with: the
+    protocol's id in the key cannot be reused, and a reloaded zone database misses."""
+    hit = _calendar_memo.get(key)
+    if hit is not None and hit[0] is protocol and hit[1] is tz:
+        return hit[2]
+    found = of(False)
+    if len(_calendar_memo) >= CALENDAR_MEMO:
+        _calendar_memo.clear()
+    _calendar_memo[key] = (protocol, tz, found)
+    return found
 
 
 def _is_elapsed(assessment: Assessment) -> bool:
