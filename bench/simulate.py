@@ -8,8 +8,16 @@ load average (the machine is shared: a high load stretches wall time, not CPU ti
 The simulator's own split (scheduler ticks, each kind of action, the outputs) of the last
 run is printed from an in-process run with ``--split``.
 
+Bytecode: where ``PYTHONDONTWRITEBYTECODE`` is set and the environment holds no ``.pyc``
+(a virtual environment made by ``uv pip install`` without ``--compile-bytecode``), every
+run compiles Flask, SQLAlchemy, pandas, matplotlib... again: ~5 s of a run here. The
+runs measure that as found; ``--bytecode`` gives the figure with bytecode, as a normal
+install has it: the runs keep theirs in a cache directory of their own
+(``PYTHONPYCACHEPREFIX``; the environment is not written to), filled by a small
+unmeasured run first.
+
     python bench/simulate.py [--protocol perioperative-ketamine] [--participants 100]
-                             [--runs 3] [--seed 1] [--split]
+                             [--runs 3] [--seed 1] [--split] [--bytecode]
 
 Exit status: 0 goal met (median <= 60 s); 1 missed; 2 the command failed.
 """
@@ -30,14 +38,26 @@ ROOT = Path(__file__).resolve().parents[1]
 GOAL_SECONDS = 60.0
 
 
-def _one(protocol: str, participants: int, seed: int) -> tuple[float, float]:
+PYCACHE = Path(tempfile.gettempdir()) / "paindiary-bench-simulate-pycache"
+
+
+def _env(bytecode: bool) -> dict[str, str]:
+    env = dict(os.environ)
+    if bytecode:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
+    return env
+
+
+def _one(protocol: str, participants: int, seed: int,
+         bytecode: bool = False) -> tuple[float, float]:
     with tempfile.TemporaryDirectory() as tmp:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         done = subprocess.run(
             [str(Path(sys.executable).parent / "flask"), "--app", "app", "simulate", protocol,
              "--participants", str(participants), "--seed", str(seed), "--out", tmp],
-            cwd=ROOT, capture_output=True, text=True, check=False)
+            cwd=ROOT, capture_output=True, text=True, check=False, env=_env(bytecode))
         wall = time.perf_counter() - started
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if done.returncode != 0:
@@ -74,10 +94,16 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--split", action="store_true")
+    parser.add_argument("--bytecode", action="store_true",
+                        help="runs with bytecode (a cache of their own, filled first)")
     args = parser.parse_args()
+    print("bytecode: " + (f"cached in {PYCACHE}" if args.bytecode else "as found")
+          + f"; PYTHONDONTWRITEBYTECODE={os.environ.get('PYTHONDONTWRITEBYTECODE', '')!r}")
+    if args.bytecode:
+        _one(args.protocol, 2, args.seed, bytecode=True)
     walls, cpus = [], []
     for k in range(args.runs):
-        wall, cpu = _one(args.protocol, args.participants, args.seed)
+        wall, cpu = _one(args.protocol, args.participants, args.seed, args.bytecode)
         walls.append(wall)
         cpus.append(cpu)
         print(f"run {k + 1}: {wall:.1f} s wall, {cpu:.1f} s CPU, "
