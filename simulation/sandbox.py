@@ -2,7 +2,7 @@
 
 The database is a SQLite file in ``DIR/sandbox/`` (or a PostgreSQL database the caller
 names), never the one the command was started with. Every action then goes through the
-app's real HTTP API (its WSGI entry, as the Flask test client calls it, with real tokens).
+app's real HTTP API (the Flask test client, with real tokens).
 """
 
 from __future__ import annotations
