@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import random
-import sys
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from urllib.parse import unquote, urlencode
 
 from flask import Flask
 
@@ -33,13 +30,6 @@ TWILIO_NUMBER = "+15005550006"
 class ApiError(RuntimeError):
     """The app refused an action the simulation expected to succeed: a simulator bug, or a
     protocol whose schedule and API disagree (what the per-protocol test looks for)."""
-
-
-def _user_agent() -> str:
-    """The test client's User-Agent (werkzeug's name and version)."""
-    from importlib.metadata import version
-
-    return f"Werkzeug/{version('werkzeug')}"
 
 
 def sandbox_app(factory: Callable[[dict], Flask], out: Path, clock: FrozenClock,
@@ -105,75 +95,14 @@ def seeded_ids(rng: random.Random) -> Iterator[None]:
         uuid.uuid4, blinding._draw = real_uuid4, real_draw
 
 
-class Reply:
-    """An answer as the simulation reads it: status, body and, for JSON, the value."""
-
-    __slots__ = ("status_code", "data", "mimetype")
-
-    def __init__(self, status_code: int, data: bytes, mimetype: str) -> None:
-        self.status_code, self.data, self.mimetype = status_code, data, mimetype
-
-    @property
-    def json(self):
-        json_body = self.mimetype == "application/json" or self.mimetype.endswith("+json")
-        return json.loads(self.data) if json_body else None
-
-    def get_data(self, as_text: bool = False):
-        return self.data.decode() if as_text else self.data
-
-
-# The request a test client (werkzeug's EnvironBuilder) gives the app, less its parts
-# that vary; see Api._call.
-_ENVIRON = {
-    "SCRIPT_NAME": "", "SERVER_NAME": "localhost", "SERVER_PORT": "80",
-    "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_HOST": "localhost", "REMOTE_ADDR": "127.0.0.1",
-    "wsgi.version": (1, 0), "wsgi.url_scheme": "http", "wsgi.multithread": False,
-    "wsgi.multiprocess": False, "wsgi.run_once": False,
-}
-
-
 class Api:
     """The HTTP API as the simulation's people use it: a coordinator (the sandbox's
-    administrator, re-signing in before the 12-hour token lapses) and participants.
-
-    Requests go to the app through WSGI, as a server hands them over: the environ the
-    test client would build (same headers, body bytes and address), without building its
-    request and response objects around each call (~5 % of a trial's time). The protocol
-    upload (multipart, once) goes through the test client itself."""
+    administrator, re-signing in before the 12-hour token lapses) and participants."""
 
     def __init__(self, app: Flask, clock: FrozenClock) -> None:
         self.app, self.clock, self.c = app, clock, app.test_client()
         self._staff: tuple[str, datetime] | None = None
         self._sids = 0
-        self._environ = {**_ENVIRON, "HTTP_USER_AGENT": _user_agent()}
-
-    def _call(self, method: str, url: str, headers: dict, body: bytes | None = None,
-              content_type: str | None = None) -> Reply:
-        path, _, query = url.partition("?")
-        environ = {
-            **self._environ, "REQUEST_METHOD": method,
-            "PATH_INFO": unquote(path).encode().decode("latin-1"),
-            "QUERY_STRING": query, "REQUEST_URI": url, "RAW_URI": url,
-            "wsgi.input": io.BytesIO(body or b""), "wsgi.errors": sys.stderr,
-            **{"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()},
-        }
-        if body is not None:
-            environ["CONTENT_TYPE"], environ["CONTENT_LENGTH"] = content_type, str(len(body))
-        started: list = []
-        chunks = self.app(environ, lambda status, response_headers, exc_info=None:
-                          started.append((status, response_headers)))
-        try:
-            data = b"".join(chunks)
-        finally:
-            if hasattr(chunks, "close"):
-                chunks.close()
-        status, response_headers = started[0]
-        mimetype = next((v for k, v in response_headers if k.lower() == "content-type"), "")
-        return Reply(int(status.split(" ", 1)[0]), data, mimetype.split(";")[0].strip().lower())
-
-    def _json(self, method: str, url: str, body: dict, headers: dict) -> Reply:
-        return self._call(method, url, headers, self.app.json.dumps(body).encode(),
-                          "application/json")
 
     def create_admin(self) -> None:
         from diary.services import accounts
@@ -188,8 +117,8 @@ class Api:
     def staff(self) -> dict:
         now = self.clock.now()
         if self._staff is None or now - self._staff[1] > timedelta(hours=11):
-            r = self._json("POST", "/api/v1/auth/login",
-                           {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}, {})
+            r = self.c.post("/api/v1/auth/login",
+                            json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
             self._check(r, "/api/v1/auth/login")
             self._staff = (r.json["token"], now)
         return {"Authorization": f"Bearer {self._staff[0]}"}
@@ -206,13 +135,13 @@ class Api:
         return r
 
     def post(self, url: str, body: dict, headers: dict) -> dict:
-        return self._check(self._json("POST", url, body, headers), url, body).json
+        return self._check(self.c.post(url, headers=headers, json=body), url, body).json
 
     def put(self, url: str, body: dict, headers: dict) -> dict:
-        return self._check(self._json("PUT", url, body, headers), url, body).json
+        return self._check(self.c.put(url, headers=headers, json=body), url, body).json
 
     def get(self, url: str, headers: dict):
-        return self._check(self._call("GET", url, headers), url)
+        return self._check(self.c.get(url, headers=headers), url)
 
     def upload_protocol(self, source: str) -> str:
         r = self.c.post("/api/v1/studies", headers=self.staff(),
@@ -229,9 +158,7 @@ class Api:
                 "From": phone, "To": TWILIO_NUMBER, "NumMedia": "0", "Body": body}
         headers = {"X-Twilio-Signature": sign(AUTH_TOKEN, PUBLIC_BASE_URL + "/sms/inbound",
                                               form)}
-        r = self._check(self._call("POST", "/sms/inbound", headers,
-                                   urlencode(form, safe="!$'()*,/:;?@").encode(),
-                                   "application/x-www-form-urlencoded"),
+        r = self._check(self.c.post("/sms/inbound", data=form, headers=headers),
                         "/sms/inbound", body)
         message = ET.fromstring(r.data).find("Message")
         return None if message is None else message.text
