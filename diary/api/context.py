@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import ipaddress
 import re
 import uuid
 from datetime import datetime, timedelta
@@ -42,22 +41,8 @@ def request_id() -> str:
 
 def client_address() -> str:
     """The caller's address, as sign-in throttling counts it (behind TRUSTED_PROXIES
-    reverse proxies, the address they forwarded). An IPv6 client counts as its /64: one
-    host is given a whole /64 and can rotate through it at will (RFC 8981)."""
-    return throttled_client(request.remote_addr)
-
-
-def throttled_client(address: str | None) -> str:
-    """``address`` as one throttled client: an IPv4 address, or an IPv6 address's /64."""
-    try:
-        ip = ipaddress.ip_address(address or "")
-    except ValueError:
-        return address or "unknown"
-    if ip.version == 4:
-        return str(ip)
-    if ip.ipv4_mapped is not None:
-        return str(ip.ipv4_mapped)
-    return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    reverse proxies, the address they forwarded)."""
+    return request.remote_addr or "unknown"
 
 
 def bearer_token() -> str:

@@ -26,6 +26,8 @@ from sqlalchemy import event
 from diary.api.context import REQUEST_ID_RE
 from diary.api.guards import json_body_refusal
 from diary.api.headers import FIXED_HEADERS, HSTS_VALUE
+from diary.api.medications import new_intake
+from diary.api.safety_schemas import IntakeIn, IntakeOut
 from diary.security import token_hash
 from diary.services.entries import NewEntry
 from diary.services.fast_ingest import (
@@ -44,6 +46,8 @@ _KEYS = {"diary_date", "score", "client_id", "device_time"}
 # A first entry is ~150 bytes; a longer body (too deep to parse safely, too large, or
 # streamed) is left to the guards, which run after this hook.
 MAX_BODY = 1024
+# Stateless between loads and dumps: one instance each serves every request.
+_INTAKE_IN, _INTAKE_OUT = IntakeIn(), IntakeOut()
 
 
 def lean_entry(body) -> NewEntry | None:
@@ -89,11 +93,11 @@ def init_fast_ingest(app: Flask) -> None:
 
 
 class FastIngest:
-    """WSGI middleware in front of Flask: a day's first entry (or a new intake) never builds
-    a Flask request
-    (its routing, context, hooks and response objects cost more CPU than the insert).
-    It answers with the body and headers the Flask view and ``init_headers`` give; any
-    request it declines goes to Flask whole, body included, guards first."""
+    """WSGI middleware in front of Flask: a day's first entry (or a new intake) never
+    builds a Flask request (its routing, context, hooks and response objects cost more
+    CPU than the insert). It answers with the body and headers the Flask view and
+    ``init_headers`` give; any request it declines goes to Flask whole, body included,
+    guards first."""
 
     def __init__(self, app: Flask, wsgi_app, connections: Connections) -> None:
         self.app, self.wsgi_app, self.connections = app, wsgi_app, connections
@@ -166,16 +170,13 @@ class FastIngest:
     def _intake(self, body, text: str, token: str, request_id: str) -> dict | None:
         """A new intake, checked by the API's own schema (intakes are far rarer than
         diary entries: its CPU is not worth a second set of rules)."""
-        from diary.api.medications import new_intake
-        from diary.api.safety_schemas import IntakeIn, IntakeOut
-
         if json_body_refusal(text) is not None:
             return None  # the request guards answer (NUL, surrogates, NaN, big numbers)
         try:
-            n = new_intake(IntakeIn().load(body), "app")
+            n = new_intake(_INTAKE_IN.load(body), "app")
         except ma.ValidationError:
             return None
         stored = record_new_intake(self.connections.get(), self.runtime.session_factory,
                                    token, n, now=self.runtime.clock.now(),
                                    request_id=request_id, device_idle=self.idle)
-        return None if stored is None else IntakeOut().dump(stored)
+        return None if stored is None else _INTAKE_OUT.dump(stored)

@@ -53,7 +53,6 @@ WHERE k.token_hash = %(h)s AND {_LIVE}
 """
 
 
-
 def _store(insert: str) -> str:
     """The second round trip, its own transaction: ``insert`` (a CTE named ``e``, reading
     the participant's id from ``t`` and returning ``participant_id``) and its audit record,

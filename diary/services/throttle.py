@@ -17,6 +17,7 @@ and a 429 reveals nothing about which accounts exist.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -70,9 +71,24 @@ def key(limit: Limit, *parts: str) -> Key:
     return limit, f"{limit.scope}:{digest}"
 
 
+def one_client(address: str) -> str:
+    """A caller's address as one counted client: an IPv4 address as it is, an IPv6
+    address as its /64 (a host is given a whole /64 and rotates through it at will,
+    RFC 8981), an IPv4-mapped IPv6 address as its IPv4 client."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 4:
+        return str(ip)
+    if ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+
+
 def login_keys(email: str, client: str) -> list[Key]:
     """The client's, the account's from that client, and the account's own counter."""
-    email = email.strip().lower()
+    email, client = email.strip().lower(), one_client(client)
     return [key(LOGIN_CLIENT, client), key(LOGIN_ACCOUNT_CLIENT, email, client),
             account_key(email)]
 
@@ -87,7 +103,7 @@ def esign_keys(email: str) -> list[Key]:
 
 
 def activation_keys(lookup: str, client: str) -> list[Key]:
-    return [key(ACTIVATE_CLIENT, client), key(ACTIVATE_CODE, lookup.upper())]
+    return [key(ACTIVATE_CLIENT, one_client(client)), key(ACTIVATE_CODE, lookup.upper())]
 
 
 def check(session: Session, keys: list[Key], now: datetime, message: str,
