@@ -39,7 +39,7 @@ def init_api(app: Flask) -> LazySpecApi:
     api.register_blueprint(fhir.blp)  # the FHIR base is /fhir, as FHIR clients look for it
     app.register_blueprint(sms.blp)  # Twilio's form-posted webhooks: outside the JSON API
     if app.extensions["paindiary"].engine.dialect.name == "postgresql":
-        # A day's first entry in two round trips (issue 20); imported only here, so that
+        # A day's first entry in one round trip (issue 20); imported only here, so that
         # SQLite start-up doesn't load psycopg.
         from diary.api.fast_ingest import init_fast_ingest
 

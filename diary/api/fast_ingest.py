@@ -33,9 +33,11 @@ from diary.services.entries import NewEntry
 from diary.services.fast_ingest import (
     Connections,
     libpq_url,
+    protocol_of,
     record_first_entry,
     record_new_intake,
 )
+from diary.services.open_days import OpenDays
 from diary.timezones import utc_instant
 
 PATH = "/api/v1/me/diary-entries"
@@ -106,6 +108,8 @@ class FastIngest:
         days = app.config.get("DEVICE_TOKEN_IDLE_DAYS") or 0
         self.idle = timedelta(days=days) if days > 0 else None
         self.routes = {PATH: self._entry, INTAKES_PATH: self._intake}
+        self.open_days = OpenDays(lambda sha256: protocol_of(self.runtime.session_factory,
+                                                             sha256))
 
     def __call__(self, environ, start_response):
         store = self.routes.get(environ.get("PATH_INFO"))
@@ -162,9 +166,9 @@ class FastIngest:
         entry = lean_entry(body)
         if entry is None:
             return None
-        stored = record_first_entry(self.connections.get(), self.runtime.session_factory,
-                                    token, entry, now=self.runtime.clock.now(),
-                                    request_id=request_id, device_idle=self.idle)
+        stored = record_first_entry(self.connections.get(), self.open_days, token, entry,
+                                    now=self.runtime.clock.now(), request_id=request_id,
+                                    device_idle=self.idle)
         return None if stored is None else stored.body()
 
     def _intake(self, body, text: str, token: str, request_id: str) -> dict | None:

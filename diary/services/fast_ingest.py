@@ -1,19 +1,25 @@
-"""A day's first diary entry, or a participant's new medication intake, on PostgreSQL in
-two round trips and no BEGIN or COMMIT (issue 20).
+"""A day's first diary entry on PostgreSQL in one round trip, a participant's new
+medication intake in two; neither sends BEGIN or COMMIT (issue 20).
 
-The connection is in autocommit mode. The first statement authenticates the device token
-and reads what the rules need (:func:`diary.services.entries.check_entry_rules`, or the
-medication diary's own checks), so they stay in one place and run here in Python. The
-second statement, its own transaction, checks again that nothing they were checked
-against has changed, refreshes the token's last use when due, inserts the row, and writes
-its audit record unchained to ``audit_pending`` (diary/audit_pending.py chains it later,
-so no request waits on a chain head).
+The connection is in autocommit mode: each statement is its own transaction.
 
-Anything else (unknown, idle or expired token, a rule that fails, a retry, a second entry
-for the day, a correction, a change in between) stores nothing and returns None: the
-caller then takes the portable path, which gives the answer and the error it always gave.
-Questionnaire responses and side-effect reports always take the portable path: they may
-answer a window (the participant is re-planned) or raise a safety alert.
+A first entry is one statement (``STORE_FIRST_ENTRY``). It authenticates the device
+token, reads the participant's zone, enrolment, withdrawal and protocol, and stores the
+entry only where :class:`diary.services.open_days.OpenDays` says the diary's rules take
+it: those rules run in Python, for each (zone, protocol) pair, and reach the statement as
+instants. It refreshes the token's last use when due and writes the audit record
+unchained to ``audit_pending`` (diary/audit_pending.py chains it later, so no request
+waits on a chain head).
+
+An intake is checked by the medication diary's own functions between two statements: one
+reads what they need, the second stores only if none of it changed in between.
+
+Anything else (unknown, idle or expired token, a rule that fails, a pair not met before,
+a retry, a second entry for the day, a correction, a change in between) stores nothing
+and returns None: the caller then takes the portable path, which gives the answer and the
+error it always gave. Questionnaire responses and side-effect reports always take the
+portable path: they may answer a window (the participant is re-planned) or raise a
+safety alert.
 """
 
 from __future__ import annotations
@@ -28,11 +34,13 @@ import psycopg
 
 from diary import audit
 from diary.db.models import new_id
+from diary.db.prepared import Prepared, run_prepared
 from diary.db.safety_models import MedicationIntake
-from diary.errors import DomainError, RuleViolation
+from diary.errors import DomainError
 from diary.services import medications
-from diary.services.entries import NewEntry, check_entry_rules
+from diary.services.entries import NewEntry
 from diary.services.medications import NewIntake
+from diary.services.open_days import OpenDays
 from diary.services.principals import TOUCH_EVERY
 from diary.services.studies import protocol_by_sha
 
@@ -42,7 +50,51 @@ _LIVE = """k.revoked_at IS NULL
     AND (%(idle)s::interval IS NULL
          OR coalesce(k.last_used_at, k.created_at) + %(idle)s::interval > %(now)s)"""
 
-# First round trip: authenticate the token and read what the diary's rules need.
+# Refreshes the token ``t`` names when its last use is due (principals.TOUCH_EVERY).
+_TOUCH = """touch AS (
+  UPDATE api_tokens k SET last_used_at = %(now)s FROM t
+  WHERE k.id = t.token_id
+    AND (k.last_used_at IS NULL OR k.last_used_at + %(touch)s::interval <= %(now)s)
+)"""
+
+# The audit record of the row ``e`` inserted, unchained (diary/audit_pending.py).
+_AUDIT = """a AS (
+  INSERT INTO audit_pending (chain, at, actor, action, entity, entity_id, after, request_id)
+  SELECT 'participant:' || e.participant_id, %(now)s, 'participant:' || e.participant_id,
+         %(action)s, %(entity)s, %(id)s, %(after)s::json, %(rid)s
+  FROM e
+)"""
+
+# A first entry, whole: the token's participant (``k``), kept if not withdrawn and
+# enrolled before the instant OpenDays gives its (zone, protocol) pair (``t``), its entry
+# and audit record. The row names the pair, so that one met for the first time is learnt;
+# no row: no live token.
+STORE_FIRST_ENTRY = f"""
+WITH k AS (
+  SELECT k.id AS token_id, p.id AS pid, p.timezone AS tz, p.enrolled_at, p.withdrawn_at,
+         v.sha256
+  FROM api_tokens k
+  JOIN participants p ON p.id = k.participant_id
+  JOIN studies s ON s.id = p.study_id
+  JOIN protocol_versions v ON v.study_id = s.id AND v.version = s.current_version
+  WHERE k.token_hash = %(h)s AND {_LIVE}
+), t AS (
+  SELECT k.token_id, k.pid FROM k
+  WHERE k.withdrawn_at IS NULL
+    AND k.enrolled_at < (%(windows)s::jsonb ->> (k.tz || ' ' || k.sha256))::timestamptz
+), {_TOUCH}, e AS (
+  INSERT INTO diary_entries (id, participant_id, diary_date, score, client_id, device_time,
+                             received_at, channel, version, is_current, entry_source)
+  SELECT %(id)s, t.pid, %(day)s, %(score)s, %(cid)s, %(dt)s, %(now)s, 'app', 1, true,
+         'participant'
+  FROM t
+  ON CONFLICT DO NOTHING
+  RETURNING participant_id
+), {_AUDIT}
+SELECT (SELECT count(*) FROM e), k.tz, k.sha256 FROM k
+"""
+
+# An intake's first round trip: authenticate the token, read what the checks need.
 LOOKUP = f"""
 SELECT k.id, p.id, p.timezone, p.enrolled_at, p.withdrawn_at, v.sha256, s.current_version
 FROM api_tokens k
@@ -52,13 +104,11 @@ JOIN protocol_versions v ON v.study_id = s.id AND v.version = s.current_version
 WHERE k.token_hash = %(h)s AND {_LIVE}
 """
 
-
-def _store(insert: str) -> str:
-    """The second round trip, its own transaction: ``insert`` (a CTE named ``e``, reading
-    the participant's id from ``t`` and returning ``participant_id``) and its audit record,
-    only if nothing the rules were checked against changed in between (token still live,
-    the same participant facts, the same protocol version). Zero rows stored: decline."""
-    return f"""
+# Its second: the intake (every column medications.intake_row fills) and its audit
+# record, only if nothing the checks read changed in between (token still live, the same
+# participant facts, the same protocol version). Zero rows stored: decline.
+_INTAKE_COLUMNS = [c.key for c in MedicationIntake.__table__.columns if c.key != "participant_id"]
+STORE_INTAKE = f"""
 WITH t AS (
   SELECT k.id AS token_id, p.id AS pid
   FROM api_tokens k
@@ -68,38 +118,15 @@ WITH t AS (
     AND p.timezone = %(tz)s AND p.enrolled_at = %(enrolled)s
     AND p.withdrawn_at IS NOT DISTINCT FROM %(withdrawn)s
     AND s.current_version = %(version)s
-), touch AS (
-  UPDATE api_tokens k SET last_used_at = %(now)s FROM t
-  WHERE k.id = t.token_id
-    AND (k.last_used_at IS NULL OR k.last_used_at + %(touch)s::interval <= %(now)s)
-), e AS ({insert}
-), a AS (
-  INSERT INTO audit_pending (chain, at, actor, action, entity, entity_id, after, request_id)
-  SELECT 'participant:' || e.participant_id, %(now)s, 'participant:' || e.participant_id,
-         %(action)s, %(entity)s, %(id)s, %(after)s::json, %(rid)s
-  FROM e
-)
-SELECT count(*) FROM e
-"""
-
-
-STORE_ENTRY = _store("""
-  INSERT INTO diary_entries (id, participant_id, diary_date, score, client_id, device_time,
-                             received_at, channel, version, is_current, entry_source)
-  SELECT %(id)s, t.pid, %(day)s, %(score)s, %(cid)s, %(dt)s, %(now)s, 'app', 1, true,
-         'participant'
-  FROM t
-  ON CONFLICT DO NOTHING
-  RETURNING participant_id""")
-
-# Every column of the row medications.intake_row builds, the participant's from ``t``.
-_INTAKE_COLUMNS = [c.key for c in MedicationIntake.__table__.columns if c.key != "participant_id"]
-STORE_INTAKE = _store(f"""
+), {_TOUCH}, e AS (
   INSERT INTO medication_intakes (participant_id, {", ".join(_INTAKE_COLUMNS)})
   SELECT t.pid, {", ".join(f"%(c_{c})s" for c in _INTAKE_COLUMNS)}
   FROM t
   ON CONFLICT DO NOTHING
-  RETURNING participant_id""")
+  RETURNING participant_id
+), {_AUDIT}
+SELECT count(*) FROM e
+"""
 
 
 @dataclass(frozen=True)
@@ -159,34 +186,35 @@ def libpq_url(sqlalchemy_url: str) -> str:
     return sqlalchemy_url
 
 
-def record_first_entry(conn: psycopg.Connection, protocol_session, token_hash: str,
+_FIRST_ENTRY = Prepared("paindiary_first_entry", STORE_FIRST_ENTRY)
+
+
+def record_first_entry(conn: psycopg.Connection, open_days: OpenDays, token_hash: str,
                        e: NewEntry, *, now: datetime, request_id: str | None,
                        device_idle: timedelta | None) -> FastEntry | None:
-    """Store ``e`` as a day's first entry, or return None (nothing stored) for anything
-    else. ``conn`` is in autocommit mode: each statement is its own transaction, so there
-    is no BEGIN or COMMIT to send. ``protocol_session`` opens a SQLAlchemy session when a
-    protocol is not cached."""
-    looked = _look_up(conn, protocol_session, token_hash, now, device_idle)
-    if looked is None:
-        return None
-    p, protocol, params = looked
-    try:
-        check_entry_rules(protocol, p, e, now)
-    except RuleViolation:
-        return None
-    entry = FastEntry(audit_id := new_id(), e.diary_date, e.score, e.client_id,
+    """Store ``e`` as a day's first entry in one statement, or return None (nothing
+    stored) for anything else."""
+    entry = FastEntry(entry_id := new_id(), e.diary_date, e.score, e.client_id,
                       e.device_time, now)
     # audit.plain(audit_view(entry)) of the portable path, written out: dates as str().
-    after = {"id": audit_id, "diary_date": str(e.diary_date), "score": e.score,
+    after = {"id": entry_id, "diary_date": str(e.diary_date), "score": e.score,
              "version": 1, "client_id": e.client_id, "channel": "app",
              "device_time": str(e.device_time), "entry_source": "participant",
              "recorded_by": None}
-    stored = conn.execute(STORE_ENTRY, {
-        **params, "action": "diary_entry.create", "entity": "diary_entry", "id": audit_id,
-        "after": json.dumps(after), "rid": request_id, "day": e.diary_date,
-        "score": e.score, "cid": e.client_id, "dt": e.device_time,
-    }, prepare=True).fetchone()[0]
-    return entry if stored else None
+    row = run_prepared(conn, _FIRST_ENTRY, {
+        "h": token_hash, "now": now, "idle": device_idle, "touch": TOUCH_EVERY,
+        "windows": open_days.windows(e.diary_date, now), "action": "diary_entry.create",
+        "entity": "diary_entry", "id": entry_id, "after": json.dumps(after),
+        "rid": request_id, "day": e.diary_date, "score": e.score, "cid": e.client_id,
+        "dt": e.device_time,
+    })
+    if row is None:
+        return None
+    stored, tz, sha256 = int(row[0]), row[1].decode(), row[2].decode()
+    if not stored:
+        open_days.learn(tz, sha256)  # a pair met for the first time: open from now on
+        return None
+    return entry
 
 
 def record_new_intake(conn: psycopg.Connection, protocol_session, token_hash: str,
@@ -224,15 +252,16 @@ def _look_up(conn: psycopg.Connection, protocol_session, token_hash: str, now: d
     token_id, pid, tz, enrolled_at, withdrawn_at, sha256, version = row
     p = SimpleNamespace(id=pid, timezone=tz, enrolled_at=enrolled_at,
                         withdrawn_at=withdrawn_at)
-    return p, _protocol(protocol_session, sha256), {
+    return p, protocol_of(protocol_session, sha256), {
         **live, "token": token_id, "tz": tz, "enrolled": enrolled_at,
         "withdrawn": withdrawn_at, "version": version, "touch": TOUCH_EVERY}
 
 
-def _protocol(protocol_session, sha256: str):
+def protocol_of(protocol_session, sha256: str):
+    """The protocol of ``sha256``, parsed once per process."""
     from diary.services import studies
 
-    if sha256 in studies._by_sha:  # parsed once per process
+    if sha256 in studies._by_sha:
         return studies._by_sha[sha256]
     with protocol_session() as session:
         return protocol_by_sha(session, sha256)
