@@ -44,7 +44,7 @@ from diary.services.open_days import OpenDays
 from diary.services.principals import TOUCH_EVERY
 from diary.services.studies import protocol_by_sha
 
-# Token conditions shared by both statements: not revoked, not expired, not idle too long.
+# Token conditions every statement here checks: not revoked, not expired, not idle too long.
 _LIVE = """k.revoked_at IS NULL
     AND (k.expires_at IS NULL OR k.expires_at > %(now)s)
     AND (%(idle)s::interval IS NULL
