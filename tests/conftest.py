@@ -75,16 +75,34 @@ def migrated_template(tmp_path_factory):
     yield f"sqlite:///{path}"
 
 
+@pytest.fixture(scope="session")
+def empty_tables_sql(migrated_template) -> str | None:
+    """PostgreSQL: the statements that empty every table and restart the sequences they
+    own. DELETE, not TRUNCATE: on tables this small it takes 6 ms where TRUNCATE, which
+    gives each table and index a new file, takes 100 ms (per test, 1,200 tests)."""
+    if not PG_URL:
+        return None
+    tables = [t.name for t in Base.metadata.sorted_tables]
+    engine = make_engine(migrated_template)
+    with engine.connect() as conn:
+        sequences = conn.scalars(text(
+            "SELECT DISTINCT s.relname FROM pg_class s JOIN pg_depend d ON d.objid = s.oid "
+            "JOIN pg_class t ON t.oid = d.refobjid WHERE s.relkind = 'S' "
+            "AND t.relname = ANY(:tables)"), {"tables": tables}).all()
+    engine.dispose()
+    return "; ".join([f"DELETE FROM {t}" for t in tables]
+                     + [f"ALTER SEQUENCE {s} RESTART" for s in sequences])
+
+
 @pytest.fixture
-def database_url(migrated_template, tmp_path):
+def database_url(migrated_template, empty_tables_sql, tmp_path):
     if PG_URL:
         engine = make_engine(migrated_template)
-        tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
         with engine.begin() as conn:
-            # Superuser-only escape hatch past the append-only audit triggers, for test
-            # isolation; the application's own role never has it.
+            # Superuser-only escape hatch past the append-only audit triggers and the
+            # foreign keys, for test isolation; the application's own role never has it.
             conn.execute(text("SET LOCAL session_replication_role = replica"))
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            conn.exec_driver_sql(empty_tables_sql)
         engine.dispose()
         return migrated_template
     path = tmp_path / "test.sqlite3"
