@@ -12,8 +12,11 @@ import argparse
 import os
 import statistics
 import time
+from datetime import UTC, datetime
 
 import psycopg
+
+from diary.db.prepared import Prepared, run_prepared
 
 SQL = "SELECT 1 WHERE %(a)s::text IS NOT NULL AND %(b)s::timestamptz IS NOT NULL"
 
@@ -24,10 +27,6 @@ def main() -> None:
     ap.add_argument("-n", type=int, default=5000, help="calls per round")
     ap.add_argument("--rounds", type=int, default=5)
     a = ap.parse_args()
-    from datetime import UTC, datetime
-
-    from diary.db.prepared import Prepared, run_prepared
-
     conn = psycopg.connect(a.url, autocommit=True)
     params = {"a": "x" * 64, "b": datetime.now(UTC)}
     statement = Prepared("bench_libpq_calls", SQL)

@@ -33,11 +33,11 @@ from diary.services.entries import NewEntry
 from diary.services.fast_ingest import (
     Connections,
     libpq_url,
-    protocol_of,
     record_first_entry,
     record_new_intake,
 )
 from diary.services.open_days import OpenDays
+from diary.services.studies import protocol_by_sha_opening
 from diary.timezones import utc_instant
 
 PATH = "/api/v1/me/diary-entries"
@@ -108,8 +108,8 @@ class FastIngest:
         days = app.config.get("DEVICE_TOKEN_IDLE_DAYS") or 0
         self.idle = timedelta(days=days) if days > 0 else None
         self.routes = {PATH: self._entry, INTAKES_PATH: self._intake}
-        self.open_days = OpenDays(lambda sha256: protocol_of(self.runtime.session_factory,
-                                                             sha256))
+        self.open_days = OpenDays(lambda sha256: protocol_by_sha_opening(
+            self.runtime.session_factory, sha256))
 
     def __call__(self, environ, start_response):
         store = self.routes.get(environ.get("PATH_INFO"))

@@ -42,7 +42,7 @@ from diary.services.entries import NewEntry
 from diary.services.medications import NewIntake
 from diary.services.open_days import OpenDays
 from diary.services.principals import TOUCH_EVERY
-from diary.services.studies import protocol_by_sha
+from diary.services.studies import protocol_by_sha_opening
 
 # Token conditions every statement here checks: not revoked, not expired, not idle too long.
 _LIVE = """k.revoked_at IS NULL
@@ -252,18 +252,6 @@ def _look_up(conn: psycopg.Connection, protocol_session, token_hash: str, now: d
     token_id, pid, tz, enrolled_at, withdrawn_at, sha256, version = row
     p = SimpleNamespace(id=pid, timezone=tz, enrolled_at=enrolled_at,
                         withdrawn_at=withdrawn_at)
-    return p, protocol_of(protocol_session, sha256), {
+    return p, protocol_by_sha_opening(protocol_session, sha256), {
         **live, "token": token_id, "tz": tz, "enrolled": enrolled_at,
         "withdrawn": withdrawn_at, "version": version, "touch": TOUCH_EVERY}
-
-
-def protocol_of(protocol_session, sha256: str):
-    """The protocol of ``sha256``, parsed once per process."""
-    from diary.services import studies
-
-    if sha256 in studies._by_sha:
-        return studies._by_sha[sha256]
-    with protocol_session() as session:
-        return protocol_by_sha(session, sha256)
-
-

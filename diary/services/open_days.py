@@ -57,7 +57,7 @@ class OpenDays:
             if (tz, sha256) in self.pairs:
                 return False
             self.pairs = self.pairs | {(tz, sha256)}
-            self.answers = {}
+            self.answers.clear()
         return True
 
     def windows(self, day: date, now: datetime) -> str:
@@ -73,12 +73,12 @@ class OpenDays:
                 opens[pair_key(tz, sha)] = instant.isoformat()
             until = min(until, pair_until)
         text = json.dumps(opens, separators=(",", ":"))
-        if until > now:
-            with self.lock:
-                if self.pairs is pairs:  # not answered from pairs a learner just replaced
-                    if len(self.answers) >= KEPT_DAYS:
-                        self.answers = {}
-                    self.answers = {**self.answers, day: (text, now, until)}
+        with self.lock:
+            # Kept unless a learner replaced the pairs meanwhile (or nothing is reusable).
+            if until > now and self.pairs is pairs:
+                if len(self.answers) >= KEPT_DAYS:
+                    self.answers.clear()
+                self.answers[day] = (text, now, until)
         return text
 
     def _open(self, tz: str, sha: str, day: date, now: datetime

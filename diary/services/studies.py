@@ -61,6 +61,15 @@ def protocol_by_sha(session: Session, sha256: str) -> Protocol:
     return _by_sha[sha256]
 
 
+def protocol_by_sha_opening(open_session, sha256: str) -> Protocol:
+    """:func:`protocol_by_sha` for a caller without a session (the diary fast path): one is
+    opened only when this process has not parsed the protocol yet."""
+    if sha256 not in _by_sha:
+        with open_session() as session:
+            protocol_by_sha(session, sha256)
+    return _by_sha[sha256]
+
+
 def current_version(session: Session, study: Study) -> ProtocolVersion:
     return session.execute(
         select(ProtocolVersion).where(ProtocolVersion.study_id == study.id,
